@@ -1,0 +1,70 @@
+"""Logging to a file only, with every registered secret redacted.
+
+The terminal belongs to the TUI (or to a command's output), so nothing is ever logged to
+it. The redaction filter sits on the handler, so records from the SDK and httpx2 are
+scrubbed too, not just ttai's own.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+from ttai_tui import paths
+
+_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class _FallbackRedactor(logging.Filter):
+    """Used only if ttai_tui.secrets is unavailable; redacts the values it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.values:
+            text = record.getMessage()
+            for v in self.values:
+                text = text.replace(v, "********")
+            record.msg, record.args = text, None
+        return True
+
+
+def _redaction_filter() -> logging.Filter:
+    try:
+        from ttai_tui import secrets
+
+        return secrets.RedactingFilter()  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return _FallbackRedactor()
+
+
+def log_file(configured: Path | None) -> Path:
+    return configured if configured is not None else paths.log_dir() / "ttai.log"
+
+
+def setup_logging(level: str = "INFO", file: Path | None = None) -> Path:
+    """Send ttai's, the SDK's and the HTTP stack's records to one rotating file."""
+    target = log_file(file)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(target, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    try:
+        os.chmod(target, 0o600)
+    except OSError:
+        pass
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.addFilter(_redaction_filter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    # The HTTP stack is chatty at DEBUG and logs headers; keep it at WARNING unless asked.
+    for name in ("httpx2", "httpcore2", "hpack", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    return target
