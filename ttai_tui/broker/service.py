@@ -1,0 +1,290 @@
+"""The broker facade: the one object the UI and the headless commands talk to.
+
+How the UI uses it (all on the app's asyncio loop; nothing here imports Textual)::
+
+    state = MarketState(clock)
+    broker = Broker(target, settings, state, clock=clock)
+    broker.add_listener(on_broker_event)        # Connected, Reconnecting, TokenRefreshed,
+                                                # AccountUpdated, OrderFilled, BrokerError,
+                                                # CredentialsRejected, StreamFailed (broker.events)
+    await broker.start()                         # in a worker: session, stream, account poller
+    broker.subscriptions.declare("watchlist", {("Quote", "SPY"), ("Trade", "SPY"),
+                                               ("Summary", "SPY")})
+    broker.subscriptions.declare_candles("chart", "SPY", "5m", from_time=t0)
+    ...a timer at ui.refresh_hz: for sym in state.take_dirty("watchlist"): redraw row
+    await broker.stop()
+
+* ``start()`` raises ``CredentialsRejectedError`` (and emits ``CredentialsRejected``) when the
+  credentials are refused; any other failure of the stream is retried forever in the background
+  and reported through ``status`` and listener events, never raised.
+* ``subscriptions.declare(owner, wants)`` *replaces* what ``owner`` wants; wants are
+  ``(event_type, streamer_symbol)`` with event_type in Quote, Trade, Summary, Greeks, Profile
+  (TheoPrice, TimeAndSale, Underlying are accepted and drained but not stored). Reference
+  counted across owners; only differences go on the wire; everything is re-sent after a
+  reconnect. ``declare(owner, set())`` or ``release(owner)`` drops an owner.
+* ``subscriptions.declare_candles(owner, symbol, timeframe, from_time)`` asks for candle history
+  from ``from_time`` (epoch seconds) plus live bars; the series is
+  ``state.candle_series(symbol, timeframe)`` and changes show up in
+  ``state.take_dirty_candles(consumer)``. ``declare_candles(owner, None)`` drops it.
+* ``status`` (``StreamStatus``) and ``token`` (``TokenStatus``) are plain objects to read on the
+  UI timer; ``status.last_event_age(clock.now())`` is the age of the last event.
+* ``accounts`` / ``account`` / ``positions`` / ``balance`` are the latest REST data;
+  ``position_views()`` joins positions with live marks (day/open P&L, greeks, beta delta).
+  ``positions_wants()`` are the subscriptions positions need; the facade declares them itself
+  under the owner ``"positions"``.
+* ``get_chain``, ``search``, ``watchlists``, ``metrics``, ``refresh_account``,
+  ``candle_history`` are REST helpers with retries; they raise ``BrokerFailure`` subclasses
+  (``UnknownSymbolError`` for an unknown symbol) and never leak SDK types.
+* Demo mode: when ``target.mode == "demo"`` and ``target.url`` is None, ``start()`` runs the
+  simulated exchange in-process on a free loopback port (``exchange_server`` holds it) and
+  connects to it through the very same path as live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from ttai_tui.broker import events as ev
+from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError
+from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
+from ttai_tui.core.market_state import MarketState
+from ttai_tui.core.models import (
+    AccountInfo,
+    Balance,
+    Metrics,
+    OptionChain,
+    Position,
+    StreamStatus,
+    SymbolMatch,
+    TokenStatus,
+    Watchlist,
+)
+from ttai_tui.core.portfolio import BETA_BENCHMARK, PositionView, position_view
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[ev.BrokerEvent], Any]
+
+
+class Broker:
+    """Session + token refresher + stream supervisor + subscriptions + account data."""
+
+    def __init__(
+        self,
+        target: Any,
+        settings: Any = None,
+        state: MarketState | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        stream_options: dict[str, float] | None = None,
+        account_poll_s: float = 60.0,
+    ) -> None:
+        from ttai_tui.broker.session import SessionManager
+        from ttai_tui.broker.streaming import StreamSupervisor
+        from ttai_tui.broker.subscriptions import SubscriptionManager
+
+        self.target = target
+        self.settings = settings
+        self.clock = clock
+        self.state = state if state is not None else MarketState(clock)
+        self._listeners: list[Listener] = []
+        self.exchange_server: Any = None
+        self.sessions = SessionManager(target, clock, emit=self.emit)
+        self.subscriptions = SubscriptionManager()
+        self.stream = StreamSupervisor(
+            self.sessions, self.state, self.subscriptions, clock, emit=self.emit,
+            **(stream_options or {}),
+        )
+        self._account_poll_s = account_poll_s
+        self._accounts_svc: Any = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._started = False
+
+    # ---- listeners ---------------------------------------------------------------------
+
+    def add_listener(self, fn: Listener) -> None:
+        """``fn(event)`` is called on the loop for every broker event; keep it cheap."""
+        self._listeners.append(fn)
+
+    def remove_listener(self, fn: Listener) -> None:
+        if fn in self._listeners:
+            self._listeners.remove(fn)
+
+    def emit(self, event: ev.BrokerEvent) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(event)
+            except Exception:  # a broken listener must not break the broker
+                log.exception("broker listener failed on %s", type(event).__name__)
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    async def start(self, *, stream: bool = True, account: bool = True) -> None:
+        """Open the session (raises CredentialsRejectedError), then start background work.
+
+        ``stream=False`` skips market data (e.g. ``ttai balances``); ``account=False`` skips
+        the account poller and streamer (e.g. ``ttai quotes``).
+        """
+        if self._started:
+            return
+        self._started = True
+        if getattr(self.target, "mode", None) == "demo" and not getattr(self.target, "url", None):
+            await self._start_demo_exchange()
+        try:
+            await self.sessions.open(self._url())
+        except CredentialsRejectedError as e:
+            self.emit(ev.CredentialsRejected(str(e)))
+            raise
+        self._tasks.append(asyncio.create_task(self.sessions.run_refresher(), name="ttai-token"))
+        if stream:
+            self.stream.start()
+        if account:
+            from ttai_tui.broker.account import AccountService
+
+            default = getattr(self.settings, "account", None) if self.settings else None
+            self._accounts_svc = AccountService(
+                self.sessions, self.state, self.subscriptions, self.clock, self.emit,
+                default_account=default, poll_s=self._account_poll_s,
+            )
+            await self._accounts_svc.load()
+            self._accounts_svc.start()
+
+    async def stop(self) -> None:
+        """Stop everything started by ``start()``; safe to call twice."""
+        if self._accounts_svc is not None:
+            await self._accounts_svc.stop()
+        await self.stream.stop()
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._tasks.clear()
+        await self.sessions.close()
+        if self.exchange_server is not None:
+            await self.exchange_server.stop()
+            self.exchange_server = None
+        self._started = False
+
+    async def __aenter__(self) -> Broker:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _url(self) -> str | None:
+        if self.exchange_server is not None:
+            return str(self.exchange_server.url)
+        return getattr(self.target, "url", None)
+
+    async def _start_demo_exchange(self) -> None:
+        from ttai_tui.broker.demo import start_demo_exchange
+
+        self.exchange_server = await start_demo_exchange(self.settings)
+
+    # ---- status --------------------------------------------------------------------------
+
+    @property
+    def status(self) -> StreamStatus:
+        return self.stream.status
+
+    @property
+    def token(self) -> TokenStatus:
+        return self.sessions.token_status()
+
+    @property
+    def mode(self) -> str:
+        return str(getattr(self.target, "mode", "live"))
+
+    # ---- account data ---------------------------------------------------------------------
+
+    @property
+    def accounts(self) -> list[AccountInfo]:
+        return [] if self._accounts_svc is None else list(self._accounts_svc.accounts)
+
+    @property
+    def account(self) -> AccountInfo | None:
+        return None if self._accounts_svc is None else self._accounts_svc.account
+
+    @property
+    def positions(self) -> list[Position]:
+        return [] if self._accounts_svc is None else list(self._accounts_svc.positions)
+
+    @property
+    def balance(self) -> Balance | None:
+        return None if self._accounts_svc is None else self._accounts_svc.balance
+
+    async def select_account(self, number: str) -> None:
+        """Switch the current account and reload its data (emits AccountUpdated)."""
+        if self._accounts_svc is None:
+            raise BrokerFailure("account data is not started")
+        await self._accounts_svc.select(number)
+
+    async def refresh_account(self) -> None:
+        """Reload balances and positions now (the `r` key)."""
+        if self._accounts_svc is not None:
+            await self._accounts_svc.refresh()
+
+    def position_views(self, today: date | None = None) -> list[PositionView]:
+        """Positions joined with live marks; cheap enough to call on every UI tick."""
+        day = today or ny_date(self.clock.now())
+        return [position_view(p, self.state, day) for p in self.positions]
+
+    def positions_wants(self) -> set[tuple[str, str]]:
+        from ttai_tui.broker.account import wants_for_positions
+
+        return wants_for_positions(self.positions)
+
+    # ---- REST helpers -----------------------------------------------------------------------
+
+    async def get_chain(self, symbol: str) -> OptionChain:
+        """The nested option chain (cached a few minutes). UnknownSymbolError if none."""
+        from ttai_tui.broker.chains import fetch_chain
+
+        return await fetch_chain(self.sessions, symbol)
+
+    async def search(self, text: str) -> list[SymbolMatch]:
+        """Symbol search for completion; [] when nothing matches."""
+        from ttai_tui.broker.rest import search_symbols
+
+        return await search_symbols(self.sessions, text)
+
+    async def watchlists(self) -> list[Watchlist]:
+        """The account's own TastyTrade watchlists (private ones)."""
+        from ttai_tui.broker.rest import private_watchlists
+
+        return await private_watchlists(self.sessions)
+
+    async def metrics(self, symbols: Iterable[str]) -> list[Metrics]:
+        """IV index/rank/percentile and beta; also stored in ``state.metrics``."""
+        from ttai_tui.broker.rest import market_metrics
+
+        out = await market_metrics(self.sessions, list(symbols))
+        self.state.set_metrics(out)
+        return out
+
+    async def candle_history(
+        self, symbol: str, timeframe: str, from_time: float, *, timeout: float = 10.0
+    ) -> None:
+        """Subscribe candles and wait until the history snapshot has arrived (headless chart)."""
+        owner = f"history:{symbol}:{timeframe}"
+        series = self.state.candle_series(symbol, timeframe)
+        start_version = series.version
+        self.subscriptions.declare_candles(owner, symbol, timeframe, from_time)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if series.version != start_version and not series.loading:
+                return
+            await asyncio.sleep(0.05)
+        if not len(series):
+            raise BrokerFailure(f"no candle data for {symbol} {timeframe}")
+
+
+__all__ = ["BETA_BENCHMARK", "Broker"]
