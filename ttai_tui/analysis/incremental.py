@@ -1,0 +1,556 @@
+"""Incremental indicators for the live chart: O(1) per bar, same numbers as the vectorised ones.
+
+Every class has:
+
+- ``update(...)``: a new bar was appended; returns the indicator value at that bar.
+- ``replace_last(...)``: the last bar changed (the forming candle ticked); returns the new value.
+  Any number of ``replace_last`` calls may follow an ``update``; the result is always what
+  ``update`` would have returned had it been called with the final value.
+- ``value``: the current value (NaN while warming up). Two- and three-output indicators return
+  tuples, like their vectorised counterparts.
+
+The numbers equal :mod:`ttai_tui.analysis.indicators` on the same series (to ~1e-12 relative),
+including its NaN rule: a NaN bar (any NaN field for ATR; a non-positive price for historical
+volatility) yields NaN and restarts the indicator, except VWAP, which skips the bar.
+
+How O(1) is kept honest: window sums are updated by add/subtract and re-summed from the window
+every ``n`` bars (amortised O(1)) so rounding never drifts; the last bar's contribution can be
+undone exactly because each push remembers what it replaced (one level of undo is all that
+``replace_last`` needs). talipp was evaluated for this job and not used; see the README section
+"Chart and indicators".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Generic, TypeVar
+
+from ttai_tui.analysis.indicators import check_period
+
+__all__ = [
+    "ATR",
+    "EMA",
+    "HMA",
+    "MACD",
+    "RSI",
+    "SMA",
+    "VWAP",
+    "WMA",
+    "Bollinger",
+    "HistoricalVolatility",
+]
+
+NAN = math.nan
+Bar = TypeVar("Bar")
+
+
+# --- cores: the gap-free state machine of each indicator, with one level of undo --------------
+
+
+class _Core:
+    """A gap-free accumulator. ``pop`` undoes the most recent ``push`` (once)."""
+
+    def push(self, x: float) -> None:
+        raise NotImplementedError
+
+    def pop(self) -> None:
+        raise NotImplementedError
+
+
+class _WindowCore(_Core):
+    """The last ``n`` values with a sum (shifted by ``k`` for precise variances) and sum of squares.
+
+    Re-sums from the window every ``n`` pushes so add/subtract rounding cannot accumulate.
+    """
+
+    def __init__(self, n: int, weighted: bool = False) -> None:
+        self.n = n
+        self.weighted = weighted
+        self.buf: deque[float] = deque()
+        self.k = 0.0  # shift: sums are of (x - k), k re-centred at each re-sum
+        self.s1 = 0.0
+        self.s2 = 0.0
+        self.w = 0.0  # sum of i * x_i (1 = oldest) when weighted, unshifted
+        self.since = 0
+        self._undo: tuple[float | None, float, float, float, float, int] | None = None
+
+    @property
+    def full(self) -> bool:
+        return len(self.buf) == self.n
+
+    def push(self, x: float) -> None:
+        evicted = self.buf.popleft() if self.full else None
+        self._undo = (evicted, self.k, self.s1, self.s2, self.w, self.since)
+        s_before = self.s1 + self.k * (len(self.buf) + (evicted is not None))
+        self.buf.append(x)
+        self.since += 1
+        if self.since >= self.n or (evicted is None and self.full):
+            self._resum()
+            return
+        if evicted is not None:
+            d_old = evicted - self.k
+            self.s1 -= d_old
+            self.s2 -= d_old * d_old
+            if self.weighted:
+                self.w += self.n * x - s_before
+        d = x - self.k
+        self.s1 += d
+        self.s2 += d * d
+
+    def _resum(self) -> None:
+        buf = self.buf
+        self.k = buf[-1]
+        self.s1 = math.fsum(v - self.k for v in buf)
+        self.s2 = math.fsum((v - self.k) ** 2 for v in buf)
+        if self.weighted:
+            self.w = math.fsum(i * v for i, v in enumerate(buf, start=1))
+        self.since = 0
+
+    def pop(self) -> None:
+        assert self._undo is not None, "pop without push"
+        evicted, self.k, self.s1, self.s2, self.w, self.since = self._undo
+        self.buf.pop()
+        if evicted is not None:
+            self.buf.appendleft(evicted)
+        self._undo = None
+
+    def mean(self) -> float:
+        return self.k + self.s1 / self.n if self.full else NAN
+
+    def variance(self, ddof: int = 0) -> float:
+        if not self.full or self.n - ddof <= 0:
+            return NAN
+        m = self.s1 / self.n
+        return max(self.s2 - self.n * m * m, 0.0) / (self.n - ddof)
+
+    def wmean(self) -> float:
+        return self.w / (self.n * (self.n + 1) / 2) if self.full else NAN
+
+
+class _SeededCore(_Core):
+    """``y = seed mean of the first n, then y += alpha * (x - y)`` (EMA and Wilder)."""
+
+    def __init__(self, n: int, alpha: float) -> None:
+        self.n, self.alpha = n, alpha
+        self.count, self.acc, self.value = 0, 0.0, NAN
+        self._undo: tuple[int, float, float] | None = None
+
+    def push(self, x: float) -> None:
+        self._undo = (self.count, self.acc, self.value)
+        self.count += 1
+        if self.count < self.n:
+            self.acc += x
+        elif self.count == self.n:
+            self.acc += x
+            self.value = self.acc / self.n
+        else:
+            self.value = (1.0 - self.alpha) * self.value + self.alpha * x
+
+    def pop(self) -> None:
+        assert self._undo is not None, "pop without push"
+        self.count, self.acc, self.value = self._undo
+        self._undo = None
+
+
+# --- the public wrapper: gaps and replace_last --------------------------------------------------
+
+
+class _Incremental(Generic[Bar]):
+    """Turns a core into the update/replace_last API with the restart-after-gap rule."""
+
+    def __init__(self) -> None:
+        self._core = self._new_core()
+        self._saved: _Core | None = None  # the core a gap replaced, for replace_last
+        self._last: str | None = None  # "push" | "gap" | None (no bar yet)
+
+    def _new_core(self) -> _Core:
+        raise NotImplementedError
+
+    def _valid(self, bar: Bar) -> bool:
+        raise NotImplementedError
+
+    def _push(self, bar: Bar) -> None:
+        self._core.push(bar)  # type: ignore[arg-type]
+
+    def _apply(self, bar: Bar) -> None:
+        if self._valid(bar):
+            self._push(bar)
+            self._last = "push"
+        else:
+            self._saved, self._core = self._core, self._new_core()
+            self._last = "gap"
+
+    def _update(self, bar: Bar) -> None:
+        self._apply(bar)
+
+    def _replace_last(self, bar: Bar) -> None:
+        if self._last == "push":
+            self._core.pop()
+        elif self._last == "gap":
+            assert self._saved is not None
+            self._core, self._saved = self._saved, None
+        self._apply(bar)
+
+
+class _Single(_Incremental[float]):
+    """One float per bar; NaN (or non-finite) is a gap."""
+
+    def _valid(self, bar: float) -> bool:
+        return math.isfinite(bar)
+
+    @property
+    def value(self) -> float:
+        raise NotImplementedError
+
+    def update(self, value: float) -> float:
+        """Append a bar; returns the value at it."""
+        self._update(float(value))
+        return self.value
+
+    def replace_last(self, value: float) -> float:
+        """Change the last (forming) bar; returns the new value."""
+        self._replace_last(float(value))
+        return self.value
+
+
+class SMA(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.sma`."""
+
+    def __init__(self, n: int) -> None:
+        self.n = check_period(n)
+        super().__init__()
+
+    def _new_core(self) -> _WindowCore:
+        return _WindowCore(self.n)
+
+    @property
+    def value(self) -> float:
+        return self._core.mean()  # type: ignore[attr-defined]
+
+
+class WMA(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.wma`."""
+
+    def __init__(self, n: int) -> None:
+        self.n = check_period(n)
+        super().__init__()
+
+    def _new_core(self) -> _WindowCore:
+        return _WindowCore(self.n, weighted=True)
+
+    @property
+    def value(self) -> float:
+        return self._core.wmean()  # type: ignore[attr-defined]
+
+
+class EMA(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.ema` (SMA-seeded)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = check_period(n)
+        super().__init__()
+
+    def _new_core(self) -> _SeededCore:
+        return _SeededCore(self.n, 2.0 / (self.n + 1))
+
+    @property
+    def value(self) -> float:
+        return self._core.value  # type: ignore[attr-defined]
+
+
+class _Chain(_Core):
+    """Cores fed in series: ``stage2`` receives ``feed(stage1 outputs)`` once that is defined.
+
+    Used for HMA (two WMAs into a third) and MACD (two EMAs into the signal EMA).
+    """
+
+    def __init__(self, firsts: list[_Core], second: _Core, feed: object) -> None:
+        self.firsts, self.second, self.feed = firsts, second, feed
+        self.fed: list[bool] = []
+
+    def push(self, x: float) -> None:
+        for core in self.firsts:
+            core.push(x)
+        y = self.feed()  # type: ignore[operator]
+        fed = math.isfinite(y)
+        if fed:
+            self.second.push(y)
+        self.fed = [fed]
+
+    def pop(self) -> None:
+        for core in self.firsts:
+            core.pop()
+        if self.fed and self.fed[0]:
+            self.second.pop()
+        self.fed = []
+
+
+class HMA(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.hma` (three O(1) WMAs)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = check_period(n, minimum=2)
+        super().__init__()
+
+    def _new_core(self) -> _Chain:
+        half = _WindowCore(self.n // 2, weighted=True)
+        full = _WindowCore(self.n, weighted=True)
+        root = _WindowCore(math.isqrt(self.n), weighted=True)
+        return _Chain([half, full], root, lambda: 2.0 * half.wmean() - full.wmean())
+
+    @property
+    def value(self) -> float:
+        return self._core.second.wmean()  # type: ignore[attr-defined]
+
+
+class MACD(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.macd`; ``value`` is ``(line, signal, hist)``."""
+
+    def __init__(self, fast: int = 12, slow: int = 26, signal: int = 9) -> None:
+        self.fast = check_period(fast, "fast")
+        self.slow = check_period(slow, "slow")
+        self.signal = check_period(signal, "signal")
+        super().__init__()
+
+    def _new_core(self) -> _Chain:
+        f = _SeededCore(self.fast, 2.0 / (self.fast + 1))
+        s = _SeededCore(self.slow, 2.0 / (self.slow + 1))
+        sig = _SeededCore(self.signal, 2.0 / (self.signal + 1))
+        return _Chain([f, s], sig, lambda: f.value - s.value)
+
+    @property
+    def value(self) -> tuple[float, float, float]:  # type: ignore[override]
+        core: _Chain = self._core  # type: ignore[assignment]
+        f, s = core.firsts
+        line = f.value - s.value  # type: ignore[attr-defined]
+        sig = core.second.value  # type: ignore[attr-defined]
+        return line, sig, line - sig
+
+    def update(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
+        """Append a bar; returns ``(line, signal, histogram)``."""
+        self._update(float(value))
+        return self.value
+
+    def replace_last(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
+        """Change the forming bar; returns ``(line, signal, histogram)``."""
+        self._replace_last(float(value))
+        return self.value
+
+
+class Bollinger(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.bollinger`; ``value`` is ``(upper, middle, lower)``."""
+
+    def __init__(self, n: int = 20, k: float = 2.0) -> None:
+        self.n = check_period(n)
+        if not math.isfinite(k) or k < 0:
+            raise ValueError(f"k must be a finite number >= 0, got {k!r}")
+        self.k = float(k)
+        super().__init__()
+
+    def _new_core(self) -> _WindowCore:
+        return _WindowCore(self.n)
+
+    @property
+    def value(self) -> tuple[float, float, float]:  # type: ignore[override]
+        core: _WindowCore = self._core  # type: ignore[assignment]
+        mid = core.mean()
+        width = self.k * math.sqrt(core.variance()) if core.full else NAN
+        return mid + width, mid, mid - width
+
+    def update(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
+        """Append a bar; returns ``(upper, middle, lower)``."""
+        self._update(float(value))
+        return self.value
+
+    def replace_last(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
+        """Change the forming bar; returns ``(upper, middle, lower)``."""
+        self._replace_last(float(value))
+        return self.value
+
+
+class _RSICore(_Core):
+    def __init__(self, n: int) -> None:
+        self.prev = NAN
+        self.gain = _SeededCore(n, 1.0 / n)
+        self.loss = _SeededCore(n, 1.0 / n)
+        self._undo: list[float] = []
+
+    def push(self, x: float) -> None:
+        first = math.isnan(self.prev)
+        self._undo = [self.prev, float(first)]
+        if not first:
+            d = x - self.prev
+            self.gain.push(d if d > 0 else 0.0)
+            self.loss.push(-d if d < 0 else 0.0)
+        self.prev = x
+
+    def pop(self) -> None:
+        prev, first = self._undo
+        if not first:
+            self.gain.pop()
+            self.loss.pop()
+        self.prev = prev
+
+
+class RSI(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.rsi` (Wilder)."""
+
+    def __init__(self, n: int = 14) -> None:
+        self.n = check_period(n)
+        super().__init__()
+
+    def _new_core(self) -> _RSICore:
+        return _RSICore(self.n)
+
+    @property
+    def value(self) -> float:
+        core: _RSICore = self._core  # type: ignore[assignment]
+        g, lo = core.gain.value, core.loss.value
+        if math.isnan(g):
+            return NAN
+        if lo == 0.0:
+            return 50.0 if g == 0.0 else 100.0
+        return 100.0 - 100.0 / (1.0 + g / lo)
+
+
+class _HVCore(_Core):
+    def __init__(self, n: int) -> None:
+        self.prev = NAN
+        self.window = _WindowCore(n)
+        self._undo: list[float] = []
+
+    def push(self, x: float) -> None:
+        first = math.isnan(self.prev)
+        self._undo = [self.prev, float(first)]
+        if not first:
+            self.window.push(math.log(x) - math.log(self.prev))
+        self.prev = x
+
+    def pop(self) -> None:
+        prev, first = self._undo
+        if not first:
+            self.window.pop()
+        self.prev = prev
+
+
+class HistoricalVolatility(_Single):
+    """Incremental :func:`~ttai_tui.analysis.indicators.historical_volatility`."""
+
+    def __init__(self, n: int = 20, periods_per_year: float = 252) -> None:
+        self.n = check_period(n, minimum=2)
+        if not (math.isfinite(periods_per_year) and periods_per_year > 0):
+            raise ValueError(f"periods_per_year must be > 0, got {periods_per_year!r}")
+        self.scale = math.sqrt(periods_per_year)
+        super().__init__()
+
+    def _valid(self, bar: float) -> bool:
+        return math.isfinite(bar) and bar > 0
+
+    def _new_core(self) -> _HVCore:
+        return _HVCore(self.n)
+
+    @property
+    def value(self) -> float:
+        return math.sqrt(self._core.window.variance(ddof=1)) * self.scale  # type: ignore[attr-defined]
+
+
+class _ATRCore(_Core):
+    def __init__(self, n: int) -> None:
+        self.prev_close = NAN
+        self.avg = _SeededCore(n, 1.0 / n)
+        self._undo = NAN
+
+    def push(self, bar: tuple[float, float, float]) -> None:  # type: ignore[override]
+        high, low, close = bar
+        tr = high - low
+        if not math.isnan(self.prev_close):
+            tr = max(tr, abs(high - self.prev_close), abs(low - self.prev_close))
+        self._undo = self.prev_close
+        self.avg.push(tr)
+        self.prev_close = close
+
+    def pop(self) -> None:
+        self.avg.pop()
+        self.prev_close = self._undo
+
+
+class ATR(_Incremental[tuple[float, float, float]]):
+    """Incremental :func:`~ttai_tui.analysis.indicators.atr`; bars are ``(high, low, close)``."""
+
+    def __init__(self, n: int = 14) -> None:
+        self.n = check_period(n)
+        super().__init__()
+
+    def _new_core(self) -> _ATRCore:
+        return _ATRCore(self.n)
+
+    def _valid(self, bar: tuple[float, float, float]) -> bool:
+        return all(math.isfinite(v) for v in bar)
+
+    @property
+    def value(self) -> float:
+        return self._core.avg.value  # type: ignore[attr-defined]
+
+    def update(self, high: float, low: float, close: float) -> float:
+        """Append a bar; returns the ATR at it."""
+        self._update((float(high), float(low), float(close)))
+        return self.value
+
+    def replace_last(self, high: float, low: float, close: float) -> float:
+        """Change the forming bar; returns the new ATR."""
+        self._replace_last((float(high), float(low), float(close)))
+        return self.value
+
+
+class _VWAPCore(_Core):
+    def __init__(self) -> None:
+        self.session: object = _NO_SESSION
+        self.pv = self.vol = 0.0
+        self.bar_valid = False
+        self._undo: tuple[object, float, float, bool] | None = None
+
+    def push(self, bar: tuple[float, float, object]) -> None:  # type: ignore[override]
+        price, volume, session = bar
+        self._undo = (self.session, self.pv, self.vol, self.bar_valid)
+        if session != self.session:
+            self.session, self.pv, self.vol = session, 0.0, 0.0
+        self.bar_valid = math.isfinite(price) and math.isfinite(volume)
+        if self.bar_valid:
+            self.pv += price * volume
+            self.vol += volume
+
+    def pop(self) -> None:
+        assert self._undo is not None
+        self.session, self.pv, self.vol, self.bar_valid = self._undo
+        self._undo = None
+
+
+_NO_SESSION = object()
+
+
+class VWAP(_Incremental[tuple[float, float, object]]):
+    """Incremental :func:`~ttai_tui.analysis.indicators.vwap`; a NaN bar is skipped, not a restart."""
+
+    def _new_core(self) -> _VWAPCore:
+        return _VWAPCore()
+
+    def _valid(self, bar: tuple[float, float, object]) -> bool:
+        return True  # the core skips NaN bars itself: VWAP is anchored to the session
+
+    @property
+    def value(self) -> float:
+        core: _VWAPCore = self._core  # type: ignore[assignment]
+        if not core.bar_valid or core.vol == 0.0:
+            return NAN
+        return core.pv / core.vol
+
+    def update(self, price: float, volume: float, session_id: object) -> float:
+        """Append a bar; returns the session VWAP at it."""
+        self._update((float(price), float(volume), session_id))
+        return self.value
+
+    def replace_last(self, price: float, volume: float, session_id: object) -> float:
+        """Change the forming bar; returns the new VWAP."""
+        self._replace_last((float(price), float(volume), session_id))
+        return self.value
