@@ -1,0 +1,289 @@
+"""Accounts, balances and positions: REST at start, on account-streamer pushes, and on a poll.
+
+Why three triggers: REST gives the truth at start; the account streamer (AlertStreamer) tells us
+promptly when something changed (balance, position, order fill) so we reload; a slow poll is the
+safety net for a streamer that silently died. Reloads are debounced so a burst of pushes costs
+one REST round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ttai_tui.broker import events as ev
+from ttai_tui.broker.errors import BrokerFailure
+from ttai_tui.broker.subscriptions import SubscriptionManager
+from ttai_tui.core.clock import Clock, ny_date
+from ttai_tui.core.market_state import MarketState
+from ttai_tui.core.models import AccountInfo, Balance, Position
+from ttai_tui.core.portfolio import BETA_BENCHMARK
+
+log = logging.getLogger(__name__)
+DEBOUNCE_S = 0.3
+
+
+def occ_to_streamer(occ: str) -> str:
+    """``SPY   260717C00500000`` -> ``.SPY260717C500`` (``.SPY260717C502.5`` for halves)."""
+    root = occ[:6].strip()
+    rest = occ[6:].replace(" ", "")
+    if len(rest) < 15:
+        return occ
+    exp, kind, digits = rest[:6], rest[6], rest[7:15]
+    strike = int(digits) / 1000.0
+    s = f"{strike:.3f}".rstrip("0").rstrip(".")
+    return f".{root}{exp}{kind}{s}"
+
+
+def _parse_occ(occ: str) -> tuple[Any, float, str] | None:
+    rest = occ[6:].replace(" ", "")
+    if len(rest) < 15 or rest[6] not in "CP":
+        return None
+    try:
+        exp = datetime.strptime(rest[:6], "%y%m%d").date()
+        return exp, int(rest[7:15]) / 1000.0, rest[6]
+    except ValueError:
+        return None
+
+
+def _f(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def to_position(p: Any, today: Any) -> Position:
+    """SDK ``CurrentPosition`` -> core ``Position`` (signed quantity, streamer symbol)."""
+    itype = getattr(p.instrument_type, "value", str(p.instrument_type))
+    qty = float(p.quantity)
+    if str(p.quantity_direction).lower().startswith("short"):
+        qty = -abs(qty)
+    expiration = strike = kind = None
+    streamer = p.symbol
+    if itype == "Equity Option":
+        parsed = _parse_occ(p.symbol)
+        if parsed is not None:
+            expiration, strike, kind = parsed
+            streamer = occ_to_streamer(p.symbol)
+    created = getattr(p, "created_at", None)
+    opened_today = created is not None and created.astimezone(UTC).date() == today
+    return Position(
+        account=p.account_number,
+        symbol=p.symbol,
+        underlying=p.underlying_symbol,
+        instrument_type=itype,
+        quantity=qty,
+        average_open_price=_f(p.average_open_price),
+        close_price=_f(p.close_price) or None,
+        multiplier=float(p.multiplier or 1),
+        streamer_symbol=streamer,
+        realized_day_gain=_f(p.realized_day_gain),
+        opened_today=opened_today,
+        expiration=expiration,
+        strike=strike,
+        option_type=kind,
+        mark_from_rest=_f(p.mark_price) or _f(p.mark),
+    )
+
+
+def to_balance(b: Any, now: float) -> Balance:
+    updated = getattr(b, "updated_at", None)
+    return Balance(
+        account=b.account_number,
+        net_liq=_f(b.net_liquidating_value),
+        option_buying_power=_f(b.derivative_buying_power),
+        equity_buying_power=_f(b.equity_buying_power),
+        cash=_f(b.cash_balance),
+        maintenance_requirement=_f(b.maintenance_requirement),
+        day_pnl=None,
+        as_of=updated.timestamp() if updated is not None else None,
+        fetched=now,
+    )
+
+
+def wants_for_positions(positions: list[Position]) -> set[tuple[str, str]]:
+    """Live data the positions view needs: marks, greeks, underlyings, and SPY for beta."""
+    wants: set[tuple[str, str]] = set()
+    for p in positions:
+        wants.add(("Quote", p.streamer_symbol))
+        wants.add(("Trade", p.streamer_symbol))
+        if p.is_option:
+            wants.add(("Greeks", p.streamer_symbol))
+            wants.add(("Quote", p.underlying))
+            wants.add(("Trade", p.underlying))
+    if positions:
+        wants.add(("Quote", BETA_BENCHMARK))
+        wants.add(("Trade", BETA_BENCHMARK))
+    return wants
+
+
+class AccountService:
+    """Holds the current account's data; ``load()`` then ``start()``; ``refresh()`` any time."""
+
+    def __init__(
+        self,
+        sessions: Any,
+        state: MarketState,
+        subs: SubscriptionManager,
+        clock: Clock,
+        emit: Callable[[ev.BrokerEvent], None],
+        *,
+        default_account: str | None = None,
+        poll_s: float = 60.0,
+        alert_url: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.state = state
+        self.subs = subs
+        self.clock = clock
+        self.emit = emit
+        self.default_account = default_account
+        self.poll_s = poll_s
+        self.alert_url = alert_url
+        self.accounts: list[AccountInfo] = []
+        self.account: AccountInfo | None = None
+        self.positions: list[Position] = []
+        self.balance: Balance | None = None
+        self.reloads = 0
+        self.alerts = 0
+        self._sdk: dict[str, Any] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._kick = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        """Accounts, then the default account's balances and positions."""
+        from tastytrade import Account
+
+        sdk_accounts = await self.sessions.call(Account.get, what="accounts")
+        self._sdk = {a.account_number: a for a in sdk_accounts}
+        self.accounts = [
+            AccountInfo(
+                number=a.account_number,
+                nickname=a.nickname or "",
+                type_name=a.account_type_name or "",
+                margin_or_cash=a.margin_or_cash or "",
+                is_test=bool(getattr(a, "is_test_drive", False)),
+            )
+            for a in sdk_accounts
+        ]
+        if not self.accounts:
+            raise BrokerFailure("no open accounts for these credentials")
+        wanted = self.default_account
+        self.account = next((a for a in self.accounts if a.number == wanted), self.accounts[0])
+        await self.refresh()
+
+    async def select(self, number: str) -> None:
+        acct = next((a for a in self.accounts if a.number == number), None)
+        if acct is None:
+            raise BrokerFailure(f"unknown account {number}")
+        self.account = acct
+        await self.refresh()
+        self._restart_alerts()
+
+    async def refresh(self) -> None:
+        """Reload balances and positions of the current account (one at a time)."""
+        if self.account is None:
+            return
+        async with self._lock:
+            acct = self._sdk[self.account.number]
+            now = self.clock.now()
+            bal, pos = await asyncio.gather(
+                self.sessions.call(acct.get_balances, what="balances"),
+                self.sessions.call(acct.get_positions, what="positions"),
+            )
+            today = ny_date(now)
+            self.balance = to_balance(bal, now)
+            self.positions = [to_position(p, today) for p in pos]
+            self.reloads += 1
+            self.subs.declare("positions", wants_for_positions(self.positions))
+            unders = {p.underlying for p in self.positions} | {BETA_BENCHMARK}
+            try:
+                from ttai_tui.broker.rest import market_metrics
+
+                self.state.set_metrics(await market_metrics(self.sessions, sorted(unders)))
+            except BrokerFailure as e:  # beta is a nice-to-have; P&L still works
+                log.info("market metrics unavailable: %s", e)
+        self.emit(ev.AccountUpdated(self.account))
+
+    # ---- background ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._poller(), name="ttai-account-poll"))
+        self._restart_alerts()
+
+    def _restart_alerts(self) -> None:
+        for t in self._tasks[1:]:
+            t.cancel()
+        del self._tasks[1:]
+        self._tasks.append(asyncio.create_task(self._alerts(), name="ttai-account-stream"))
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._tasks.clear()
+
+    async def _poller(self) -> None:
+        """Reload on a push (debounced) or every ``poll_s`` seconds."""
+        while True:
+            try:
+                await asyncio.wait_for(self._kick.wait(), timeout=self.poll_s)
+                await asyncio.sleep(DEBOUNCE_S)
+            except TimeoutError:
+                pass
+            self._kick.clear()
+            try:
+                await self.refresh()
+            except BrokerFailure as e:
+                self.emit(ev.BrokerError(str(e), "account"))
+            except Exception as e:  # keep polling whatever happened
+                log.warning("account refresh failed: %s", type(e).__name__)
+
+    async def _alerts(self) -> None:
+        """Account streamer with reconnects; any push schedules a reload."""
+        from tastytrade import AlertStreamer
+        from tastytrade.order import PlacedOrder
+
+        failures = 0
+        while True:
+            try:
+                streamer = AlertStreamer(self.sessions.session)
+                if self.alert_url:
+                    streamer.base_url = self.alert_url
+                async with streamer as st:
+                    assert self.account is not None
+                    await st.subscribe_accounts([self._sdk[self.account.number]])
+                    failures = 0
+                    async with asyncio.TaskGroup() as tg:
+                        for cls_name in ("AccountBalance", "CurrentPosition"):
+                            tg.create_task(self._listen_kick(st, cls_name))
+                        tg.create_task(self._listen_orders(st, PlacedOrder))
+            except* Exception as eg:
+                log.info("account streamer dropped: %s", [type(e).__name__ for e in eg.exceptions])
+            failures += 1
+            await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+
+    async def _listen_kick(self, st: Any, cls_name: str) -> None:
+        from tastytrade.streamer import MAP_ALERTS
+
+        async for _ in st.listen(MAP_ALERTS[cls_name]):
+            self.alerts += 1
+            self._kick.set()
+
+    async def _listen_orders(self, st: Any, cls: type) -> None:
+        async for order in st.listen(cls):
+            self.alerts += 1
+            self._kick.set()
+            status = getattr(order.status, "value", str(order.status))
+            if status == "Filled" and self.account is not None:
+                legs = getattr(order, "legs", []) or []
+                sym = legs[0].symbol if legs else getattr(order, "underlying_symbol", "")
+                self.emit(
+                    ev.OrderFilled(self.account.number, str(order.id), sym, f"{status} {sym}")
+                )

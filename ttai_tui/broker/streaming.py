@@ -1,0 +1,242 @@
+"""The streaming supervisor: keeps one DXLink connection alive for a whole trading day.
+
+The SDK (13.x) never reconnects: any drop surfaces as nested ``ExceptionGroup``s at the
+``async with DXLinkStreamer`` boundary, and ``__aenter__`` waits forever for a server that never
+authorises. So the supervisor:
+
+* runs exactly one ``async with DXLinkStreamer(session)`` at a time, inside a cancel scope whose
+  deadline (``auth_timeout``) covers connect + authorise and is lifted once authorised;
+* on any exit restarts it with exponential backoff and jitter (``backoff_base`` doubling, capped
+  at ``backoff_cap``), and resets the attempt counter after ``healthy_after`` seconds live;
+* re-sends every subscription on each new connection (``SubscriptionManager.attach``);
+* drains *every* event type's queue (the SDK's queues are unbounded) in batches, one task per
+  type, writing straight into MarketState (``broker.apply``);
+* publishes ``status`` (connecting / live / reconnecting with attempt and next try / failed) and
+  the last-event time, and emits Connected / Reconnecting / StreamFailed to listeners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from collections.abc import Callable
+from typing import Any
+
+from ttai_tui.broker import events as ev
+from ttai_tui.broker.apply import APPLIERS
+from ttai_tui.broker.errors import CredentialsRejectedError, HttpStatusError
+from ttai_tui.broker.subscriptions import SubscriptionManager
+from ttai_tui.core.clock import Clock
+from ttai_tui.core.market_state import MarketState
+from ttai_tui.core.models import StreamState, StreamStatus
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 4096
+
+
+class AuthTimeout(Exception):
+    """The DXLink server did not authorise within ``auth_timeout``."""
+
+
+def leaves(exc: BaseException) -> list[BaseException]:
+    """Flatten (nested) exception groups into their leaf exceptions."""
+    if isinstance(exc, BaseExceptionGroup):
+        out: list[BaseException] = []
+        for e in exc.exceptions:
+            out.extend(leaves(e))
+        return out
+    return [exc]
+
+
+def describe(exc: BaseException) -> str:
+    """A short, secret-free reason for the status bar."""
+    for leaf in leaves(exc):
+        if isinstance(leaf, asyncio.CancelledError):
+            continue
+        name = type(leaf).__name__
+        code = getattr(leaf, "code", None)
+        if code is not None:
+            return f"{name} (code {code})"
+        msg = str(leaf).strip().splitlines()[0] if str(leaf).strip() else ""
+        return f"{name}: {msg[:80]}" if msg else name
+    return "stream closed"
+
+
+def _is_malformed(exc: BaseException) -> bool:
+    import json
+
+    for leaf in leaves(exc):
+        if isinstance(leaf, json.JSONDecodeError | KeyError | IndexError | TypeError):
+            return True
+        if "multiple of the key size" in str(leaf) or "unknown message" in str(leaf).lower():
+            return True
+    return False
+
+
+class StreamSupervisor:
+    """Owns the DXLink connection; read ``status``; ``start()`` / ``stop()``."""
+
+    def __init__(
+        self,
+        sessions: Any,
+        state: MarketState,
+        subs: SubscriptionManager,
+        clock: Clock,
+        emit: Callable[[ev.BrokerEvent], None] | None = None,
+        *,
+        auth_timeout: float = 10.0,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 30.0,
+        healthy_after: float = 5.0,
+        jitter: float = 0.3,
+    ) -> None:
+        self.sessions = sessions
+        self.state = state
+        self.subs = subs
+        self.clock = clock
+        self.emit = emit or (lambda e: None)
+        self.auth_timeout = auth_timeout
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.healthy_after = healthy_after
+        self.jitter = jitter
+        self.status = StreamStatus()
+        self.connects = 0  # successful authorisations
+        self.malformed = 0  # connections lost to a malformed frame
+        self.auth_timeouts = 0
+        self._rng = random.Random()
+        self._task: asyncio.Task[None] | None = None
+        self._live_at: float | None = None
+        self.streamer: Any = None
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="ttai-stream")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self.subs.detach()
+        self.status.state = StreamState.STOPPED
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before retry ``attempt`` (1-based): doubling from base, capped, +-jitter."""
+        base = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        j = 1.0 + self.jitter * (2.0 * self._rng.random() - 1.0)
+        return min(self.backoff_cap, base * j)
+
+    # ---- the loop -------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            st = self.status
+            st.state = StreamState.CONNECTING if attempt == 0 else StreamState.RECONNECTING
+            st.attempt = attempt
+            st.next_try = None
+            self._live_at = None
+            reason = "stream closed"
+            failed: str | None = None
+            needs_refresh = False
+            try:
+                await self._connect_once(attempt)
+            except* CredentialsRejectedError as eg:
+                failed = str(leaves(eg)[0])
+            except* Exception as eg:
+                reason = describe(eg)
+                if _is_malformed(eg):
+                    self.malformed += 1
+                    log.warning("stream: malformed frame (%s); reconnecting", reason)
+                else:
+                    log.info("stream dropped: %s", reason)
+                needs_refresh = any(
+                    isinstance(x, HttpStatusError) and x.status == 401 for x in leaves(eg)
+                )
+            finally:
+                self.streamer = None
+                self.subs.detach()
+            if needs_refresh and failed is None:
+                try:
+                    await self.sessions.refresh(force=True)
+                except CredentialsRejectedError as e:
+                    failed = str(e)
+                except Exception:
+                    pass
+            if failed is not None:
+                st.state = StreamState.FAILED
+                st.reason = failed
+                self.emit(ev.StreamFailed(failed))
+                return
+            now_m = self.clock.monotonic()
+            if self._live_at is not None and now_m - self._live_at >= self.healthy_after:
+                attempt = 0
+            attempt += 1
+            delay = self.backoff(attempt)
+            st.state = StreamState.RECONNECTING
+            st.attempt = attempt
+            st.reason = reason
+            st.reconnects += 1
+            st.next_try = self.clock.now() + delay
+            self.emit(ev.Reconnecting(attempt, delay, st.next_try, reason))
+            await asyncio.sleep(delay)
+
+    async def _connect_once(self, attempt: int) -> None:
+        import anyio
+        from tastytrade import DXLinkStreamer
+
+        session = self.sessions.session
+        with anyio.CancelScope() as scope:
+            scope.deadline = anyio.current_time() + self.auth_timeout
+            async with DXLinkStreamer(session) as streamer:
+                scope.deadline = math.inf
+                self.streamer = streamer
+                self.connects += 1
+                now = self.clock.now()
+                self._live_at = self.clock.monotonic()
+                st = self.status
+                st.state = StreamState.LIVE
+                st.connected_since = now
+                st.reason = None
+                st.next_try = None
+                await self.subs.attach(streamer)
+                self.emit(ev.Connected(attempt, now))
+                async with anyio.create_task_group() as tg:
+                    from tastytrade.streamer import MAP_EVENTS
+
+                    for name, cls in MAP_EVENTS.items():
+                        tg.start_soon(self._drain, streamer, cls, APPLIERS[name])
+                    tg.start_soon(self.subs.run)
+        if scope.cancelled_caught:
+            self.auth_timeouts += 1
+            raise AuthTimeout(f"not authorised within {self.auth_timeout:g}s")
+
+    async def _drain(self, streamer: Any, cls: type, apply: Callable[..., None]) -> None:
+        """Await one event, then take everything queued (bounded batch) and apply it."""
+        recv = streamer._recv[cls]  # the SDK's per-type queue (see get_event_nowait)
+        nowait = recv.receive_nowait
+        state, status, clock = self.state, self.status, self.clock
+        from anyio import WouldBlock
+
+        while True:
+            batch = [await recv.receive()]
+            try:
+                while len(batch) < MAX_BATCH:
+                    batch.append(nowait())
+            except WouldBlock:
+                pass
+            now = clock.now()
+            apply(state, batch, now)
+            n = len(batch)
+            state.events += n
+            status.events += n
+            status.last_event = now

@@ -1,0 +1,284 @@
+"""Headless subcommands: ``ttai quotes | chain | positions | balances | chart``.
+
+They run the very same Broker (session, refresher, stream supervisor, MarketState) as the
+dashboard, so a script or a plain ssh session sees exactly what the TUI would. Exit codes:
+0 ok, 1 unknown symbol/expiration or other user-facing failure, 3 credentials refused,
+130 Ctrl-C. Imports stay lazy so ``ttai --version`` never pays for the SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_INTERRUPTED = 0, 1, 3, 130
+QUOTE_WAIT_S = 10.0
+CHAIN_WAIT_S = 6.0
+
+
+def _err(msg: str) -> None:
+    print(f"ttai: {msg}", file=sys.stderr, flush=True)
+
+
+def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
+    """Run one command; map broker failures to exit codes and messages (never tracebacks)."""
+    from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, UnknownSymbolError
+
+    try:
+        return asyncio.run(coro_fn())
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except CredentialsRejectedError as e:
+        _err(str(e))
+        return EXIT_CREDENTIALS
+    except UnknownSymbolError as e:
+        _err(str(e))
+        return EXIT_USER
+    except BrokerFailure as e:
+        _err(str(e))
+        return EXIT_USER
+
+
+def _broker(settings: Any, target: Any) -> Any:
+    from ttai_tui.broker.service import Broker
+    from ttai_tui.core.market_state import MarketState
+
+    state = MarketState()
+    return Broker(target, settings, state)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+async def _wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        await asyncio.sleep(step)
+    return pred()
+
+
+# ---- quotes -------------------------------------------------------------------------------
+
+
+def quotes(settings: Any, target: Any, args: Any) -> int:
+    """A table of quotes, or with --follow a live stream (JSON lines with --json)."""
+    symbols = [s.strip().upper() for s in args.symbols if s.strip()]
+    return _run(lambda: _quotes(settings, target, symbols, bool(args.follow), bool(args.json)))
+
+
+async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, as_json: bool) -> int:
+    from ttai_tui.broker import events as ev
+    from ttai_tui.broker.validate import check_symbols
+    from ttai_tui.headless import render
+
+    broker = _broker(settings, target)
+    async with broker:
+        if follow:
+            broker.add_listener(_stderr_listener(ev))
+        await broker.start(stream=True, account=False)
+        await check_symbols(broker.sessions, symbols)
+        broker.subscriptions.declare(
+            "quotes", {(t, s) for s in symbols for t in ("Quote", "Trade", "Summary")}
+        )
+        state = broker.state
+        await _wait_until(lambda: all(s in state.quotes for s in symbols), QUOTE_WAIT_S)
+        if not follow:
+            if as_json:
+                print(json.dumps([render.quote_dict(state, s) for s in symbols]))
+            else:
+                _console().print(render.quotes_table(state, symbols))
+            return EXIT_OK
+        wanted = set(symbols)
+        state.take_dirty("cli")  # start from now
+        for s in symbols:
+            if s in state.quotes:
+                _emit_quote(render, state, s, as_json)
+        while True:
+            await asyncio.sleep(0.05)
+            for s in sorted(state.take_dirty("cli") & wanted):
+                if s in state.quotes:
+                    _emit_quote(render, state, s, as_json)
+
+
+def _emit_quote(render: Any, state: Any, symbol: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(render.quote_dict(state, symbol)), flush=True)
+    else:
+        print(render.quote_line(state, symbol), flush=True)
+
+
+def _stderr_listener(ev: Any) -> Callable[[Any], None]:
+    def on_event(e: Any) -> None:
+        if isinstance(e, ev.Reconnecting):
+            _err(f"stream lost ({e.reason}); reconnecting in {e.delay:.1f}s (attempt {e.attempt})")
+        elif isinstance(e, ev.Connected) and e.attempt:
+            _err("stream reconnected")
+        elif isinstance(e, ev.StreamFailed):
+            _err(f"stream failed: {e.reason}")
+
+    return on_event
+
+
+# ---- chain --------------------------------------------------------------------------------
+
+
+def chain(settings: Any, target: Any, args: Any) -> int:
+    """calls | strike | puts for one expiration, N strikes around the money."""
+    return _run(lambda: _chain(settings, target, args))
+
+
+async def _chain(settings: Any, target: Any, args: Any) -> int:
+    from datetime import date
+
+    from ttai_tui.broker.chains import ChainWindow
+    from ttai_tui.core.chain import find_expiration, nearest_expiration
+    from ttai_tui.core.clock import ny_date
+    from ttai_tui.headless import render
+
+    symbol = args.symbol.strip().upper()
+    chain_cfg = getattr(settings, "chain", None)
+    count = args.strikes or getattr(chain_cfg, "strikes", 10)
+    if count <= 0:
+        _err("--strikes must be positive")
+        return EXIT_USER
+    broker = _broker(settings, target)
+    async with broker:
+        await broker.start(stream=True, account=False)
+        ch = await broker.get_chain(symbol)
+        today = ny_date(broker.clock.now())
+        if args.expiration:
+            try:
+                when = date.fromisoformat(args.expiration)
+            except ValueError:
+                _err(f"bad expiration {args.expiration!r}: use YYYY-MM-DD")
+                return EXIT_USER
+            exp = find_expiration(ch, when)
+            if exp is None:
+                near = ", ".join(str(e.date) for e in ch.expirations[:8])
+                _err(f"{symbol} has no expiration on {when}; available: {near} ...")
+                return EXIT_USER
+        else:
+            dte = args.dte if args.dte is not None else getattr(chain_cfg, "dte", 30)
+            exp = nearest_expiration(ch, dte, today)
+            if exp is None:
+                _err(f"{symbol} has no expiration on or after today")
+                return EXIT_USER
+        state = broker.state
+        broker.subscriptions.declare("underlying", {("Quote", symbol), ("Trade", symbol)})
+        await _wait_until(lambda: state.mark(symbol) is not None, CHAIN_WAIT_S)
+        window = ChainWindow(broker.subscriptions, state)
+        rows = window.show(ch, exp, count)
+        syms = [s for r in rows for s in (r.call_streamer, r.put_streamer)]
+        await _wait_until(
+            lambda: all(s in state.quotes and s in state.greeks for s in syms), CHAIN_WAIT_S
+        )
+        await asyncio.sleep(0.3)  # let summaries (open interest) land
+        rows = window.rows
+        days = (exp.date - today).days
+        if args.json:
+            print(json.dumps(render.chain_dict(state, ch, exp, rows, days)))
+        else:
+            _console().print(render.chain_table(state, ch, exp, rows, days))
+        return EXIT_OK
+
+
+# ---- positions / balances -----------------------------------------------------------------
+
+
+def positions(settings: Any, target: Any, args: Any) -> int:
+    return _run(lambda: _positions(settings, target, bool(args.json)))
+
+
+async def _positions(settings: Any, target: Any, as_json: bool) -> int:
+    from ttai_tui.headless import render
+
+    broker = _broker(settings, target)
+    async with broker:
+        await broker.start(stream=True, account=True)
+        state = broker.state
+        syms = [p.streamer_symbol for p in broker.positions]
+        await _wait_until(lambda: all(state.mark(s) is not None for s in syms), QUOTE_WAIT_S)
+        await _wait_until(
+            lambda: all(p.streamer_symbol in state.greeks for p in broker.positions if p.is_option),
+            2.0,
+        )
+        views = broker.position_views()
+        if as_json:
+            print(json.dumps(render.positions_list(views, broker.account)))
+        else:
+            _console().print(render.positions_table(views, broker.account))
+        return EXIT_OK
+
+
+def balances(settings: Any, target: Any, args: Any) -> int:
+    return _run(lambda: _balances(settings, target, bool(args.json)))
+
+
+async def _balances(settings: Any, target: Any, as_json: bool) -> int:
+    from ttai_tui.headless import render
+
+    broker = _broker(settings, target)
+    async with broker:
+        await broker.start(stream=False, account=True)
+        bal = broker.balance
+        if as_json:
+            print(json.dumps(render.balance_dict(bal, broker.account)))
+        else:
+            _console().print(render.balance_table(bal, broker.account))
+        return EXIT_OK
+
+
+# ---- chart --------------------------------------------------------------------------------
+
+
+def chart(settings: Any, target: Any, args: Any) -> int:
+    return _run(lambda: _chart(settings, target, args))
+
+
+async def _chart(settings: Any, target: Any, args: Any) -> int:
+    import shutil
+
+    from ttai_tui.broker.validate import check_symbols
+    from ttai_tui.core.candles import TIMEFRAME_SECONDS
+
+    chart_cfg = getattr(settings, "chart", None)
+    symbol = args.symbol.strip().upper()
+    timeframe = args.timeframe or getattr(chart_cfg, "timeframe", "5m")
+    size = shutil.get_terminal_size((100, 30))
+    width = args.width or size.columns
+    height = args.height or max(15, size.lines - 2)
+    bars = 300 if timeframe != "1d" else 250
+    broker = _broker(settings, target)
+    async with broker:
+        await broker.start(stream=True, account=False)
+        await check_symbols(broker.sessions, [symbol])
+        now = broker.clock.now()
+        span = TIMEFRAME_SECONDS.get(timeframe, 300) * bars
+        if timeframe != "1d":
+            span *= 3  # nights and weekends have no bars
+        await broker.candle_history(symbol, timeframe, now - span)
+        series = broker.state.candle_series(symbol, timeframe)
+        arrays = series.arrays()
+    from ttai_tui.chart import render_text  # type: ignore[attr-defined]
+
+    indicators = args.indicators
+    if indicators is None:
+        indicators = list(getattr(chart_cfg, "indicators", []))
+    elif isinstance(indicators, str):
+        indicators = [s.strip() for s in indicators.split(",") if s.strip()]
+    levels = bool(args.levels) or bool(getattr(chart_cfg, "levels", False))
+    text = render_text(
+        arrays, symbol=symbol, timeframe=timeframe, indicators=indicators,
+        levels=levels, width=width, height=height,
+    )
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
