@@ -1,0 +1,338 @@
+"""The Textual app: wiring, workers, the one flush timer and the global bindings.
+
+Data flow (DESIGN.md): the broker writes market data into MarketState from its own tasks; one
+UI timer at ``ui.refresh_hz`` drains each visible view's dirty symbols and rewrites only cells
+whose text changed, inside ``batch_update()``. Discrete broker happenings arrive through the
+listener callback and become Messages. Workers never touch widgets: they post messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from ttai_tui import paths
+from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
+from ttai_tui.ui.bridge import Bridge, StaticBridge
+from ttai_tui.ui.errors import guarded, report
+from ttai_tui.ui.messages import (
+    AccountDataChanged,
+    AccountWatchlists,
+    AuthFailed,
+    BrokerEvent,
+    OpenSymbol,
+)
+from ttai_tui.ui.screens.dashboard import DashboardScreen
+from ttai_tui.ui.watchlist_store import FILE_NAME, WatchlistStore
+from ttai_tui.ui.widgets.status_bar import StatusInfo
+
+log = logging.getLogger("ttai_tui.ui")
+
+METRICS_EVERY_S = 60.0
+MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
+
+
+class TtaiApp(App[int]):
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "ttai"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+p", "command_palette", "Palette", id="command-palette", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Any,
+        target: Any,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        bridge: Bridge | None = None,
+        store: WatchlistStore | None = None,
+    ) -> None:
+        super().__init__()
+        from ttai_tui.ui.commands import TtaiCommands
+
+        self.COMMANDS = App.COMMANDS | {TtaiCommands}
+        self.settings = settings
+        self.target = target
+        self.clock = clock
+        self.bridge: Bridge = bridge if bridge is not None else StaticBridge(clock=clock)
+        self.store = store or WatchlistStore(paths.data_dir() / FILE_NAME, dict(settings.watchlists))
+        self.status = StatusInfo(mode=MODE_LABEL.get(getattr(target, "mode", "demo"), "DEMO"))
+        self.flush_ms: deque[float] = deque(maxlen=2000)
+        self._last_second = -1
+        self._auth_modal_open = False
+        self.set_keymap(dict(settings.keys))
+        theme = settings.ui.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        self.animation_level = "none"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def get_default_screen(self) -> DashboardScreen:
+        return DashboardScreen(self.settings, self.store)
+
+    def on_mount(self) -> None:
+        if self.store.load_error:
+            self.notify(self.store.load_error, title="Watchlists", severity="warning", timeout=10)
+        hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))
+        self._flush_timer = self.set_interval(1.0 / hz, self.flush_market, name="ui-flush")
+        self.call_after_refresh(self.start_broker)
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                return screen
+        raise LookupError("dashboard not mounted")
+
+    @work(group="broker", exclusive=True, exit_on_error=False, description="Broker start")
+    async def start_broker(self) -> None:
+        await self.bridge.start(self._broker_listener)
+        self.post_message(AccountDataChanged())
+        self.load_account_watchlists()
+        self.metrics_loop()
+
+    @work(group="account-watchlists", exclusive=True, exit_on_error=False, description="Account watchlists")
+    async def load_account_watchlists(self) -> None:
+        lists = await self.bridge.account_watchlists()
+        if lists:
+            self.post_message(AccountWatchlists([(w.name, tuple(w.symbols)) for w in lists]))
+
+    @work(group="metrics", exclusive=True, exit_on_error=False, description="Market metrics")
+    async def metrics_loop(self) -> None:
+        """IV rank / beta are REST data: poll them for what is on screen every minute."""
+        while True:
+            try:
+                await self.bridge.refresh_metrics()
+            except Exception as exc:  # keep polling; say it once in the log
+                log.warning("market metrics failed: %s", exc)
+            await asyncio.sleep(METRICS_EVERY_S)
+
+    async def action_quit(self) -> None:
+        try:
+            await self.bridge.stop()
+        except Exception as exc:  # quitting must always work
+            log.warning("broker stop failed: %s", exc)
+        self.exit(0)
+
+    # -- broker events -> messages -------------------------------------------------------------
+
+    def _broker_listener(self, event: Any) -> None:
+        """Called by the broker (same event loop or not): only posts a message."""
+        from ttai_tui.broker import events as ev
+
+        if isinstance(event, ev.CredentialsRejected):
+            self.post_message(AuthFailed(event.message))
+        elif isinstance(event, ev.AccountUpdated):
+            self.post_message(AccountDataChanged())
+        elif isinstance(event, ev.Connected):
+            self.post_message(BrokerEvent("connected", "reconnected" if event.attempt else "connected"))
+        elif isinstance(event, ev.Reconnecting):
+            self.post_message(BrokerEvent("reconnecting", event.reason, "warning"))
+        elif isinstance(event, ev.StreamFailed):
+            self.post_message(BrokerEvent("stream-failed", event.reason, "error"))
+        elif isinstance(event, ev.TokenRefreshed):
+            self.post_message(BrokerEvent("token", "refreshed"))
+        elif isinstance(event, ev.OrderFilled):
+            self.post_message(BrokerEvent("fill", f"Filled: {event.description}", "information"))
+        elif isinstance(event, ev.BrokerError):
+            where = f" ({event.where})" if event.where else ""
+            self.post_message(BrokerEvent("error", f"{event.message}{where}", "error"))
+
+    @guarded("account watchlists")
+    def on_account_watchlists(self, msg: AccountWatchlists) -> None:
+        if self.store.add_account_lists(msg.lists):
+            self.dashboard.watchlist.rebuild()
+
+    @guarded("broker event")
+    def on_broker_event(self, msg: BrokerEvent) -> None:
+        if msg.kind in ("fill", "error", "stream-failed") or (msg.kind == "connected" and msg.detail == "reconnected"):
+            self.notify(msg.detail, severity=msg.severity, timeout=5)  # type: ignore[arg-type]
+        if msg.kind == "connected":
+            self.status.note = None
+        elif msg.kind == "stream-failed":
+            self.status.note = "stream stopped"
+        self._render_status(force=True)
+
+    @guarded("account update")
+    def on_account_data_changed(self, _msg: AccountDataChanged) -> None:
+        self.status.account = self.bridge.account()
+        self.dashboard.positions.reload()
+        self._render_status(force=True)
+
+    def on_auth_failed(self, msg: AuthFailed) -> None:
+        self.status.auth_error = msg.reason
+        self._render_status(force=True)
+        if self._auth_modal_open:
+            return
+        from ttai_tui.ui.screens.modals import MessageScreen
+
+        self._auth_modal_open = True
+
+        def closed(_: object) -> None:
+            self._auth_modal_open = False
+
+        self.push_screen(
+            MessageScreen(
+                "Credentials refused",
+                f"{msg.reason}\n\nCheck the provider secret and refresh token (`ttai login`, or "
+                "the TT_SECRET / TT_REFRESH environment variables). The dashboard keeps running "
+                "with whatever data it has; `ttai --demo` works without an account.",
+                error=True,
+            ),
+            closed,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures become state: status bar + notification, never exit."""
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        from ttai_tui.broker.errors import CredentialsRejectedError
+
+        if isinstance(error, CredentialsRejectedError):
+            self.post_message(AuthFailed(str(error)))
+            return
+        report(self, worker.description or worker.group, error or RuntimeError("worker failed"))
+        if worker.group == "broker":
+            self.status.note = "broker not started"
+            self._render_status(force=True)
+
+    def on_open_symbol(self, msg: OpenSymbol) -> None:
+        self.dashboard.open_symbol(msg.symbol)
+
+    # -- the flush -------------------------------------------------------------------------------
+
+    def flush_now(self) -> None:
+        self._last_second = -1
+        self.flush_market()
+
+    @guarded("screen update")
+    def flush_market(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            dash = self.dashboard
+        except LookupError:
+            return
+        now = self.clock.now()
+        second = int(self.clock.monotonic())
+        tick = second != self._last_second
+        self._last_second = second
+        state = self.bridge.state
+        with self.batch_update():
+            if dash.is_current:
+                if dash.visible("watchlist"):
+                    dash.watchlist.flush(state.take_dirty("watchlist"), now, tick)
+                if dash.visible("chain"):
+                    dash.chain.flush(state.take_dirty("chain"), now, tick)
+                if dash.visible("positions"):
+                    dash.positions.flush(state.take_dirty("positions"), now, tick)
+                if dash.visible("chart"):
+                    self._flush_chart(dash, now)
+            if tick:
+                self._render_status()
+                dash.query_one("#balances").show(self.bridge.balance(), now)  # type: ignore[attr-defined]
+        self.flush_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    def _flush_chart(self, dash: DashboardScreen, now: float) -> None:
+        chart = dash.chart()
+        fn = getattr(chart, "flush", None)
+        if fn is None:
+            return
+        try:
+            fn(now)
+        except TypeError:
+            fn()
+        except Exception as exc:
+            report(chart, "chart", exc)
+
+    def _render_status(self, force: bool = False) -> None:
+        self.status.stream = self.bridge.stream_status()
+        self.status.token = self.bridge.token_status()
+        if self.status.account is None:
+            self.status.account = self.bridge.account()
+        try:
+            bar = self.dashboard.query_one("#status")
+        except Exception:
+            return
+        bar.show(self.status, self.clock.now())  # type: ignore[attr-defined]
+
+    # -- global actions --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from ttai_tui.ui.screens.help import HelpScreen, binding_rows
+        from ttai_tui.ui.widgets.chain import ChainView
+        from ttai_tui.ui.widgets.live_table import LiveTable
+        from ttai_tui.ui.widgets.positions import PositionsView
+        from ttai_tui.ui.widgets.watchlist import WatchlistPane
+
+        owners: list[tuple[str, type]] = [
+            ("global", TtaiApp),
+            ("dashboard", DashboardScreen),
+            ("watchlist", WatchlistPane),
+            ("chain", ChainView),
+            ("positions", PositionsView),
+            ("tables", LiveTable),
+        ]
+        try:
+            dash = self.dashboard
+            chart = dash.chart()
+            if chart is not None:
+                owners.append(("chart", type(chart)))
+        except LookupError:
+            pass
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(binding_rows(self, owners)))
+
+    @work(group="account-refresh", exclusive=True, exit_on_error=False, description="Account refresh")
+    async def refresh_account(self) -> None:
+        self.notify("Refreshing account data…", timeout=1.5)
+        await self.bridge.refresh_account()
+        self.post_message(AccountDataChanged())
+
+    @work(group="account-switch", exclusive=True, exit_on_error=False, description="Account switch")
+    async def switch_account(self, number: str) -> None:
+        await self.bridge.switch_account(number)
+        self.status.account = number
+        self.post_message(AccountDataChanged())
+
+
+def make_app(
+    settings: Any = None,
+    target: Any = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    bridge: Bridge | None = None,
+    store: WatchlistStore | None = None,
+) -> TtaiApp:
+    """Build the app (tests inject a clock, a bridge over the in-process exchange, a store)."""
+    from ttai_tui.config import Settings, Target
+
+    settings = settings if settings is not None else Settings()
+    target = target if target is not None else Target("demo")
+    if bridge is None:
+        from ttai_tui.ui.broker_bridge import BrokerBridge
+
+        bridge = BrokerBridge(settings, target, clock=clock)
+    return TtaiApp(settings, target, clock=clock, bridge=bridge, store=store)
+
+
+def run_app(settings: Any, target: Any) -> int:
+    """Entry point for `ttai` (cli.py): run the dashboard, return the process exit code."""
+    app = make_app(settings, target)
+    result = app.run()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

@@ -1,0 +1,131 @@
+"""What the UI needs from the broker, in one narrow interface.
+
+Why: widgets must never touch the network, and the UI should not care whether data comes from
+a live account, the sandbox or the in-process demo exchange. `BrokerBridge` (ui/broker_bridge.py)
+adapts `ttai_tui.broker.service.Broker` to this; `StaticBridge` serves a fixed MarketState for
+snapshot tests (a frozen, deterministic screen) and for the window before the broker is up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
+from ttai_tui.core.market_state import MarketState
+from ttai_tui.core.models import (
+    AccountInfo,
+    Balance,
+    OptionChain,
+    Position,
+    StreamStatus,
+    SymbolMatch,
+    TokenStatus,
+    Watchlist,
+)
+
+
+class Bridge(Protocol):
+    state: MarketState
+    clock: Clock
+
+    def account(self) -> str | None: ...
+    def accounts(self) -> list[AccountInfo]: ...
+    def stream_status(self) -> StreamStatus | None: ...
+    def token_status(self) -> TokenStatus | None: ...
+    def set_subscriptions(self, owner: str, symbols: set[str]) -> None: ...
+    def set_candles(self, owner: str, symbol: str | None, timeframe: str) -> None: ...
+    def positions(self) -> list[Position]: ...
+    def balance(self) -> Balance | None: ...
+    async def start(self, listener: Callable[[Any], None]) -> None: ...
+    async def stop(self) -> None: ...
+    async def chain(self, symbol: str) -> OptionChain: ...
+    async def search(self, text: str) -> list[SymbolMatch]: ...
+    async def account_watchlists(self) -> list[Watchlist]: ...
+    async def refresh_account(self) -> None: ...
+    async def switch_account(self, number: str) -> None: ...
+    async def refresh_metrics(self) -> None: ...
+
+
+class StaticBridge:
+    """A bridge over a MarketState that someone else fills (snapshot fixtures, startup)."""
+
+    def __init__(
+        self,
+        state: MarketState | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        chains: dict[str, OptionChain] | None = None,
+        positions: list[Position] | None = None,
+        balance: Balance | None = None,
+        account: str | None = None,
+        stream: StreamStatus | None = None,
+        token: TokenStatus | None = None,
+        matches: list[SymbolMatch] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.state = state if state is not None else MarketState(clock)
+        self.chains = chains or {}
+        self._positions = positions or []
+        self._balance = balance
+        self._account = account
+        self._stream = stream
+        self._token = token
+        self._matches = matches or []
+        self.subscriptions: dict[str, set[str]] = {}
+        self.candles: dict[str, tuple[str | None, str]] = {}
+        self.refreshes = 0
+
+    def account(self) -> str | None:
+        return self._account
+
+    def accounts(self) -> list[AccountInfo]:
+        return [AccountInfo(self._account)] if self._account else []
+
+    def stream_status(self) -> StreamStatus | None:
+        return self._stream
+
+    def token_status(self) -> TokenStatus | None:
+        return self._token
+
+    def set_subscriptions(self, owner: str, symbols: set[str]) -> None:
+        self.subscriptions[owner] = set(symbols)
+
+    def set_candles(self, owner: str, symbol: str | None, timeframe: str) -> None:
+        self.candles[owner] = (symbol, timeframe)
+
+    def positions(self) -> list[Position]:
+        return self._positions
+
+    def balance(self) -> Balance | None:
+        return self._balance
+
+    async def start(self, listener: Callable[[Any], None]) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def chain(self, symbol: str) -> OptionChain:
+        from ttai_tui.broker.errors import UnknownSymbolError
+
+        try:
+            return self.chains[symbol]
+        except KeyError:
+            raise UnknownSymbolError(f"no option chain for {symbol}") from None
+
+    async def search(self, text: str) -> list[SymbolMatch]:
+        t = text.upper()
+        return [m for m in self._matches if m.symbol.startswith(t)]
+
+    async def account_watchlists(self) -> list[Watchlist]:
+        return []
+
+    async def refresh_account(self) -> None:
+        self.refreshes += 1
+
+    async def switch_account(self, number: str) -> None:
+        self._account = number
+
+    async def refresh_metrics(self) -> None:
+        return None

@@ -1,0 +1,126 @@
+"""Adapts `ttai_tui.broker.service.Broker` to the UI's `Bridge` interface.
+
+Kept separate so the widgets speak in "symbols this view shows" while the broker speaks in
+(event type, streamer symbol) wants; the mapping of which event types each view needs lives
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
+from ttai_tui.core.market_state import MarketState
+from ttai_tui.core.models import (
+    AccountInfo,
+    Balance,
+    OptionChain,
+    Position,
+    StreamStatus,
+    SymbolMatch,
+    TokenStatus,
+    Watchlist,
+)
+
+log = logging.getLogger(__name__)
+
+UNDERLYING_TYPES = ("Quote", "Trade", "Summary")
+OPTION_TYPES = ("Quote", "Trade", "Summary", "Greeks")
+CANDLE_LOOKBACK_S = {"1m": 2 * 86400, "5m": 7 * 86400, "15m": 14 * 86400, "1h": 60 * 86400, "1d": 400 * 86400}
+
+
+def wants_for(symbols: set[str]) -> set[tuple[str, str]]:
+    """Options (streamer symbols start with '.') need greeks; underlyings do not."""
+    out: set[tuple[str, str]] = set()
+    for s in symbols:
+        for t in OPTION_TYPES if s.startswith(".") else UNDERLYING_TYPES:
+            out.add((t, s))
+    return out
+
+
+class BrokerBridge:
+    """The live / sandbox / demo data source for the dashboard."""
+
+    def __init__(self, settings: Any, target: Any, clock: Clock = SYSTEM_CLOCK, broker: Any = None) -> None:
+        from ttai_tui.broker.service import Broker
+
+        self.clock = clock
+        self.state = MarketState(clock) if broker is None else broker.state
+        self.broker = broker if broker is not None else Broker(target, settings, self.state, clock=clock)
+        self._shown: dict[str, set[str]] = {}
+
+    # -- status ------------------------------------------------------------------------------
+
+    def account(self) -> str | None:
+        a = self.broker.account
+        return None if a is None else a.number
+
+    def accounts(self) -> list[AccountInfo]:
+        return self.broker.accounts
+
+    def stream_status(self) -> StreamStatus | None:
+        return self.broker.status
+
+    def token_status(self) -> TokenStatus | None:
+        return self.broker.token
+
+    # -- subscriptions -----------------------------------------------------------------------
+
+    def set_subscriptions(self, owner: str, symbols: set[str]) -> None:
+        self._shown[owner] = set(symbols)
+        self.broker.subscriptions.declare(f"ui-{owner}", wants_for(set(symbols)))
+
+    def set_candles(self, owner: str, symbol: str | None, timeframe: str) -> None:
+        if symbol is None:
+            self.broker.subscriptions.declare_candles(f"ui-{owner}", None)
+            return
+        start = self.clock.now() - CANDLE_LOOKBACK_S.get(timeframe, 7 * 86400)
+        self.broker.subscriptions.declare_candles(f"ui-{owner}", symbol, timeframe, start)
+
+    def underlyings_shown(self) -> list[str]:
+        out: set[str] = set()
+        for syms in self._shown.values():
+            out.update(s for s in syms if not s.startswith("."))
+        return sorted(out)
+
+    # -- account -----------------------------------------------------------------------------
+
+    def positions(self) -> list[Position]:
+        return self.broker.positions
+
+    def balance(self) -> Balance | None:
+        return self.broker.balance
+
+    async def refresh_account(self) -> None:
+        await self.broker.refresh_account()
+
+    async def switch_account(self, number: str) -> None:
+        await self.broker.select_account(number)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, listener: Callable[[Any], None]) -> None:
+        self.broker.add_listener(listener)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+
+    # -- REST --------------------------------------------------------------------------------
+
+    async def chain(self, symbol: str) -> OptionChain:
+        return await self.broker.get_chain(symbol)
+
+    async def search(self, text: str) -> list[SymbolMatch]:
+        return await self.broker.search(text)
+
+    async def account_watchlists(self) -> list[Watchlist]:
+        return await self.broker.watchlists()
+
+    async def refresh_metrics(self) -> None:
+        """IV rank and beta for what is on screen (REST, so polled rather than streamed)."""
+        symbols = self.underlyings_shown()
+        if symbols:
+            await self.broker.metrics(symbols[:100])

@@ -1,0 +1,69 @@
+"""Keep the dashboard alive when one part of it fails.
+
+Textual stops a widget's message loop (and then the app) on an unhandled exception. A trading
+screen must instead say what broke and keep showing everything else, so every UI entry point
+(actions, message handlers, the flush timer) is wrapped with `guarded`: the exception is
+logged with its context (where, widget id, traceback, never locals) and shown as a notification,
+throttled so a failure repeating at 15 Hz does not flood the screen.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+log = logging.getLogger("ttai_tui.ui")
+
+F = TypeVar("F", bound=Callable[..., Any])
+_last_notified: dict[str, float] = {}
+NOTIFY_EVERY = 10.0
+
+
+def report(node: Any, where: str, exc: BaseException) -> None:
+    """Log and notify one failure (no secrets: messages only, never locals)."""
+    ident = getattr(node, "id", None) or type(node).__name__
+    log.error("UI error in %s (%s): %s", where, ident, exc, exc_info=exc)
+    now = time.monotonic()
+    if now - _last_notified.get(where, -1e9) < NOTIFY_EVERY:
+        return
+    _last_notified[where] = now
+    app = getattr(node, "app", None)
+    try:
+        if app is not None:
+            app.notify(f"{where} failed: {exc}", title="Error (the app keeps running)",
+                       severity="error", timeout=6)
+    except Exception:  # during shutdown there may be no app to tell
+        pass
+
+
+def guarded(where: str) -> Callable[[F], F]:
+    """Decorate a method so an exception is reported instead of killing the widget."""
+
+    def deco(fn: F) -> F:
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def awrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await fn(self, *args, **kwargs)
+                except Exception as exc:
+                    report(self, where, exc)
+                    return None
+
+            return awrapper  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(self, *args, **kwargs)
+            except Exception as exc:
+                report(self, where, exc)
+                return None
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco

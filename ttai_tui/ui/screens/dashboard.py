@@ -1,0 +1,183 @@
+"""The dashboard screen: status bar, watchlist | main area (chain / chart / positions), balances.
+
+Wide terminals (>= 120 columns) show the watchlist beside the main area. Narrower ones show one
+pane at a time: `w` brings the watchlist, `c` / `g` / `p` the main area on that tab, and the
+footer keys are clickable for mouse users. `z` maximises the focused pane at any width.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from ttai_tui.ui.messages import OpenSymbol
+from ttai_tui.ui.watchlist_store import WatchlistStore
+from ttai_tui.ui.widgets.balances import BalancesStrip
+from ttai_tui.ui.widgets.chain import ChainView
+from ttai_tui.ui.widgets.positions import PositionsView
+from ttai_tui.ui.widgets.status_bar import StatusBar
+from ttai_tui.ui.widgets.watchlist import WatchlistPane
+
+NARROW_BELOW = 120
+TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions"}
+
+
+def make_chart_pane(settings) -> object:
+    """The analysis helper's ChartPane, or a placeholder if it cannot be built."""
+    try:
+        from ttai_tui.ui.widgets.chart import ChartPane
+    except Exception:  # not there yet: the dashboard still works
+        return Static("Chart not available", classes="placeholder", id="chart")
+    try:
+        return ChartPane(settings=settings, id="chart")
+    except TypeError:
+        return ChartPane(id="chart")
+
+
+class DashboardScreen(Screen):
+    BINDINGS = [
+        Binding("w", "focus_pane('watchlist')", "Watchlist", id="focus-watchlist"),
+        Binding("c", "focus_pane('chain')", "Chain", id="focus-chain"),
+        Binding("g", "focus_pane('chart')", "Chart", id="focus-chart"),
+        Binding("p", "focus_pane('positions')", "Positions", id="focus-positions"),
+        Binding("b", "focus_pane('balances')", "Balances", id="focus-balances"),
+        Binding("r", "refresh_account", "Refresh", id="refresh-account"),
+        Binding("z", "zoom", "Zoom", id="zoom", show=False),
+    ]
+
+    def __init__(self, settings, store: WatchlistStore) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.pane = "watchlist"
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            yield WatchlistPane(self.store, id="watchlist-pane")
+            with Vertical(id="main-pane"), TabbedContent(id="main-tabs", initial="tab-chain"):
+                with TabPane("Chain", id="tab-chain"):
+                    yield ChainView(self.settings.chain.strikes, self.settings.chain.dte, id="chain-view")
+                with TabPane("Chart", id="tab-chart"):
+                    yield make_chart_pane(self.settings)  # type: ignore[misc]
+                with TabPane("Positions", id="tab-positions"):
+                    yield PositionsView(id="positions-view")
+        yield BalancesStrip(id="balances")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#main-pane").border_title = "Chain · Chart · Positions"
+        self.watchlist.flash_enabled = bool(self.settings.ui.flash)
+        self._apply_width(self.size.width)
+        self.set_focus(self.watchlist.table)
+
+    def on_resize(self, event) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        narrow = 0 < width < NARROW_BELOW
+        self.set_class(narrow, "narrow")
+        self.set_class(self.pane == "watchlist", "show-watchlist")
+
+    # -- accessors -------------------------------------------------------------------------------
+
+    @property
+    def watchlist(self) -> WatchlistPane:
+        return self.query_one(WatchlistPane)
+
+    @property
+    def chain(self) -> ChainView:
+        return self.query_one(ChainView)
+
+    @property
+    def positions(self) -> PositionsView:
+        return self.query_one(PositionsView)
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#main-tabs", TabbedContent)
+
+    @property
+    def active_tab(self) -> str:
+        return self.tabs.active
+
+    def chart(self):
+        try:
+            return self.query_one("#chart")
+        except Exception:
+            return None
+
+    def visible(self, view: str) -> bool:
+        """Is this view on screen now? (hidden views do no work in the flush)."""
+        if not self.is_current:
+            return view in ("status", "balances")
+        narrow = self.has_class("narrow")
+        if view == "watchlist":
+            return not narrow or self.pane == "watchlist"
+        if view in TABS:
+            return self.active_tab == TABS[view] and (not narrow or self.pane != "watchlist")
+        return True
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_focus_pane(self, pane: str) -> None:
+        self.pane = "watchlist" if pane == "watchlist" else ("balances" if pane == "balances" else "main")
+        if self.maximized is not None:
+            self.minimize()
+        if pane in TABS:
+            self.tabs.active = TABS[pane]
+        self._apply_width(self.size.width)
+        target = {
+            "watchlist": lambda: self.watchlist.table,
+            "chain": lambda: self.chain.table,
+            "positions": lambda: self.positions.table,
+            "balances": lambda: self.query_one(BalancesStrip),
+            "chart": self.chart,
+        }[pane]()
+        if target is not None and getattr(target, "can_focus", False):
+            self.set_focus(target)
+        elif pane == "chart":
+            self.set_focus(self.tabs.query_one("Tabs"))
+        self.app.flush_now()  # type: ignore[attr-defined]
+
+    def action_refresh_account(self) -> None:
+        self.app.refresh_account()  # type: ignore[attr-defined]
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        pane = None
+        while focused is not None:
+            if getattr(focused, "id", None) in ("watchlist-pane", "main-pane"):
+                pane = focused
+                break
+            focused = focused.parent  # type: ignore[assignment]
+        if pane is not None:
+            self.maximize(pane, container=False)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content.id != "main-tabs":
+            return
+        if self.active_tab != TABS["chain"]:
+            self.chain.release()
+        self.app.flush_now()  # type: ignore[attr-defined]
+
+    def on_open_symbol(self, msg: OpenSymbol) -> None:
+        msg.stop()
+        self.open_symbol(msg.symbol)
+
+    def open_symbol(self, symbol: str) -> None:
+        """Show the symbol's chain and feed its chart; stays on the chain tab."""
+        self.chain.open_symbol(symbol)
+        chart = self.chart()
+        if chart is not None and hasattr(chart, "set_symbol"):
+            try:
+                chart.set_symbol(symbol)
+            except Exception as exc:  # a chart failure must not break the chain
+                self.app.log.error(f"chart.set_symbol failed: {exc!r}")
+        self.action_focus_pane("chain")

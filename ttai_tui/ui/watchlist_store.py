@@ -1,0 +1,90 @@
+"""Named watchlists: config lists, account (TastyTrade) lists, and the user's local edits.
+
+Why a file of our own: edits made in the dashboard (add, delete, move) must survive restarts
+without rewriting the user's config.toml. The file lives under the data dir
+(``<data_dir>/watchlists.json``) and is saved with ``ttai_tui.storage.save_json`` (temp file,
+fsync, rename, previous version kept as .bak), so a crash mid-save never loses a list.
+
+Precedence when loading: a list edited locally wins; otherwise the config's list; account lists
+that share a name with a local/config list are shown as "<name> (account)".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from ttai_tui import storage
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "watchlists.json"
+ACCOUNT_SUFFIX = " (account)"
+
+
+class WatchlistStore:
+    """Ordered name -> symbols, with atomic persistence of local edits."""
+
+    def __init__(self, path: Path, config_lists: dict[str, list[str]]) -> None:
+        self.path = path
+        self.lists: dict[str, list[str]] = {k: list(v) for k, v in config_lists.items()}
+        self.account_names: set[str] = set()
+        self.edited: set[str] = set()
+        self.load_error: str | None = None
+        self._load_local()
+        if not self.lists:
+            self.lists["Default"] = []
+
+    def _load_local(self) -> None:
+        try:
+            data = storage.load_json(self.path, default=None)
+        except storage.StorageError as exc:  # corrupt: keep the config lists, say so
+            self.load_error = str(exc)
+            log.warning("watchlists file unusable: %s", exc)
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("lists"), dict):
+            return
+        local: dict[str, list[str]] = {}
+        for name, syms in data["lists"].items():
+            if isinstance(name, str) and isinstance(syms, list):
+                local[name] = [s for s in syms if isinstance(s, str)]
+        order = [n for n in data.get("order", []) if isinstance(n, str) and n in local]
+        order += [n for n in local if n not in order]
+        merged = {n: local[n] for n in order}
+        self.edited = set(merged)
+        for name, syms in self.lists.items():  # config lists the user never edited
+            merged.setdefault(name, syms)
+        self.lists = merged
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.lists)
+
+    def symbols(self, name: str) -> list[str]:
+        return self.lists.get(name, [])
+
+    def add_account_lists(self, lists: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
+        """Merge the account's watchlists (read from TastyTrade); returns the names added."""
+        added = []
+        for name, syms in lists:
+            shown = name if name not in self.lists or name in self.account_names else name + ACCOUNT_SUFFIX
+            if shown in self.lists and shown not in self.account_names:
+                continue  # a locally edited copy already exists
+            self.lists[shown] = [s for s in syms if s]
+            self.account_names.add(shown)
+            added.append(shown)
+        return added
+
+    def set_symbols(self, name: str, symbols: list[str]) -> None:
+        """Replace a list and persist (an edited account list becomes a local list)."""
+        self.lists[name] = list(symbols)
+        self.account_names.discard(name)
+        self.edited.add(name)
+        self.save()
+
+    def save(self) -> None:
+        local = {n: s for n, s in self.lists.items() if n in self.edited}
+        data = {"version": 1, "order": list(local), "lists": local}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        storage.save_json(self.path, data)

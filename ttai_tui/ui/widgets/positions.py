@@ -1,0 +1,185 @@
+"""Positions grouped by underlying with live marks, P&L, greeks and a totals row.
+
+Rows: one header row per underlying (its subtotal), then its positions, then a grand total.
+The row set changes only when the account poll reports new positions; marks and P&L are
+recomputed in the flush for positions whose symbols (or underlying, or SPY for beta-weighting)
+changed, and only the cells whose text changed are rewritten.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from ttai_tui.core.clock import ny_date
+from ttai_tui.core.formatting import MISSING, fmt_greek, fmt_int, fmt_money, fmt_price
+from ttai_tui.core.models import Position
+from ttai_tui.core.portfolio import (
+    BETA_BENCHMARK,
+    PositionView,
+    Totals,
+    group_by_underlying,
+    position_view,
+    totals,
+)
+from ttai_tui.ui.messages import OpenSymbol
+from ttai_tui.ui.widgets.live_table import Col, LiveTable
+
+TOTAL_KEY = "__total__"
+COLUMNS = [
+    Col("symbol", "Position", 24, "left"),
+    Col("qty", "Qty", 6),
+    Col("avg", "Avg", 9),
+    Col("mark", "Mark", 9),
+    Col("day", "Day P&L", 11),
+    Col("open", "Open P&L", 11),
+    Col("delta", "Delta", 8),
+    Col("theta", "Theta", 8),
+    Col("bwd", "β-Δ", 8),
+    Col("dte", "DTE", 4),
+]
+
+
+def _pnl(v: float | None) -> tuple[str, str]:
+    if v is None:
+        return MISSING, "dim"
+    return fmt_money(v, signed=True), "green" if v > 0 else "red" if v < 0 else ""
+
+
+def _num(v: float | None, decimals: int = 1) -> tuple[str, str]:
+    return (fmt_greek(v, decimals), "dim" if v is None else "")
+
+
+def describe(p: Position) -> str:
+    if p.is_option and p.expiration is not None and p.strike is not None:
+        strike = f"{p.strike:g}"
+        return f"  {p.underlying} {p.expiration:%b%d'%y} {strike}{p.option_type}"
+    return f"  {p.symbol}"
+
+
+def view_cells(v: PositionView) -> dict[str, tuple[str, str]]:
+    p = v.position
+    return {
+        "symbol": (describe(p), ""),
+        "qty": (fmt_int(p.quantity), "green" if p.quantity > 0 else "red"),
+        "avg": (fmt_price(p.average_open_price), "" if p.average_open_price is not None else "dim"),
+        "mark": (fmt_price(v.mark), "" if v.mark is not None else "dim"),
+        "day": _pnl(v.day_pnl),
+        "open": _pnl(v.open_pnl),
+        "delta": _num(v.delta),
+        "theta": _num(v.theta, 2),
+        "bwd": _num(v.beta_delta),
+        "dte": (str(v.dte) if v.dte is not None else ("" if not p.is_option else MISSING), ""),
+    }
+
+
+def total_cells(label: str, t: Totals, style: str) -> dict[str, tuple[str, str]]:
+    day, day_s = _pnl(t.day_pnl)
+    opn, opn_s = _pnl(t.open_pnl)
+    return {
+        "symbol": (label, style),
+        "qty": ("", ""),
+        "avg": ("", ""),
+        "mark": ("", ""),
+        "day": (day, f"{style} {day_s}"),
+        "open": (opn, f"{style} {opn_s}"),
+        "delta": (fmt_greek(t.delta, 1), style),
+        "theta": (fmt_greek(t.theta, 2), style),
+        "bwd": (fmt_greek(t.beta_delta, 1), style),
+        "dte": ("", ""),
+    }
+
+
+class PositionsView(Vertical):
+    BINDINGS = [
+        Binding("enter", "open", "Open underlying", id="positions-open"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._positions: list[Position] = []
+        self._keys: list[str] = []
+        self._symbols: set[str] = set()
+        self._underlying_of: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="positions-info", markup=False)
+        yield LiveTable(COLUMNS, id="positions-table")
+
+    @property
+    def table(self) -> LiveTable:
+        return self.query_one("#positions-table", LiveTable)
+
+    @property
+    def bridge(self):
+        return self.app.bridge  # type: ignore[attr-defined]
+
+    def _today(self):
+        return ny_date(self.bridge.clock.now())
+
+    def reload(self) -> None:
+        """Positions changed (account poll / switch): rebuild the row set if it differs."""
+        positions = list(self.bridge.positions())
+        keys = [f"{p.account}:{p.symbol}" for p in positions]
+        if keys == self._keys and positions == self._positions:
+            self.flush(None, self.bridge.clock.now(), True)
+            return
+        self._positions = positions
+        self._keys = keys
+        table = self.table
+        selected = table.selected_key
+        table.drop_all()
+        state = self.bridge.state
+        today = self._today()
+        views = [position_view(p, state, today) for p in positions]
+        groups = group_by_underlying(views)
+        order = 0
+        self._underlying_of.clear()
+        for und, vs in groups.items():
+            table.ensure_row(f"g:{und}", total_cells(und, totals(vs), "bold"), order=order)
+            order += 1
+            for v in vs:
+                key = f"{v.position.account}:{v.position.symbol}"
+                table.ensure_row(key, view_cells(v), order=order)
+                self._underlying_of[key] = und
+                order += 1
+        if views:
+            table.ensure_row(TOTAL_KEY, total_cells("Total", totals(views), "bold reverse"), order=order)
+        syms = {p.streamer_symbol for p in positions} | {p.underlying for p in positions}
+        if positions:
+            syms.add(BETA_BENCHMARK)
+        self._symbols = syms
+        self.bridge.set_subscriptions("positions", syms)
+        if selected:
+            table.select_key(selected)
+        self._info(len(positions), len(groups))
+
+    def _info(self, n: int, groups: int) -> None:
+        text = "No open positions" if n == 0 else f"{n} positions in {groups} underlyings"
+        self.query_one("#positions-info", Static).update(text)
+
+    def flush(self, dirty: set[str] | None, now: float, tick_second: bool) -> None:
+        if not self._positions:
+            return
+        if dirty is not None and not (dirty & self._symbols):
+            return
+        state = self.bridge.state
+        today = self._today()
+        table = self.table
+        views = [position_view(p, state, today) for p in self._positions]
+        for v in views:
+            key = f"{v.position.account}:{v.position.symbol}"
+            table.set_row(key, view_cells(v))
+        for und, vs in group_by_underlying(views).items():
+            table.set_row(f"g:{und}", total_cells(und, totals(vs), "bold"))
+        table.set_row(TOTAL_KEY, total_cells("Total", totals(views), "bold reverse"))
+
+    def action_open(self) -> None:
+        key = self.table.selected_key
+        if key is None:
+            return
+        und = key[2:] if key.startswith("g:") else self._underlying_of.get(key)
+        if und:
+            self.post_message(OpenSymbol(und))
