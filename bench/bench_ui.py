@@ -1,0 +1,233 @@
+"""The dashboard under load: flush time, event-to-screen, keypress-to-screen and CPU.
+
+Setup (see `_rig.py`): `ttai exchange --rate 10000` in its own process; the app itself runs in
+this process through `App.run_test(size=(160, 48))` (Textual's headless driver) with a 50-symbol
+watchlist and SPY's 41-strike chain open (enter on the first watchlist row), connected to that
+exchange exactly as `ttai --exchange URL` would be. After a warm-up, a window of 20 s (6 s quick):
+
+- `ui_flush_p99_ms`: p99 duration of `TtaiApp.flush_market`, the one UI timer that drains the
+  dirty symbols into the widgets (timed by wrapping the method before mount).
+- `event_to_screen_p99_ms`: for each symbol written into MarketState (the moment the broker
+  applies its first event since the previous drain, stamped by a set subclass installed as
+  `MarketState.pending`), the time until the first frame the compositor produces after the flush
+  that drained it. A "frame" is a call of `App._display` with an update outside a batch; the
+  headless driver skips the ANSI encoding, so the wrapper does it (`render_segments`) to keep the
+  work equal to a real terminal's. Only delays inside the app are seen: the exchange's send
+  schedule and the loopback are not part of it.
+- `keypress_to_screen_p99_ms`: every 0.25 s a `down`/`up` key event is handed to the driver like a
+  terminal key; the time until the first frame in which the focused table's cursor has moved.
+- `ui_cpu_percent_of_core`: this process's CPU time (user + system, all threads) over the window
+  divided by wall time: everything the app does (SDK parsing, broker, UI, rendering), exchange
+  excluded. `ui_events_applied_per_s` is reported alongside to show the load really arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench._rig import exchange_process, prepare_home
+
+SIZE = (160, 48)
+KEY_EVERY_S = 0.25
+KEY_GIVE_UP_S = 2.0
+
+
+def p99(values: list[float]) -> float:
+    """The 99th percentile (nearest rank); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1))
+    return ordered[k]
+
+
+class StampSet(set):
+    """`MarketState.pending` that remembers when each symbol was first written since the drain."""
+
+    __slots__ = ("stamps",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stamps: dict[str, float] = {}
+
+    def add(self, sym: str) -> None:  # type: ignore[override]
+        if sym not in self:
+            self.stamps[sym] = time.perf_counter()
+            set.add(self, sym)
+
+
+class Probe:
+    """Collects flush durations, event stamps awaiting a frame, frames and key probes."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.flush_ms: list[float] = []
+        self.waiting: list[float] = []  # stamps drained by a flush, not yet on a frame
+        self.event_ms: list[float] = []
+        self.key_ms: list[float] = []
+        self.frames = 0
+        self.frame_bytes = 0
+        self.key: tuple[float, Any, int] | None = None  # (sent at, table, expected cursor row)
+
+    def on_frame(self, now: float) -> None:
+        if self.recording:
+            self.frames += 1
+            self.event_ms.extend((now - t) * 1000.0 for t in self.waiting)
+        self.waiting.clear()
+        if self.key is not None:
+            sent, table, row = self.key
+            if table.cursor_row == row:
+                if self.recording:
+                    self.key_ms.append((now - sent) * 1000.0)
+                self.key = None
+
+
+def instrument(app: Any, probe: Probe) -> None:
+    """Wrap the app's flush and frame output, and stamp MarketState writes."""
+    state = app.bridge.state
+    state.pending = StampSet()
+    take_dirty = state.take_dirty
+
+    def stamped_take_dirty(consumer: str = "default") -> set[str]:
+        pend = state.pending
+        if pend and isinstance(pend, StampSet):
+            probe.waiting.extend(pend.stamps.values())
+        out = take_dirty(consumer)
+        if not isinstance(state.pending, StampSet):
+            state.pending = StampSet()
+        return out
+
+    state.take_dirty = stamped_take_dirty
+
+    flush = app.flush_market
+
+    def timed_flush() -> None:
+        t0 = time.perf_counter()
+        flush()
+        if probe.recording:
+            probe.flush_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    app.flush_market = timed_flush  # before mount: the timer is made from this attribute
+
+    display = app._display
+
+    def counted_display(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is None or app._batch_count:
+            return
+        render = getattr(renderable, "render_segments", None)
+        if render is not None:  # what the real driver would encode and write
+            probe.frame_bytes += len(render(app.console).encode()) if probe.recording else 0
+        probe.on_frame(time.perf_counter())
+
+    app._display = counted_display
+
+
+def _key_event(app: Any, key: str) -> None:
+    from textual import events
+
+    ev = events.Key(key, None)
+    ev.set_sender(app)
+    app._driver.send_message(ev)
+
+
+async def _wait(cond: Any, timeout: float, what: str) -> None:
+    deadline = time.perf_counter() + timeout
+    while not cond():
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def _drive(app: Any, probe: Probe, warmup_s: float, window_s: float) -> dict[str, float]:
+    import psutil
+    from textual.widgets import DataTable
+
+    state = app.bridge.state
+    async with app.run_test(size=SIZE) as pilot:
+        await _wait(lambda: state.mark("SPY") is not None, 30, "a SPY price")
+        app.set_focus(app.dashboard.watchlist.table)
+        app.dashboard.watchlist.table.move_cursor(row=0)
+        await pilot.press("enter")  # open SPY in the chain (and chart)
+        chain = app.dashboard.chain
+        await _wait(lambda: getattr(chain, "window", None), 30, "the SPY chain")
+        app.set_focus(app.dashboard.watchlist.table)
+        await asyncio.sleep(warmup_s)
+
+        proc = psutil.Process()
+        cpu0, ev0, t0 = sum(proc.cpu_times()[:2]), state.events, time.perf_counter()
+        probe.recording = True
+        next_key = t0
+        while (now := time.perf_counter()) - t0 < window_s:
+            if probe.key is not None and now - probe.key[0] > KEY_GIVE_UP_S:
+                probe.key_ms.append((now - probe.key[0]) * 1000.0)  # never shown: count the wait
+                probe.key = None
+            if probe.key is None and now >= next_key:
+                table = app.focused
+                if isinstance(table, DataTable) and table.row_count > 1:
+                    row = table.cursor_row
+                    key, expected = ("down", row + 1) if row == 0 else ("up", row - 1)
+                    probe.key = (time.perf_counter(), table, expected)
+                    _key_event(app, key)
+                next_key = now + KEY_EVERY_S
+            await asyncio.sleep(0.01)
+        probe.recording = False
+        wall = time.perf_counter() - t0
+        cpu = sum(proc.cpu_times()[:2]) - cpu0
+        events = state.events - ev0
+        await app.action_quit()
+    return {
+        "ui_flush_p99_ms": p99(probe.flush_ms),
+        "event_to_screen_p99_ms": p99(probe.event_ms),
+        "keypress_to_screen_p99_ms": p99(probe.key_ms),
+        "ui_cpu_percent_of_core": cpu / wall * 100.0,
+        "ui_events_applied_per_s": events / wall,
+        "ui_frame_bytes_per_s": probe.frame_bytes / wall,
+    }
+
+
+@contextlib.contextmanager
+def _ttai_home(home: Path):
+    old = os.environ.get("TTAI_HOME")
+    os.environ["TTAI_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TTAI_HOME", None)
+        else:
+            os.environ["TTAI_HOME"] = old
+
+
+def measure(warmup_s: float, window_s: float) -> dict[str, float]:
+    from ttai_tui import config
+    from ttai_tui.ui.app import make_app
+
+    with tempfile.TemporaryDirectory(prefix="ttai-bench-") as tmp:
+        home = Path(tmp)
+        with exchange_process(home) as url, _ttai_home(home):
+            prepare_home(home, url)
+            settings = config.load_settings(home / "config" / "config.toml").settings
+            target = config.resolve_target(settings, exchange=url)
+            app = make_app(settings, target)
+            probe = Probe()
+            instrument(app, probe)
+            return asyncio.run(_drive(app, probe, warmup_s, window_s))
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    return measure(2.0 if quick else 5.0, 6.0 if quick else 20.0)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

@@ -1,0 +1,124 @@
+"""The benchmark harness's own logic: screen criteria, byte accounting, percentiles, stamps.
+
+Only the bookkeeping is tested here; no test looks at how fast anything is.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bench._pty import bursts, bytes_between, has_live_price
+from bench._rig import config_text
+from bench.bench_memory import growth, window_median
+from bench.bench_terminal import chain_visible
+from bench.bench_ui import Probe, StampSet, p99
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        " SPY      601.25   +1.20  +0.20%",
+        "│ SPY  601.25 │",
+        "▶ SPY 12.50",
+        "SPY\t1234.00",
+    ],
+)
+def test_live_price_seen(line: str) -> None:
+    assert has_live_price(["header", line])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        " SPY      —        —       —",  # row present, no data yet
+        " SPY  —  │ chart 601.25",  # a number in another pane
+        " SPYG     601.25",  # another symbol
+        " .SPY260717C600  12.50",  # an option of SPY
+        " SPY      601.2",  # not a price with two decimals
+        " SPY      14:30:05",  # a clock
+        " QQQ      501.25",
+    ],
+)
+def test_live_price_not_seen(line: str) -> None:
+    assert not has_live_price([line])
+
+
+def test_other_symbol() -> None:
+    assert has_live_price([" QQQ  501.25"], "QQQ")
+
+
+def test_bytes_between_and_bursts() -> None:
+    chunks = [(1.000, 100), (1.005, 200), (1.010, 50), (1.080, 10), (1.150, 5000), (1.160, 40)]
+    assert bytes_between(chunks, 1.0, 1.08) == 350
+    assert bytes_between(chunks, 1.08, 2.0) == 5050
+    assert bursts(chunks, 0.02) == [(1.0, 350), (1.08, 10), (1.15, 5040)]
+    assert bursts([], 0.02) == []
+
+
+def test_chain_visible() -> None:
+    assert chain_visible(["  Bid  Ask  Strike  Bid  Ask"])
+    assert not chain_visible(["SPY 601.25"])
+
+
+def test_p99_nearest_rank() -> None:
+    assert math.isnan(p99([]))
+    assert p99([5.0]) == 5.0
+    values = [float(i) for i in range(1, 101)]  # 1..100
+    assert p99(values) == 99.0
+    assert p99(list(reversed(values))) == 99.0
+    assert p99([1.0] * 199 + [1000.0]) == 1.0
+    assert p99([1.0] * 98 + [1000.0] * 2) == 1000.0
+
+
+def test_stamp_set_keeps_first_write() -> None:
+    s = StampSet()
+    s.add("SPY")
+    first = s.stamps["SPY"]
+    s.add("SPY")
+    s.add("QQQ")
+    assert s == {"SPY", "QQQ"}
+    assert s.stamps["SPY"] == first
+    assert set(s.stamps) == {"SPY", "QQQ"}
+
+
+class _Table:
+    cursor_row = 0
+
+
+def test_probe_frames_events_and_keys() -> None:
+    probe = Probe()
+    probe.waiting = [10.0, 10.5]
+    probe.on_frame(11.0)  # not recording: dropped
+    assert probe.event_ms == [] and probe.waiting == []
+    probe.recording = True
+    probe.waiting = [10.0, 10.5]
+    table = _Table()
+    probe.key = (10.9, table, 1)
+    probe.on_frame(11.0)
+    assert probe.event_ms == pytest.approx([1000.0, 500.0])
+    assert probe.key is not None and probe.key_ms == []  # cursor not moved yet
+    table.cursor_row = 1
+    probe.on_frame(11.2)
+    assert probe.key is None and probe.key_ms == pytest.approx([300.0])
+    assert probe.frames == 2
+
+
+def test_memory_windows() -> None:
+    samples = [(float(t), 100.0 + (t >= 590) * 10.0) for t in range(0, 602, 2)]
+    assert window_median(samples, 60.0) == 100.0
+    warm, pct = growth(samples, 60.0, 600.0)
+    assert warm == 100.0 and pct == pytest.approx(10.0)
+    assert window_median([(1.0, 5.0), (100.0, 7.0)], 60.0) == 7.0  # nearest when none inside
+
+
+def test_config_text_is_valid_config(tmp_path: Path) -> None:
+    from ttai_tui.config import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text(config_text(["SPY", "QQQ", ".QQQ261218C500"], strikes=20))
+    settings = load_settings(path, env={}).settings
+    assert settings.watchlists == {"Bench": ["SPY", "QQQ", ".QQQ261218C500"]}
+    assert settings.chain.strikes == 20

@@ -1,0 +1,127 @@
+"""PtySession against small scripts: size, environment, SIGWINCH, cleanup, live detection.
+
+Each child is a few lines of Python; nothing here measures speed.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytest.importorskip("pyte", reason="the terminal emulator is a dev extra")
+
+from bench._pty import PtySession, bench_env, wait_live
+from bench.bench_terminal import full_frame_bytes
+
+
+def _script(tmp_path: Path, body: str) -> list[str]:
+    path = tmp_path / "child.py"
+    path.write_text(textwrap.dedent(body))
+    return [sys.executable, str(path)]
+
+
+def test_size_env_and_resize(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TT_SECRET", "nope")
+    argv = _script(
+        tmp_path,
+        """
+        import os, shutil, signal, sys, time
+        def winch(*_):
+            print("WINCH", shutil.get_terminal_size(), flush=True)
+        signal.signal(signal.SIGWINCH, winch)
+        print("SIZE", shutil.get_terminal_size(), os.isatty(1), flush=True)
+        print("ENV", os.environ.get("TTAI_HOME"), os.environ.get("TT_SECRET"), os.environ.get("TERM"), flush=True)
+        time.sleep(5)
+        """,
+    )
+    with PtySession(argv, bench_env(tmp_path), 120, 40) as s:
+        assert s.pump(5, until=lambda: "ENV" in s.text())
+        text = s.text()
+        assert "columns=120, lines=40" in text and "True" in text
+        assert f"ENV {tmp_path} None xterm-256color" in text
+        s.resize(100, 30)
+        assert s.pump(5, until=lambda: "WINCH" in s.text())
+        assert "columns=100, lines=30" in s.text()
+
+
+def test_close_kills_the_process_group(tmp_path: Path) -> None:
+    argv = _script(
+        tmp_path,
+        """
+        import subprocess, sys, signal, time
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a stubborn child: needs SIGKILL
+        p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        print("GRANDCHILD", p.pid, flush=True)
+        time.sleep(60)
+        """,
+    )
+    s = PtySession(argv, bench_env(tmp_path), emulate=True)
+    with s:
+        assert s.pump(5, until=lambda: "GRANDCHILD" in s.text())
+        grandchild = int(s.text().split("GRANDCHILD")[1].split()[0])
+        child = s.proc.pid
+    assert s.proc.poll() is not None
+    deadline = time.time() + 5
+    while time.time() < deadline and psutil.pid_exists(grandchild):
+        try:
+            if psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    for pid in (child, grandchild):
+        if psutil.pid_exists(pid):
+            assert psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert s.master == -1
+
+
+def test_wait_live_sees_the_price_only_once_shown(tmp_path: Path) -> None:
+    argv = _script(
+        tmp_path,
+        """
+        import sys, time
+        sys.stdout.write("\\x1b[2J\\x1b[3;2H SPY   \\u2014     \\u2014"); sys.stdout.flush()
+        time.sleep(0.3)
+        sys.stdout.write("\\x1b[3;2H SPY   \\x1b[38;2;0;255;0m601.25\\x1b[0m"); sys.stdout.flush()
+        time.sleep(5)
+        """,
+    )
+    with PtySession(argv, bench_env(tmp_path)) as s:
+        seconds = wait_live(s, 5)
+        assert seconds is not None and seconds >= 0.3
+        assert "601.25" in s.lines()[2]
+
+
+def test_wait_live_gives_up(tmp_path: Path) -> None:
+    argv = _script(tmp_path, 'print(" SPY  \\u2014"); import time; time.sleep(5)')
+    with PtySession(argv, bench_env(tmp_path)) as s:
+        assert wait_live(s, 0.5) is None
+
+
+def test_full_frame_is_the_burst_after_the_resize(tmp_path: Path) -> None:
+    argv = _script(
+        tmp_path,
+        """
+        import os, signal, sys, time
+        big = []
+        signal.signal(signal.SIGWINCH, lambda *_: big.append(1))
+        while True:
+            if big:
+                big.clear()
+                os.write(1, b"F" * 5000)
+            os.write(1, b"u" * 30)
+            time.sleep(0.066)
+        """,
+    )
+    with PtySession(argv, bench_env(tmp_path), emulate=False) as s:
+        s.pump(0.3)
+        frames = full_frame_bytes(s, cycles=1)
+    assert len(frames) == 1
+    # the 5000-byte repaint, give or take a small update glued to it
+    assert 5000 <= frames[0] <= 5000 + 2 * 30
