@@ -1,0 +1,174 @@
+"""Every REST route the dashboard uses, called through the unmodified SDK and parsed by its own
+models against the simulated exchange."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from tastytrade import Account
+from tastytrade.instruments import Equity, NestedOptionChain, Option, get_option_chain
+from tastytrade.market_data import get_market_data, get_market_data_by_type
+from tastytrade.metrics import get_market_metrics
+from tastytrade.order import (
+    InstrumentType,
+    LimitOrder,
+    OrderAction,
+    OrderStatus,
+    OrderTimeInForce,
+)
+from tastytrade.search import symbol_search
+from tastytrade.utils import TastytradeError
+from tastytrade.watchlists import PrivateWatchlist, PublicWatchlist
+
+
+async def test_accounts_balances_positions(sdk_session):
+    accounts = await Account.get(sdk_session)
+    assert [a.account_number for a in accounts] == ["5WT00001"]
+    acct = await Account.get(sdk_session, "5WT00001")
+    bal = await acct.get_balances(sdk_session)
+    positions = await acct.get_positions(sdk_session)
+    kinds = {p.instrument_type.value for p in positions}
+    assert kinds == {"Equity", "Equity Option"}
+    unds = {p.underlying_symbol for p in positions if p.instrument_type.value == "Equity Option"}
+    assert {"TSLA", "SPY", "IWM"} <= unds  # short put, vertical, iron condor
+    # net liq = cash + long value - short value, all marked on the same prices
+    marked = sum(
+        (p.mark or Decimal(0)) * (1 if p.quantity_direction == "Long" else -1) for p in positions
+    )
+    assert bal.net_liquidating_value == pytest.approx(bal.cash_balance + marked, abs=Decimal("0.05"))
+    assert bal.maintenance_requirement > 0
+    assert 0 < bal.derivative_buying_power < bal.net_liquidating_value
+    filtered = await acct.get_positions(sdk_session, underlying_symbols=["IWM"])
+    assert {p.underlying_symbol for p in filtered} == {"IWM"} and len(filtered) == 4
+    status = await acct.get_trading_status(sdk_session)
+    assert status.account_number == "5WT00001"
+    hist = await acct.get_net_liquidating_value_history(sdk_session, time_back="1m")
+    assert len(hist) >= 15
+    assert hist[-1].close == pytest.approx(bal.net_liquidating_value, rel=0.01)
+
+
+async def test_unknown_account_is_an_sdk_error(sdk_session):
+    with pytest.raises(TastytradeError, match="record_not_found"):
+        await Account.get(sdk_session, "NOPE123")
+
+
+async def test_nested_and_flat_chain_agree(sdk_session):
+    chains = await NestedOptionChain.get(sdk_session, "SPY")
+    chain = chains[0]
+    today = dt.date.today()
+    exps = [e.expiration_date for e in chain.expirations]
+    assert exps == sorted(exps)
+    assert (exps[-1] - exps[0]).days > 300  # out to about a year
+    kinds = {e.expiration_type for e in chain.expirations}
+    assert {"Regular", "Weekly"} <= kinds
+    near = chain.expirations[0].strikes
+    steps = {b.strike_price - a.strike_price for a, b in zip(near, near[1:], strict=False)}
+    assert min(steps) == 1  # SPY lists $1 strikes near the money
+    n_options = 2 * sum(len(e.strikes) for e in chain.expirations)
+    assert n_options >= 2000
+    flat = await get_option_chain(sdk_session, "SPY")
+    assert sum(len(v) for v in flat.values()) == n_options
+    first = flat[exps[0]][0]
+    assert first.streamer_symbol.startswith(".SPY")
+    assert first.days_to_expiration == (exps[0] - today).days or first.days_to_expiration >= 0
+    one = await Option.get(sdk_session, first.symbol)
+    assert one.streamer_symbol == first.streamer_symbol
+
+
+async def test_equity_search_metrics_market_data(sdk_session):
+    spy = await Equity.get(sdk_session, "SPY")
+    assert spy.is_etf and spy.streamer_symbol == "SPY"
+    several = await Equity.get(sdk_session, ["AAPL", "MSFT"])
+    assert {e.symbol for e in several} == {"AAPL", "MSFT"}
+    with pytest.raises(TastytradeError):
+        await Equity.get(sdk_session, "ZZZZ")
+    hits = await symbol_search(sdk_session, "NV")
+    assert hits and hits[0].symbol == "NVDA"
+    assert any(h.symbol == "AAPL" for h in await symbol_search(sdk_session, "apple"))
+    metrics = await get_market_metrics(sdk_session, ["SPY", "NVDA", "GME"])
+    by = {m.symbol: m for m in metrics}
+    for m in metrics:
+        assert 0 <= float(m.implied_volatility_index_rank) <= 1
+        assert 0 <= float(m.implied_volatility_percentile) <= 1
+        assert m.implied_volatility_index > 0 and m.liquidity_rating
+        assert m.beta is not None
+    assert by["GME"].implied_volatility_index > by["SPY"].implied_volatility_index
+    assert by["NVDA"].earnings is not None and by["NVDA"].earnings.expected_report_date > dt.date.today()
+    md = await get_market_data_by_type(sdk_session, equities=["SPY", "AAPL"], indices=["SPX"])
+    assert {x.symbol for x in md} == {"SPY", "AAPL", "SPX"}
+    for x in md:
+        assert x.bid is not None and x.ask is not None and x.bid < x.ask
+    one = await get_market_data(sdk_session, "QQQ", InstrumentType.EQUITY)
+    assert one.symbol == "QQQ"
+
+
+async def test_watchlists_crud(sdk_session):
+    lists = await PrivateWatchlist.get(sdk_session)
+    assert lists and lists[0].watchlist_entries
+    wl = PrivateWatchlist(name="ttai-test", watchlist_entries=[])
+    wl.add_symbol("AAPL", InstrumentType.EQUITY)
+    await wl.upload(sdk_session)
+    got = await PrivateWatchlist.get(sdk_session, "ttai-test")
+    assert [e["symbol"] for e in got.watchlist_entries] == ["AAPL"]
+    got.add_symbol("TSLA", InstrumentType.EQUITY)
+    await got.update(sdk_session)
+    again = await PrivateWatchlist.get(sdk_session, "ttai-test")
+    assert [e["symbol"] for e in again.watchlist_entries] == ["AAPL", "TSLA"]
+    await PrivateWatchlist.remove(sdk_session, "ttai-test")
+    with pytest.raises(TastytradeError):
+        await PrivateWatchlist.get(sdk_session, "ttai-test")
+    pub = await PublicWatchlist.get(sdk_session)
+    assert any(w.name == "High IV" for w in pub)
+
+
+async def test_dry_run_and_placed_order_fill(sdk_session, exchange):
+    acct = await Account.get(sdk_session, "5WT00001")
+    st = exchange.market.states["AAPL"]
+    equity = await Equity.get(sdk_session, "AAPL")
+    order = LimitOrder(
+        time_in_force=OrderTimeInForce.DAY,
+        legs=[equity.build_leg(Decimal(10), OrderAction.BUY_TO_OPEN)],
+        price=Decimal(f"-{st.ask + 1:.2f}"),  # marketable debit limit
+    )
+    dry = await acct.place_order(sdk_session, order, dry_run=True)
+    assert dry.buying_power_effect.change_in_buying_power < 0
+    assert dry.fee_calculation is not None and dry.fee_calculation.total_fees <= 0
+    before = {p.symbol: p.quantity for p in await acct.get_positions(sdk_session)}
+    placed = await acct.place_order(sdk_session, order, dry_run=False)
+    assert placed.order.id > 0 and placed.order.status == OrderStatus.LIVE
+    exchange.market.advance(exchange.market.t + 0.5)
+    exchange.account.check_fills()
+    got = await acct.get_order(sdk_session, placed.order.id)
+    assert got.status == OrderStatus.FILLED
+    after = {p.symbol: p.quantity for p in await acct.get_positions(sdk_session)}
+    assert after["AAPL"] == before["AAPL"] + 10
+
+
+async def test_resting_limit_order_cancel(sdk_session):
+    acct = await Account.get(sdk_session, "5WT00001")
+    equity = await Equity.get(sdk_session, "MSFT")
+    order = LimitOrder(
+        time_in_force=OrderTimeInForce.GTC,
+        legs=[equity.build_leg(Decimal(1), OrderAction.BUY_TO_OPEN)],
+        price=Decimal("-1.00"),  # far below the market: rests
+    )
+    placed = await acct.place_order(sdk_session, order, dry_run=False)
+    live = await acct.get_live_orders(sdk_session)
+    assert placed.order.id in {o.id for o in live}
+    await acct.delete_order(sdk_session, placed.order.id)
+    got = await acct.get_order(sdk_session, placed.order.id)
+    assert got.status == OrderStatus.CANCELLED
+
+
+async def test_invalid_order_is_rejected_in_the_error_envelope(sdk_session):
+    acct = await Account.get(sdk_session, "5WT00001")
+    equity = await Equity.get(sdk_session, "AAPL")
+    order = LimitOrder(
+        time_in_force=OrderTimeInForce.DAY,
+        legs=[equity.build_leg(Decimal(5000), OrderAction.SELL_TO_CLOSE)],  # more than we hold
+        price=Decimal("200"),
+    )
+    with pytest.raises(TastytradeError, match="no matching position"):
+        await acct.place_order(sdk_session, order, dry_run=True)

@@ -1,0 +1,88 @@
+"""The one place that knows how to point the unmodified tastytrade SDK at a non-default URL.
+
+SDK 13.2.3 has no base-URL option (its constructor passes ``base_url`` itself, so a
+``base_url=`` keyword is a TypeError, and no environment variable exists). The least invasive
+supported route (wire reference §1.2, approach B) is to build the Session normally and then set
+its httpx2 client's public ``base_url`` setter. DXLink needs nothing: the server names its own
+WebSocket URL in ``/api-quote-tokens``. The account streamer reads the documented
+``AlertStreamer.base_url`` attribute, set before ``async with``.
+
+``trust_env=False`` keeps proxy variables from hijacking loopback (httpx2 does not exempt
+127.0.0.1). ``Session.deserialize()`` rebuilds the client, so call :func:`point_session` again
+after it. ``tests/exchange/test_endpoint.py`` fails loudly if a new SDK version breaks this.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tastytrade import AlertStreamer, Session
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def normalise(url: str) -> str:
+    """``127.0.0.1:8765`` or ``http://127.0.0.1:8765/`` -> ``http://127.0.0.1:8765``."""
+    if "://" not in url:
+        url = "http://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"exchange URL must be http(s)://host:port, got {url!r}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def notifications_url(base_url: str) -> str:
+    """The account-streamer WebSocket URL served beside a REST base URL."""
+    parts = urlsplit(normalise(base_url))
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, parts.path + "/notifications", "", ""))
+
+
+def point_session(session: Session, base_url: str) -> Session:
+    """Redirect an existing Session's REST calls to ``base_url`` (returns the same session)."""
+    client = getattr(session, "_client", None)
+    if client is None or not hasattr(type(client), "base_url"):
+        raise RuntimeError(
+            "tastytrade SDK changed: Session._client.base_url is gone; "
+            "update ttai_tui/broker/endpoint.py (see tastytrade-protocol.md §1.2)"
+        )
+    client.base_url = normalise(base_url)
+    if str(client.base_url).rstrip("/") != normalise(base_url):
+        raise RuntimeError("tastytrade SDK changed: setting Session._client.base_url had no effect")
+    return session
+
+
+def make_session(
+    provider_secret: str,
+    refresh_token: str,
+    base_url: str | None = None,
+    is_test: bool = False,
+    **client_kwargs: Any,
+) -> Session:
+    """A Session for the live/sandbox API (``base_url=None``) or for any compatible URL."""
+    client_kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+    if base_url is not None:
+        client_kwargs.setdefault("trust_env", False)
+    session = Session(provider_secret, refresh_token, is_test=is_test, **client_kwargs)
+    if base_url is not None:
+        point_session(session, base_url)
+    return session
+
+
+def session_base_url(session: Session) -> str:
+    """Where this session's REST calls go (for the account streamer and for messages)."""
+    return str(session._client.base_url).rstrip("/")
+
+
+def make_alert_streamer(session: Session, base_url: str | None = None) -> AlertStreamer:
+    """An AlertStreamer for ``session``; pointed at ``base_url``'s /notifications if given.
+
+    Enter it with ``async with`` as usual; the URL must be set before entering.
+    """
+    streamer = AlertStreamer(session)
+    if base_url is not None:
+        if not hasattr(streamer, "base_url"):
+            raise RuntimeError("tastytrade SDK changed: AlertStreamer.base_url is gone")
+        streamer.base_url = notifications_url(base_url)
+    return streamer

@@ -1,0 +1,345 @@
+"""The DXLink WebSocket endpoint (``/dxlink``): handshake, channels, subscriptions and the feed.
+
+Protocol as the tastytrade SDK 13.2.3 speaks it (reference §3): SETUP -> SETUP + AUTH_STATE
+UNAUTHORIZED, AUTH -> AUTHORIZED exactly once, CHANNEL_REQUEST -> CHANNEL_OPENED (same number),
+FEED_SETUP -> FEED_CONFIG, FEED_SUBSCRIPTION add/remove, CHANNEL_CANCEL -> CHANNEL_CLOSED (the
+channel may be requested again), KEEPALIVE echoed. FEED_DATA is COMPACT by default, one event type
+per frame, values in the client's field order, every frame under 64 KiB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aiohttp import WSMsgType, web
+
+from ttai_tui.exchange.feed import CANON, NAN, Row, mapper
+
+if TYPE_CHECKING:
+    from ttai_tui.exchange.server import ExchangeServer
+
+log = logging.getLogger(__name__)
+MAX_FRAME = 60_000  # bytes; the SDK's client refuses frames over 65,536
+OPTION_INTERVAL = 1.0  # seconds between updates of one option's events (natural mode)
+SLOW_INTERVAL = {"Summary": 2.0, "Underlying": 5.0, "Profile": 3600.0}
+_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
+
+
+@dataclass(slots=True)
+class Sub:
+    version: int = -1
+    last_sent: float = float("-inf")
+    interval: float = 0.1
+    frag: str = ""
+    frag_version: int = -2
+
+
+@dataclass
+class Channel:
+    number: int
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    mappers: dict[str, object] = field(default_factory=dict)
+    full: bool = False
+    aggregation: float = 0.1
+    subs: dict[tuple[str, str], Sub] = field(default_factory=dict)  # (type, symbol) -> Sub
+    order: list[tuple[str, str]] = field(default_factory=list)  # round-robin order (rate mode)
+
+    def fields_for(self, event_type: str) -> tuple[str, ...]:
+        return self.fields.get(event_type) or CANON[event_type]
+
+
+class DxLinkConnection:
+    """One client connection; a reader (this coroutine) plus a sender task."""
+
+    def __init__(self, server: ExchangeServer, ws: web.WebSocketResponse) -> None:
+        self.server = server
+        self.ws = ws
+        self.channels: dict[int, Channel] = {}
+        self.authorized = False
+        self.opened_at = time.monotonic()
+        self.closed = False
+        self._rr = 0
+        self._budget = 0.0
+
+    # ------------------------------------------------------------------ io
+    async def send(self, msg: dict[str, object]) -> None:
+        if not self.ws.closed:
+            await self.ws.send_str(_DUMPS(msg))
+
+    async def run(self) -> None:
+        faults = self.server.faults
+        sender = asyncio.create_task(self._sender())
+        try:
+            async for msg in self.ws:
+                if msg.type != WSMsgType.TEXT:
+                    if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                        break
+                    continue
+                if faults.silent:
+                    self.server.stats.faults["silent"] += 1
+                    continue
+                try:
+                    data = json.loads(msg.data)
+                except ValueError:
+                    continue
+                if isinstance(data, dict):
+                    await self._handle(data)
+        finally:
+            self.closed = True
+            sender.cancel()
+            try:
+                await sender
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    # ------------------------------------------------------------------ protocol
+    async def _handle(self, m: dict[str, object]) -> None:
+        kind = m.get("type")
+        ch = m.get("channel", 0)
+        if kind == "SETUP":
+            await self.send({"type": "SETUP", "channel": 0, "keepaliveTimeout": 60,
+                             "acceptKeepaliveTimeout": 60, "version": "ttai-exchange/1.0"})
+            if not self.authorized:
+                await self.send({"type": "AUTH_STATE", "channel": 0, "state": "UNAUTHORIZED"})
+        elif kind == "AUTH":
+            if self.server.faults.refuse_auth:
+                self.server.stats.faults["refuse_auth"] += 1
+                return
+            if self.authorized:
+                return  # AUTHORIZED is sent exactly once per connection
+            if m.get("token") not in self.server.quote_tokens:
+                await self.send({"type": "ERROR", "channel": 0, "error": "UNAUTHORIZED",
+                                 "message": "invalid or expired quote token"})
+                await self.ws.close(code=1008)
+                return
+            self.authorized = True
+            await self.send({"type": "AUTH_STATE", "channel": 0, "state": "AUTHORIZED",
+                             "userId": "ttai-demo"})
+        elif kind == "KEEPALIVE":
+            await self.send({"type": "KEEPALIVE", "channel": 0})
+        elif not self.authorized or not isinstance(ch, int):
+            return
+        elif kind == "CHANNEL_REQUEST":
+            self.channels[ch] = Channel(ch)
+            await self.send({"type": "CHANNEL_OPENED", "channel": ch,
+                             "service": m.get("service", "FEED"),
+                             "parameters": m.get("parameters", {"contract": "AUTO"})})
+        elif kind == "CHANNEL_CANCEL":
+            if self.channels.pop(ch, None) is not None:
+                await self.send({"type": "CHANNEL_CLOSED", "channel": ch})
+        elif kind == "FEED_SETUP" and ch in self.channels:
+            await self._feed_setup(self.channels[ch], m)
+        elif kind == "FEED_SUBSCRIPTION" and ch in self.channels:
+            await self._subscription(self.channels[ch], m)
+
+    async def _feed_setup(self, c: Channel, m: dict[str, object]) -> None:
+        fields = m.get("acceptEventFields") or {}
+        if isinstance(fields, dict):
+            for t, fl in fields.items():
+                if t in CANON and isinstance(fl, list):
+                    c.fields[t] = tuple(str(f) for f in fl)
+                    c.mappers[t] = mapper(t, c.fields[t])
+                    for (et, _s), sub in c.subs.items():
+                        if et == t:
+                            sub.frag_version = -2
+        c.full = m.get("acceptDataFormat") == "FULL"
+        agg = m.get("acceptAggregationPeriod")
+        if isinstance(agg, int | float) and agg >= 0:
+            c.aggregation = float(agg)
+        await self.send({"type": "FEED_CONFIG", "channel": c.number, "aggregationPeriod": c.aggregation,
+                         "dataFormat": "FULL" if c.full else "COMPACT",
+                         "eventFields": {t: list(f) for t, f in c.fields.items()}})
+
+    async def _subscription(self, c: Channel, m: dict[str, object]) -> None:
+        feed = self.server.feed
+        if m.get("reset"):
+            c.subs.clear()
+        for item in m.get("remove") or []:  # type: ignore[union-attr]
+            if isinstance(item, dict):
+                key = (str(item.get("type")), str(item.get("symbol")))
+                c.subs.pop(key, None)
+        history: list[tuple[str, list[Row]]] = []
+        for item in m.get("add") or []:  # type: ignore[union-attr]
+            if not isinstance(item, dict):
+                continue
+            et, sym = str(item.get("type")), str(item.get("symbol"))
+            if et not in CANON or not feed.supports(et, sym):
+                continue
+            is_opt = sym.startswith(".")
+            interval = max(c.aggregation, 0.05)
+            if is_opt:
+                interval = max(interval, OPTION_INTERVAL)
+            interval = max(interval, SLOW_INTERVAL.get(et, 0.0))
+            sub = Sub(interval=interval)
+            if et == "Candle":
+                ft = item.get("fromTime", 0)
+                rows = feed.candle_history(sym, int(ft) if isinstance(ft, int | float) else 0)
+                history.append((et, rows))
+                sub.version = feed.version(et, sym)
+                sub.last_sent = time.monotonic()
+            c.subs[(et, sym)] = sub
+        c.order = list(c.subs)
+        for et, rows in history:
+            await self._send_rows(c, et, rows)
+
+    # ------------------------------------------------------------------ sending
+    def _encode(self, c: Channel, et: str, row: Row) -> str:
+        mp = c.mappers.get(et)
+        if mp is not None:
+            row = mp(row)  # type: ignore[operator]
+        if c.full:
+            return _DUMPS({**dict(zip(c.fields_for(et), row, strict=True)), "eventType": et})
+        return _DUMPS(row)[1:-1]
+
+    async def _send_frags(self, c: Channel, et: str, frags: list[str]) -> None:
+        if not frags:
+            return
+        prefix = f'{{"type":"FEED_DATA","channel":{c.number},"data":'
+        prefix += "[" if c.full else f'["{et}",['
+        suffix = "]}" if c.full else "]]}"
+        base = len(prefix) + len(suffix)
+        size = base
+        batch: list[str] = []
+        stats = self.server.stats
+        for f in frags:
+            if batch and size + len(f) + 1 > MAX_FRAME:
+                await self.ws.send_str(prefix + ",".join(batch) + suffix)
+                stats.frames_sent += 1
+                batch, size = [], base
+            batch.append(f)
+            size += len(f) + 1
+        if batch:
+            await self.ws.send_str(prefix + ",".join(batch) + suffix)
+            stats.frames_sent += 1
+        stats.events_sent += len(frags)
+        stats.events_by_type[et] += len(frags)
+
+    async def _send_rows(self, c: Channel, et: str, rows: list[Row]) -> None:
+        await self._send_frags(c, et, [self._encode(c, et, r) for r in rows])
+
+    async def _sender(self) -> None:
+        server = self.server
+        last = time.monotonic()
+        last_bad = last
+        while not self.closed and not self.ws.closed:
+            rate = server.rate
+            await asyncio.sleep(0.01 if rate else 0.05)
+            now = time.monotonic()
+            dt, last = now - last, now
+            faults = server.faults
+            if faults.silent or not self.authorized:
+                continue
+            if faults.drop_every is not None and now - self.opened_at >= faults.drop_every:
+                server.stats.faults["drop"] += 1
+                await self.ws.close(code=1001, message=b"exchange: scheduled drop")
+                return
+            if (
+                faults.malformed_every is not None
+                and now - last_bad >= faults.malformed_every
+                and await self._send_malformed()
+            ):
+                last_bad = now
+            try:
+                if rate:
+                    await self._send_rate(rate * dt)
+                else:
+                    await self._send_changes(now)
+            except ConnectionResetError:
+                return
+
+    async def _send_changes(self, now: float) -> None:
+        feed = self.server.feed
+        for c in list(self.channels.values()):
+            per_type: dict[str, list[str]] = {}
+            for (et, sym), sub in list(c.subs.items()):
+                if now - sub.last_sent < sub.interval:
+                    continue
+                v = feed.version(et, sym)
+                if v == sub.version:
+                    continue
+                row = feed.candle_live(sym) if et == "Candle" else feed.row(et, sym)
+                sub.version = v
+                sub.last_sent = now
+                if row is not None:
+                    per_type.setdefault(et, []).append(self._encode(c, et, row))
+            for et, frags in per_type.items():
+                await self._send_frags(c, et, frags)
+
+    async def _send_rate(self, budget: float) -> None:
+        """Rate mode: send ``budget`` events (carried over) round-robin over all subscriptions,
+        re-encoding an event only when its content changed."""
+        self._budget = min(self._budget + budget, 200_000.0)
+        pairs = [(c, k) for c in self.channels.values() for k in c.order if k in c.subs]
+        if not pairs:
+            return
+        feed = self.server.feed
+        n = int(self._budget)
+        self._budget -= n
+        out: dict[tuple[int, str], list[str]] = {}
+        chans = {}
+        np_ = len(pairs)
+        for i in range(n):
+            c, key = pairs[(self._rr + i) % np_]
+            sub = c.subs[key]
+            et, sym = key
+            v = feed.version(et, sym)
+            if sub.frag_version != v:
+                row = feed.candle_live(sym) if et == "Candle" else feed.row(et, sym)
+                if row is None:
+                    continue
+                sub.frag = self._encode(c, et, row)
+                sub.frag_version = v
+            out.setdefault((c.number, et), []).append(sub.frag)
+            chans[c.number] = c
+        self._rr = (self._rr + n) % np_
+        for (num, et), frags in out.items():
+            await self._send_frags(chans[num], et, frags)
+
+    async def _send_malformed(self) -> bool:
+        for c in self.channels.values():
+            for et, sym in c.subs:
+                kind = self.server.faults.malformed_kind
+                self.server.stats.faults[f"malformed_{kind}"] += 1
+                if kind == "garbage":
+                    await self.ws.send_str('{"type":"FEED_DATA","channel":' + str(c.number) + ',"data":[')
+                    return True
+                fields = c.fields_for(et)
+                if kind == "badvalue":
+                    vals: list[object] = [sym] + [NAN] * (len(fields) - 1)
+                else:
+                    vals = [sym] + [0] * (len(fields) - 2)
+                await self.ws.send_str(_DUMPS({"type": "FEED_DATA", "channel": c.number,
+                                               "data": [et, vals]}))
+                return True
+        return False
+
+    async def send_oversized(self) -> bool:
+        """Send one FEED_DATA frame over 64 KiB on an open channel (clients must close 1009)."""
+        for c in self.channels.values():
+            for et, sym in c.subs:
+                row = self.server.feed.row(et, sym) if et != "Candle" else self.server.feed.candle_live(sym)
+                if row is None:
+                    continue
+                frag = self._encode(c, et, row)
+                n = 70_000 // max(len(frag), 1) + 1
+                self.server.stats.faults["oversized"] += 1
+                await self.ws.send_str(
+                    f'{{"type":"FEED_DATA","channel":{c.number},"data":["{et}",['
+                    + ",".join([frag] * n) + "]]}"
+                )
+                return True
+        return False
+
+
+def subscription_counts(conns: list[DxLinkConnection]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for conn in conns:
+        for c in conn.channels.values():
+            for et, _sym in c.subs:
+                out[et] = out.get(et, 0) + 1
+    return out
