@@ -149,6 +149,7 @@ class Broker:
             self._accounts_svc = AccountService(
                 self.sessions, self.state, self.subscriptions, self.clock, self.emit,
                 default_account=default, poll_s=self._account_poll_s,
+                alert_url=self._alert_url(),
             )
             await self._accounts_svc.load()
             self._accounts_svc.start()
@@ -182,6 +183,14 @@ class Broker:
         if self.exchange_server is not None:
             return str(self.exchange_server.url)
         return getattr(self.target, "url", None)
+
+    def _alert_url(self) -> str | None:
+        """The account-streamer URL for exchange/demo targets (live uses the SDK default)."""
+        url = self._url()
+        if not url:
+            return None
+        ws = "wss://" + url[8:] if url.startswith("https://") else "ws://" + url.split("://", 1)[-1]
+        return ws.rstrip("/") + "/notifications"
 
     async def _start_demo_exchange(self) -> None:
         from ttai_tui.broker.demo import start_demo_exchange

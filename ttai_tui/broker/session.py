@@ -145,7 +145,19 @@ class SessionManager:
             timeout=self._timeout,
             event_hooks={"response": [_status_hook]},
         )
-        await self.refresh(force=True)
+        attempt = 0
+        while True:
+            try:
+                await self.refresh(force=True)
+                return
+            except CredentialsRejectedError:
+                raise
+            except Exception as e:
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise BrokerFailure(f"cannot reach TastyTrade: {type(e).__name__}") from None
+                wait = getattr(e, "retry_after", None)
+                await asyncio.sleep(min(self.max_delay, wait or self._backoff(attempt)))
 
     async def close(self) -> None:
         if self.session is not None:

@@ -1,0 +1,115 @@
+"""The stream supervisor against the real SDK and the in-process exchange (fault knobs)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ttai_tui.broker import events as ev
+from ttai_tui.core.models import StreamState
+
+from .conftest import wait_for
+
+WANTS = {("Quote", "SPY"), ("Quote", "QQQ"), ("Trade", "SPY")}
+
+
+async def _live(make_broker: Any, **kw: Any) -> Any:
+    b = make_broker(**kw)
+    seen: list[Any] = []
+    b.add_listener(seen.append)
+    await b.start(account=False)
+    b.subscriptions.declare("test", WANTS)
+    await wait_for(lambda: {"SPY", "QQQ"} <= set(b.state.quotes))
+    return b, seen
+
+
+async def test_drop_mid_stream_reconnects_resubscribes_and_flows_within_2s(
+    make_broker: Any, exchange: Any
+) -> None:
+    b, seen = await _live(make_broker)
+    first = exchange.stats.dxlink_connections
+    exchange.faults.drop_every = 0.5  # drop the current connection now
+    await wait_for(lambda: any(isinstance(e, ev.Reconnecting) for e in seen), 3.0)
+    exchange.faults.drop_every = None
+    dropped_at = time.monotonic()
+    stamp = {s: b.state.quotes[s].updated for s in ("SPY", "QQQ")}
+    took = await wait_for(
+        lambda: all(b.state.quotes[s].updated > stamp[s] for s in stamp)
+        and b.status.state is StreamState.LIVE,
+        2.0,
+    )
+    assert took <= 2.0
+    assert exchange.stats.dxlink_connections > first
+    assert b.subscriptions.active() == WANTS  # everything re-sent on the new connection
+    assert any(isinstance(e, ev.Connected) and e.attempt > 0 for e in seen)
+    assert b.status.reconnects >= 1
+    assert time.monotonic() - dropped_at < 2.5
+
+
+async def test_short_token_lifetime_refreshes_in_background_without_gaps(
+    make_broker: Any, exchange: Any
+) -> None:
+    exchange.token_lifetime = 3
+    b, _ = await _live(make_broker)
+    base = exchange.stats.token_refreshes
+    connections = exchange.stats.dxlink_connections
+    worst_gap, last = 0.0, b.status.last_event
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 12.0:  # four token lifetimes
+        await asyncio.sleep(0.1)
+        now = b.status.last_event
+        if now is not None and last is not None:
+            worst_gap = max(worst_gap, now - last)
+        last = now
+        assert b.status.state is StreamState.LIVE
+    assert worst_gap < 1.5, worst_gap
+    # renewed ahead of expiry (30 % early): at least one refresh per lifetime
+    assert exchange.stats.token_refreshes - base >= 3
+    assert b.token.refreshes >= 4 and b.token.expires_at > time.time()
+    assert exchange.stats.dxlink_connections == connections  # no reconnect needed
+    # REST still works on a renewed token
+    assert await b.search("SPY")
+
+
+async def test_malformed_frame_is_counted_logged_and_stream_recovers(
+    make_broker: Any, exchange: Any, caplog: Any
+) -> None:
+    caplog.set_level(logging.WARNING, logger="ttai_tui.broker.streaming")
+    b, _ = await _live(make_broker)
+    exchange.faults.malformed_kind = "truncated"
+    exchange.faults.malformed_every = 0.2
+    await wait_for(lambda: b.stream.malformed >= 1, 3.0)
+    exchange.faults.malformed_every = None
+    stamp = b.state.quotes["SPY"].updated
+    await wait_for(
+        lambda: b.status.state is StreamState.LIVE and b.state.quotes["SPY"].updated > stamp, 3.0
+    )
+    assert any("malformed" in r.getMessage() for r in caplog.records)
+
+
+async def test_server_that_never_authorizes_times_out_and_retries(
+    make_broker: Any, exchange: Any
+) -> None:
+    exchange.faults.refuse_auth = True
+    b = make_broker()
+    seen: list[Any] = []
+    b.add_listener(seen.append)
+    await b.start(account=False)
+    b.subscriptions.declare("test", WANTS)
+    await wait_for(lambda: b.stream.auth_timeouts >= 2, 6.0)
+    assert b.status.state in (StreamState.RECONNECTING, StreamState.CONNECTING)
+    assert any(isinstance(e, ev.Reconnecting) and "AuthTimeout" in e.reason for e in seen)
+    exchange.faults.refuse_auth = False
+    await wait_for(lambda: "SPY" in b.state.quotes, 5.0)
+    assert b.status.state is StreamState.LIVE
+
+
+async def test_backoff_grows_with_jitter_and_is_capped(make_broker: Any) -> None:
+    b = make_broker(stream_options={"backoff_base": 0.5, "backoff_cap": 30.0})
+    s = b.stream
+    delays = [s.backoff(a) for a in range(1, 12)]
+    assert 0.35 <= delays[0] <= 0.65
+    assert delays[3] > delays[1] > delays[0] * 1.2
+    assert max(delays) <= 30.0 and delays[-1] >= 30.0 * 0.7
