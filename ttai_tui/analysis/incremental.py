@@ -57,6 +57,11 @@ class _Core:
     def pop(self) -> None:
         raise NotImplementedError
 
+    def replace(self, x: float) -> None:
+        """Change the most recent pushed value (the forming bar); cores may do it cheaper."""
+        self.pop()
+        self.push(x)
+
 
 class _WindowCore(_Core):
     """The last ``n`` values with a sum (shifted by ``k`` for precise variances) and sum of squares.
@@ -67,6 +72,7 @@ class _WindowCore(_Core):
     def __init__(self, n: int, weighted: bool = False) -> None:
         self.n = n
         self.weighted = weighted
+        self.denom = n * (n + 1) / 2.0
         self.buf: deque[float] = deque()
         self.k = 0.0  # shift: sums are of (x - k), k re-centred at each re-sum
         self.s1 = 0.0
@@ -107,6 +113,25 @@ class _WindowCore(_Core):
             self.w = math.fsum(i * v for i, v in enumerate(buf, start=1))
         self.since = 0
 
+    def replace(self, x: float) -> None:
+        """O(1) in place: only the newest value changes (its weight is ``n`` when full).
+
+        Counts towards the periodic re-sum, so a forming bar ticked thousands of times cannot
+        accumulate rounding either. The undo snapshot (taken before the push) stays valid.
+        """
+        buf = self.buf
+        old = buf[-1]
+        buf[-1] = x
+        k = self.k
+        d_new, d_old = x - k, old - k
+        self.s1 += d_new - d_old
+        self.s2 += d_new * d_new - d_old * d_old
+        if self.weighted:
+            self.w += len(buf) * (x - old)
+        self.since += 1
+        if self.since >= self.n and len(buf) == self.n:
+            self._resum()
+
     def pop(self) -> None:
         assert self._undo is not None, "pop without push"
         evicted, self.k, self.s1, self.s2, self.w, self.since = self._undo
@@ -116,7 +141,7 @@ class _WindowCore(_Core):
         self._undo = None
 
     def mean(self) -> float:
-        return self.k + self.s1 / self.n if self.full else NAN
+        return self.k + self.s1 / self.n if len(self.buf) == self.n else NAN
 
     def variance(self, ddof: int = 0) -> float:
         if not self.full or self.n - ddof <= 0:
@@ -125,7 +150,7 @@ class _WindowCore(_Core):
         return max(self.s2 - self.n * m * m, 0.0) / (self.n - ddof)
 
     def wmean(self) -> float:
-        return self.w / (self.n * (self.n + 1) / 2) if self.full else NAN
+        return self.w / self.denom if len(self.buf) == self.n else NAN
 
 
 class _SeededCore(_Core):
@@ -185,6 +210,9 @@ class _Incremental(Generic[Bar]):
         self._apply(bar)
 
     def _replace_last(self, bar: Bar) -> None:
+        if self._last == "push" and self._valid(bar):
+            self._core.replace(bar)  # type: ignore[arg-type]  # the cheap in-place path
+            return
         if self._last == "push":
             self._core.pop()
         elif self._last == "gap":
@@ -210,7 +238,11 @@ class _Single(_Incremental[float]):
 
     def replace_last(self, value: float) -> float:
         """Change the last (forming) bar; returns the new value."""
-        self._replace_last(float(value))
+        v = float(value)
+        if self._last == "push" and v - v == 0.0:  # finite: the in-place path, inlined
+            self._core.replace(v)
+        else:
+            self._replace_last(v)
         return self.value
 
 
@@ -262,28 +294,79 @@ class EMA(_Single):
 class _Chain(_Core):
     """Cores fed in series: ``stage2`` receives ``feed(stage1 outputs)`` once that is defined.
 
-    Used for HMA (two WMAs into a third) and MACD (two EMAs into the signal EMA).
+    Used for MACD (two EMAs into the signal EMA).
     """
 
     def __init__(self, firsts: list[_Core], second: _Core, feed: object) -> None:
         self.firsts, self.second, self.feed = firsts, second, feed
-        self.fed: list[bool] = []
+        self.fed = False  # whether the last push reached ``second``
 
     def push(self, x: float) -> None:
         for core in self.firsts:
             core.push(x)
         y = self.feed()  # type: ignore[operator]
-        fed = math.isfinite(y)
-        if fed:
+        self.fed = math.isfinite(y)
+        if self.fed:
             self.second.push(y)
-        self.fed = [fed]
 
     def pop(self) -> None:
         for core in self.firsts:
             core.pop()
-        if self.fed and self.fed[0]:
+        if self.fed:
             self.second.pop()
-        self.fed = []
+        self.fed = False
+
+    def replace(self, x: float) -> None:
+        for core in self.firsts:
+            core.replace(x)
+        y = self.feed()  # type: ignore[operator]
+        fed = math.isfinite(y)
+        if self.fed and fed:
+            self.second.replace(y)
+        elif self.fed:
+            self.second.pop()
+        elif fed:
+            self.second.push(y)
+        self.fed = fed
+
+
+class _HMACore(_Core):
+    """``wma(2*wma(x, n//2) - wma(x, n), isqrt(n))`` as three O(1) windows.
+
+    The raw series is defined exactly when the ``n`` window is full (the half window is then
+    full too), so whether a bar reaches the outer window depends only on the bar count and a
+    replace never changes it: that keeps the forming-bar path short.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.half = _WindowCore(n // 2, weighted=True)
+        self.full = _WindowCore(n, weighted=True)
+        self.root = _WindowCore(math.isqrt(n), weighted=True)
+        self.fed = False
+
+    def _raw(self) -> float:
+        h, f = self.half, self.full
+        return 2.0 * h.w / h.denom - f.w / f.denom
+
+    def push(self, x: float) -> None:
+        self.half.push(x)
+        self.full.push(x)
+        self.fed = len(self.full.buf) == self.full.n
+        if self.fed:
+            self.root.push(self._raw())
+
+    def pop(self) -> None:
+        self.half.pop()
+        self.full.pop()
+        if self.fed:
+            self.root.pop()
+        self.fed = False
+
+    def replace(self, x: float) -> None:
+        self.half.replace(x)
+        self.full.replace(x)
+        if self.fed:
+            self.root.replace(self._raw())
 
 
 class HMA(_Single):
@@ -293,15 +376,12 @@ class HMA(_Single):
         self.n = check_period(n, minimum=2)
         super().__init__()
 
-    def _new_core(self) -> _Chain:
-        half = _WindowCore(self.n // 2, weighted=True)
-        full = _WindowCore(self.n, weighted=True)
-        root = _WindowCore(math.isqrt(self.n), weighted=True)
-        return _Chain([half, full], root, lambda: 2.0 * half.wmean() - full.wmean())
+    def _new_core(self) -> _HMACore:
+        return _HMACore(self.n)
 
     @property
     def value(self) -> float:
-        return self._core.second.wmean()  # type: ignore[attr-defined]
+        return self._core.root.wmean()  # type: ignore[attr-defined]
 
 
 class MACD(_Single):

@@ -1,0 +1,145 @@
+"""Analysis and chart speed: incremental indicator updates and a full chart redraw.
+
+- ``indicator_incremental_speedup``: for each indicator, the time to recompute it over 5,000 bars
+  (vectorised) divided by the time of one incremental ``replace_last`` (the forming-candle tick,
+  the operation the live chart performs). The key is the *median* over the ten indicators;
+  ``indicator_incremental_speedup_min`` is the slowest one (HMA, three chained windows, which
+  the issue allows to be slower) and ``speedup_<name>`` gives each.
+- ``chart_redraw_ms``: median time to draw and build the full chart at 160x48 (600 bars,
+  sma20 + ema50 + bb20 overlays, support/resistance levels, RSI panel) as the TUI does it.
+
+Run alone: ``python -m bench.bench_analysis``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ttai_tui.analysis import incremental as inc
+from ttai_tui.analysis import indicators as ind
+from ttai_tui.chart import ChartData, ChartSpec, draw, new_figure
+
+BARS = 5_000
+
+
+def _bars(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.002, n)))
+    open_ = np.concatenate(([close[0]], close[:-1]))
+    high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.001, n)))
+    low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.001, n)))
+    volume = rng.integers(1_000, 50_000, n).astype(float)
+    time_s = 1_763_735_400.0 + 300.0 * np.arange(n)
+    return {
+        "time": time_s,
+        "open": open_,
+        "high": high,
+        "low": low,
+        "close": close,
+        "volume": volume,
+    }
+
+
+def _timed(fn: Callable[[], Any], repeat: int, best: bool) -> float:
+    """Seconds per call of ``fn`` over ``repeat`` calls after a warm-up: the minimum when
+    ``best`` (what the code costs, least disturbed by other processes), else the median."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times) if best else statistics.median(times)
+
+
+def _per_tick(obj: Any, args: Callable[[int], tuple], ticks: int, batches: int) -> float:
+    """Seconds of one ``replace_last`` (forming-candle tick): best batch of ``ticks`` calls."""
+    replace = obj.replace_last
+    pre = [args(i) for i in range(ticks)]
+
+    def batch() -> None:
+        for a in pre:
+            replace(*a)
+
+    return _timed(batch, batches, best=True) / ticks
+
+
+def indicator_speedups(quick: bool = False) -> dict[str, float]:
+    b = _bars(BARS)
+    c, h, lo, v = b["close"], b["high"], b["low"], b["volume"]
+    sessions = np.floor(b["time"] / 86400.0)
+    last = float(c[-1])
+    cases: dict[str, tuple[Callable[[], Any], Any, Callable[[int], tuple]]] = {
+        "sma20": (lambda: ind.sma(c, 20), inc.SMA(20), None),
+        "ema20": (lambda: ind.ema(c, 20), inc.EMA(20), None),
+        "wma20": (lambda: ind.wma(c, 20), inc.WMA(20), None),
+        "hma21": (lambda: ind.hma(c, 21), inc.HMA(21), None),
+        "rsi14": (lambda: ind.rsi(c, 14), inc.RSI(14), None),
+        "macd": (lambda: ind.macd(c), inc.MACD(), None),
+        "bb20": (lambda: ind.bollinger(c, 20), inc.Bollinger(20), None),
+        "hv20": (lambda: ind.historical_volatility(c, 20), inc.HistoricalVolatility(20), None),
+        "atr14": (
+            lambda: ind.atr(h, lo, c, 14),
+            inc.ATR(14),
+            lambda i: (last + 0.3, last - 0.3, last + (i % 7) * 0.01),
+        ),
+        "vwap": (
+            lambda: ind.vwap(c, v, sessions),
+            inc.VWAP(),
+            lambda i: (last + (i % 7) * 0.01, 1_000.0 + i, sessions[-1]),
+        ),
+    }
+    repeat = 5 if quick else 20
+    ticks = 1_000 if quick else 5_000
+    out: dict[str, float] = {}
+    for name, (vectorised, obj, args) in cases.items():
+        # prime the incremental object with the same 5,000 bars
+        if name == "atr14":
+            for row in zip(h, lo, c, strict=True):
+                obj.update(*row)
+        elif name == "vwap":
+            for row in zip(c, v, sessions, strict=True):
+                obj.update(*row)
+        else:
+            for x in c:
+                obj.update(x)
+        tick_args = args or (lambda i: (last + (i % 7) * 0.01,))
+        full = _timed(vectorised, repeat, best=True)
+        one = _per_tick(obj, tick_args, ticks, batches=5)
+        out[f"speedup_{name}"] = full / one
+    ratios = list(out.values())
+    out["indicator_incremental_speedup"] = statistics.median(ratios)
+    out["indicator_incremental_speedup_min"] = min(ratios)
+    return out
+
+
+def chart_redraw_ms(quick: bool = False) -> float:
+    data = ChartData.from_any(_bars(600, seed=1))
+    spec = ChartSpec.build(
+        ["sma20", "ema50", "bb20", "rsi14"], symbol="SPY", timeframe="5m", levels=True
+    )
+    fig = new_figure()
+
+    def redraw() -> None:
+        draw(fig, data, spec, 160, 48)
+        fig.plotsize(160, 48)
+        fig._set_size(160, 48)  # as textual-plotext's PlotextPlot.render does
+        fig.build()
+
+    return _timed(redraw, 5 if quick else 20, best=False) * 1000.0
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    out = indicator_speedups(quick)
+    out["chart_redraw_ms"] = chart_redraw_ms(quick)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
