@@ -203,3 +203,25 @@ def test_window_sums_do_not_drift_after_a_level_shift() -> None:
     bb = inc.Bollinger(10)
     got = [bb.update(v)[0] for v in x]
     assert_same(got, ind.bollinger(x, 10)[0], scale=1.0)
+
+
+def test_thousands_of_ticks_on_one_forming_bar_do_not_drift() -> None:
+    """The in-place replace path re-sums periodically: 5,000 ticks leave no rounding trail."""
+    x = walk(300, seed=11)
+    rng = np.random.default_rng(12)
+    objs = {"sma": inc.SMA(20), "wma": inc.WMA(20), "hma": inc.HMA(21), "bb": inc.Bollinger(20)}
+    vecs = {
+        "sma": lambda a: ind.sma(a, 20),
+        "wma": lambda a: ind.wma(a, 20),
+        "hma": lambda a: ind.hma(a, 21),
+        "bb": lambda a: ind.bollinger(a, 20)[0],
+    }
+    for name, obj in objs.items():
+        for v in x[:-1]:
+            obj.update(v)
+        obj.update(x[-1] * 3)
+        for tick in rng.normal(x[-1], 5.0, 5_000):
+            obj.replace_last(tick)
+        got = obj.replace_last(x[-1])
+        got = got[0] if isinstance(got, tuple) else got
+        assert got == pytest.approx(vecs[name](x)[-1], rel=1e-11), name

@@ -61,6 +61,7 @@ __all__ = [
     "macd",
     "rsi",
     "sma",
+    "true_range",
     "vwap",
     "wma",
 ]
