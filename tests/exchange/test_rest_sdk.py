@@ -4,6 +4,7 @@ models against the simulated exchange."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -64,7 +65,7 @@ async def test_nested_and_flat_chain_agree(sdk_session):
     kinds = {e.expiration_type for e in chain.expirations}
     assert {"Regular", "Weekly"} <= kinds
     near = chain.expirations[0].strikes
-    steps = {b.strike_price - a.strike_price for a, b in zip(near, near[1:], strict=False)}
+    steps = {b.strike_price - a.strike_price for a, b in itertools.pairwise(near)}
     assert min(steps) == 1  # SPY lists $1 strikes near the money
     n_options = 2 * sum(len(e.strikes) for e in chain.expirations)
     assert n_options >= 2000

@@ -1,0 +1,111 @@
+"""DXLink at the wire level, with a raw WebSocket client: what any client (not only the SDK)
+relies on — the handshake, field order, "NaN" for unknown fields, frame size, one type per frame."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+
+QUOTE_REORDERED = ["askPrice", "eventSymbol", "bidPrice", "noSuchField"]
+
+
+async def _token(session: aiohttp.ClientSession, url: str) -> tuple[str, str]:
+    async with session.post(url + "/oauth/token", json={"grant_type": "refresh_token",
+                                                        "client_secret": "s", "refresh_token": "r"}) as r:
+        access = (await r.json())["access_token"]
+    async with session.get(url + "/api-quote-tokens", headers={"Authorization": f"Bearer {access}"}) as r:
+        data = (await r.json())["data"]
+    return data["token"], data["dxlink-url"]
+
+
+async def _recv(ws, want_type: str, timeout: float = 5.0) -> dict:
+    async def loop():
+        while True:
+            msg = await ws.receive()
+            assert msg.type == aiohttp.WSMsgType.TEXT, msg
+            assert len(msg.data.encode()) < 65536
+            data = json.loads(msg.data)
+            if data["type"] == want_type:
+                return data
+
+    return await asyncio.wait_for(loop(), timeout)
+
+
+async def _open(http, exchange):
+    token, url = await _token(http, exchange.url)
+    assert url == exchange.ws_url + "/dxlink"
+    ws = await http.ws_connect(url)
+    await ws.send_json({"type": "SETUP", "channel": 0, "keepaliveTimeout": 60,
+                        "acceptKeepaliveTimeout": 60, "version": "test"})
+    await _recv(ws, "SETUP")
+    assert (await _recv(ws, "AUTH_STATE"))["state"] == "UNAUTHORIZED"
+    await ws.send_json({"type": "AUTH", "channel": 0, "token": token})
+    assert (await _recv(ws, "AUTH_STATE"))["state"] == "AUTHORIZED"
+    return ws
+
+
+async def test_field_order_nan_and_authorized_once(exchange):
+    async with aiohttp.ClientSession() as http:
+        ws = await _open(http, exchange)
+        await ws.send_json({"type": "CHANNEL_REQUEST", "channel": 3, "service": "FEED",
+                            "parameters": {"contract": "AUTO"}})
+        opened = await _recv(ws, "CHANNEL_OPENED")
+        assert opened["channel"] == 3
+        await ws.send_json({"type": "FEED_SETUP", "channel": 3, "acceptAggregationPeriod": 0.1,
+                            "acceptDataFormat": "COMPACT", "acceptEventFields": {"Quote": QUOTE_REORDERED}})
+        cfg = await _recv(ws, "FEED_CONFIG")
+        assert cfg["eventFields"]["Quote"] == QUOTE_REORDERED
+        await ws.send_json({"type": "FEED_SUBSCRIPTION", "channel": 3,
+                            "add": [{"type": "Quote", "symbol": "AAPL"}]})
+        data = (await _recv(ws, "FEED_DATA"))["data"]
+        assert data[0] == "Quote"
+        ask, sym, bid, unknown = data[1][:4]
+        assert sym == "AAPL" and unknown == "NaN" and 0 < bid < ask
+        assert len(data[1]) % 4 == 0
+        # a second AUTH never yields a second AUTHORIZED (it would kill the SDK's reader)
+        await ws.send_json({"type": "AUTH", "channel": 0, "token": "again"})
+        await ws.send_json({"type": "KEEPALIVE", "channel": 0})
+        while True:
+            m = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
+            assert m["type"] != "AUTH_STATE"
+            if m["type"] == "KEEPALIVE":
+                break
+        await ws.close()
+
+
+async def test_big_history_is_split_under_64k_and_full_format(exchange):
+    async with aiohttp.ClientSession() as http:
+        ws = await _open(http, exchange)
+        await ws.send_json({"type": "CHANNEL_REQUEST", "channel": 1, "service": "FEED",
+                            "parameters": {"contract": "AUTO"}})
+        await _recv(ws, "CHANNEL_OPENED")
+        fields = ["eventSymbol", "time", "eventFlags", "open", "high", "low", "close", "volume"]
+        await ws.send_json({"type": "FEED_SETUP", "channel": 1, "acceptDataFormat": "COMPACT",
+                            "acceptEventFields": {"Candle": fields}})
+        await ws.send_json({"type": "FEED_SUBSCRIPTION", "channel": 1,
+                            "add": [{"type": "Candle", "symbol": "SPY{=1m}", "fromTime": 0}]})
+        frames = 0
+        events = 0
+        while True:
+            data = (await _recv(ws, "FEED_DATA"))["data"]  # _recv asserts < 64 KiB
+            frames += 1
+            vals = data[1]
+            assert len(vals) % len(fields) == 0
+            events += len(vals) // len(fields)
+            if vals[-6] & 0x08:  # eventFlags of the last event in the frame: SNAPSHOT_END
+                break
+        assert frames > 1 and events >= 5 * 390
+        await ws.close()
+
+
+async def test_wrong_quote_token_is_refused(exchange):
+    async with aiohttp.ClientSession() as http:
+        _token_ok, url = await _token(http, exchange.url)
+        ws = await http.ws_connect(url)
+        await ws.send_json({"type": "SETUP", "channel": 0, "version": "t"})
+        await ws.send_json({"type": "AUTH", "channel": 0, "token": "forged"})
+        err = await _recv(ws, "ERROR")
+        assert err["error"] == "UNAUTHORIZED"
+        await ws.close()
