@@ -41,13 +41,3 @@ async def make_broker(exchange: Any) -> AsyncIterator[Callable[..., Broker]]:
     for b in made:
         await b.stop()
 
-
-# TEMP until tests/conftest.py provides it
-@pytest.fixture
-async def exchange() -> AsyncIterator[Any]:
-    from ttai_tui.exchange.server import ExchangeServer
-
-    server = ExchangeServer(seed=1)
-    await server.start()
-    yield server
-    await server.stop()

@@ -189,8 +189,9 @@ class Broker:
         url = self._url()
         if not url:
             return None
-        ws = "wss://" + url[8:] if url.startswith("https://") else "ws://" + url.split("://", 1)[-1]
-        return ws.rstrip("/") + "/notifications"
+        from ttai_tui.broker.endpoint import notifications_url
+
+        return notifications_url(url)
 
     async def _start_demo_exchange(self) -> None:
         from ttai_tui.broker.demo import start_demo_exchange

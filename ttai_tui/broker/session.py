@@ -64,25 +64,13 @@ async def _status_hook(response: Any) -> None:
 
 
 def make_session(mode: str, url: str | None, secret: str, refresh: str, **client_kwargs: Any) -> Any:
-    """Build an SDK ``Session`` for live / sandbox, or pointed at ``url`` (exchange / demo).
+    """An SDK ``Session`` for live / sandbox, or pointed at ``url`` (exchange / demo).
 
-    Pointing at a URL is the exchange helper's ``broker.endpoint`` (one place knows how); the
-    fallback is the reference's approach B (the public httpx ``base_url`` setter).
+    Pointing at a URL is ``broker.endpoint``'s job (the one place that knows how).
     """
-    from tastytrade import Session
+    from ttai_tui.broker.endpoint import make_session as endpoint_session
 
-    if url:
-        try:
-            from ttai_tui.broker import endpoint
-        except ImportError:
-            endpoint = None  # type: ignore[assignment]
-        fn = getattr(endpoint, "session_for_url", None) if endpoint is not None else None
-        if fn is not None:
-            return fn(url, secret, refresh, **client_kwargs)
-        s = Session(secret, refresh, **client_kwargs)
-        s._client.base_url = url.rstrip("/")
-        return s
-    return Session(secret, refresh, is_test=(mode == "sandbox"), **client_kwargs)
+    return endpoint_session(secret, refresh, base_url=url, is_test=(mode == "sandbox"), **client_kwargs)
 
 
 def _secret(value: Any) -> str | None:
@@ -141,7 +129,6 @@ class SessionManager:
             )
         self.session = make_session(
             mode, url, secret, refresh,
-            trust_env=not url,
             timeout=self._timeout,
             event_hooks={"response": [_status_hook]},
         )

@@ -52,9 +52,11 @@ def _broker(settings: Any, target: Any) -> Any:
 
 
 def _console() -> Any:
+    """A rich console; when piped, wide enough that scripts never get truncated cells."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    width = None if sys.stdout.isatty() else 200
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 async def _wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
@@ -187,7 +189,8 @@ async def _chain(settings: Any, target: Any, args: Any) -> int:
         if args.json:
             print(json.dumps(render.chain_dict(state, ch, exp, rows, days)))
         else:
-            _console().print(render.chain_table(state, ch, exp, rows, days))
+            con = _console()
+            con.print(render.chain_table(state, ch, exp, rows, days, compact=con.width < 120))
         return EXIT_OK
 
 

@@ -27,6 +27,15 @@ def _round(v: float | None, nd: int = 4) -> float | None:
 # ---- quotes -------------------------------------------------------------------------------
 
 
+def _clock_time(t: float | None) -> str:
+    """New York wall-clock time of a quote, ``15:59:58``."""
+    if not t:
+        return fm.MISSING
+    from ttai_tui.core.clock import NEW_YORK
+
+    return datetime.fromtimestamp(t, NEW_YORK).strftime("%H:%M:%S")
+
+
 def quote_dict(state: MarketState, symbol: str) -> dict[str, Any]:
     q = state.quote(symbol)
     t = state.trade(symbol)
@@ -61,7 +70,7 @@ def quotes_table(state: MarketState, symbols: list[str]) -> Any:
     from rich.table import Table
 
     tbl = Table(title="Quotes", header_style="bold")
-    for col in ("Symbol", "Bid", "Ask", "Last", "Change", "% Chg", "Volume", "Time"):
+    for col in ("Symbol", "Bid", "Ask", "Last", "Change", "% Chg", "Volume", "Time (NY)"):
         tbl.add_column(col, justify="left" if col in ("Symbol", "Time") else "right")
     for s in symbols:
         q = state.quote(s)
@@ -74,7 +83,7 @@ def quotes_table(state: MarketState, symbols: list[str]) -> Any:
             fm.fmt_change(d["change"]),
             fm.fmt_pct(d["change_pct"]),
             fm.fmt_size(d["volume"]),
-            fm.MISSING if q is None else (d["time"] or fm.MISSING),
+            _clock_time(q.time or q.updated) if q is not None else fm.MISSING,
         )
     return tbl
 
@@ -118,6 +127,7 @@ def chain_dict(
     }
 
 
+ITM_STYLE = "on grey19"
 _CHAIN_COLS = ("bid", "ask", "delta", "gamma", "theta", "vega", "iv", "open_interest")
 _CHAIN_HEAD = {"bid": "Bid", "ask": "Ask", "delta": "Δ", "gamma": "Γ", "theta": "Θ",
                "vega": "Vega", "iv": "IV", "open_interest": "OI"}
@@ -136,32 +146,51 @@ def _cell(key: str, v: Any) -> str:
 
 
 def chain_table(
-    state: MarketState, chain: OptionChain, exp: Expiration, rows: list[StrikeRow], days: int
+    state: MarketState,
+    chain: OptionChain,
+    exp: Expiration,
+    rows: list[StrikeRow],
+    days: int,
+    compact: bool = False,
 ) -> Any:
+    """calls | strike | puts; ``compact`` (narrow terminals) leaves out gamma and vega."""
+    from rich import box
     from rich.table import Table
+    from rich.text import Text
 
+    cols = tuple(k for k in _CHAIN_COLS if not (compact and k in ("gamma", "vega")))
     price = state.mark(chain.underlying)
     title = (
-        f"{chain.underlying} {fm.fmt_price(price)} · {exp.date.isoformat()} "
-        f"({days}d, {exp.expiration_type})"
+        f"CALLS · {chain.underlying} {fm.fmt_price(price)} · {exp.date.isoformat()} "
+        f"({days}d, {exp.expiration_type}) · PUTS"
     )
-    tbl = Table(title=title, header_style="bold")
-    for k in reversed(_CHAIN_COLS):
-        tbl.add_column(f"C {_CHAIN_HEAD[k]}", justify="right")
-    tbl.add_column("Strike", justify="center", style="bold")
-    for k in _CHAIN_COLS:
-        tbl.add_column(f"P {_CHAIN_HEAD[k]}", justify="right")
+    tbl = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for k in reversed(cols):
+        tbl.add_column(_CHAIN_HEAD[k], justify="right", no_wrap=True)
+    tbl.add_column("Strike", justify="center", style="bold", no_wrap=True)
+    for k in cols:
+        tbl.add_column(_CHAIN_HEAD[k], justify="right", no_wrap=True)
     for r in rows:
         c, p = _side(state, r.call_streamer), _side(state, r.put_streamer)
-        cells = [_cell(k, c[k]) for k in reversed(_CHAIN_COLS)]
+        call_itm = price is not None and r.strike < price
+        put_itm = price is not None and r.strike > price
+        cells: list[Any] = [
+            Text(_cell(k, c[k]), style=ITM_STYLE if call_itm else "") for k in reversed(cols)
+        ]
         cells.append(fm.fmt_strike(r.strike))
-        cells += [_cell(k, p[k]) for k in _CHAIN_COLS]
-        itm_call = price is not None and r.strike < price
-        tbl.add_row(*cells, style="on grey15" if itm_call else None)
+        cells += [Text(_cell(k, p[k]), style=ITM_STYLE if put_itm else "") for k in cols]
+        tbl.add_row(*cells)
     return tbl
 
 
 # ---- positions ------------------------------------------------------------------------------
+
+
+def display_symbol(p: Any) -> str:
+    """``SPY 18Dec26 600 C`` for options, the plain symbol otherwise."""
+    if p.expiration is not None and p.strike is not None and p.option_type:
+        return f"{p.underlying} {p.expiration:%d%b%y} {fm.fmt_strike(p.strike)} {p.option_type}"
+    return p.symbol
 
 
 def position_dict(v: PositionView) -> dict[str, Any]:
@@ -193,13 +222,13 @@ def positions_table(views: list[PositionView], account: AccountInfo | None) -> A
     title = "Positions" + (f" · {account.number}" if account else "")
     tbl = Table(title=title, header_style="bold")
     for col in ("Symbol", "Qty", "Avg", "Mark", "Day P&L", "Open P&L", "Δ", "Θ", "β-Δ", "DTE"):
-        tbl.add_column(col, justify="left" if col == "Symbol" else "right")
+        tbl.add_column(col, justify="left" if col == "Symbol" else "right", no_wrap=True)
     for under, group in group_by_underlying(views).items():
         tbl.add_row(f"[bold]{under}[/bold]", *[""] * 9)
         for v in group:
             p = v.position
             tbl.add_row(
-                "  " + p.symbol.replace("  ", " "),
+                "  " + display_symbol(p),
                 fm.fmt_int(p.quantity),
                 fm.fmt_price(p.average_open_price),
                 fm.fmt_price(v.mark),
