@@ -71,6 +71,7 @@ class TtaiApp(App[int]):
         self.flush_ms: deque[float] = deque(maxlen=2000)
         self._last_second = -1
         self._auth_modal_open = False
+        self._bridge_stopped = False
         self.set_keymap(dict(settings.keys))
         theme = settings.ui.theme
         if theme in self.available_themes:
@@ -120,11 +121,21 @@ class TtaiApp(App[int]):
             await asyncio.sleep(METRICS_EVERY_S)
 
     async def action_quit(self) -> None:
+        await self._stop_bridge()
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        await self._stop_bridge()
+
+    async def _stop_bridge(self) -> None:
+        """Close the stream, the session and (demo) the in-process exchange; never blocks quit."""
+        if self._bridge_stopped:
+            return
+        self._bridge_stopped = True
         try:
-            await self.bridge.stop()
+            await asyncio.wait_for(self.bridge.stop(), timeout=5)
         except Exception as exc:  # quitting must always work
             log.warning("broker stop failed: %s", exc)
-        self.exit(0)
 
     # -- broker events -> messages -------------------------------------------------------------
 

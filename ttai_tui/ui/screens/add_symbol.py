@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
+from textual.suggester import Suggester, SuggestionReady
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -102,6 +102,12 @@ class AddSymbolScreen(ModalScreen[str | None]):
         if msg.text != current:
             return
         self._show_matches(msg.matches)
+        # the Input asked for a suggestion before the matches existed: offer it now
+        v = current.upper()
+        hit = next((m.symbol for m in self.matches if m.symbol.startswith(v) and m.symbol != v), None)
+        if hit:
+            inp = self.query_one("#add-input", Input)
+            inp.post_message(SuggestionReady(inp.value, hit))
 
     def _show_matches(self, matches: list[SymbolMatch]) -> None:
         self.matches = matches[:20]

@@ -39,12 +39,12 @@ def make_chart_pane(settings) -> object:
 
 class DashboardScreen(Screen):
     BINDINGS = [
-        Binding("w", "focus_pane('watchlist')", "Watchlist", id="focus-watchlist"),
-        Binding("c", "focus_pane('chain')", "Chain", id="focus-chain"),
-        Binding("g", "focus_pane('chart')", "Chart", id="focus-chart"),
-        Binding("p", "focus_pane('positions')", "Positions", id="focus-positions"),
-        Binding("b", "focus_pane('balances')", "Balances", id="focus-balances"),
-        Binding("r", "refresh_account", "Refresh", id="refresh-account"),
+        Binding("w", "focus_pane('watchlist')", "Watch", id="focus-watchlist", tooltip="Focus the watchlist"),
+        Binding("c", "focus_pane('chain')", "Chain", id="focus-chain", tooltip="Show the option chain"),
+        Binding("g", "focus_pane('chart')", "Chart", id="focus-chart", tooltip="Show the chart"),
+        Binding("p", "focus_pane('positions')", "Pos", id="focus-positions", tooltip="Show positions"),
+        Binding("b", "focus_pane('balances')", "Balances", id="focus-balances", show=False),
+        Binding("r", "refresh_account", "Refresh account", id="refresh-account", show=False),
         Binding("z", "zoom", "Zoom", id="zoom", show=False),
     ]
 
@@ -80,6 +80,8 @@ class DashboardScreen(Screen):
     def _apply_width(self, width: int) -> None:
         narrow = 0 < width < NARROW_BELOW
         self.set_class(narrow, "narrow")
+        for footer in self.query(Footer):
+            footer.compact = narrow
         self.set_class(self.pane == "watchlist", "show-watchlist")
 
     # -- accessors -------------------------------------------------------------------------------

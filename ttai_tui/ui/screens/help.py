@@ -30,7 +30,7 @@ def binding_rows(app, owners: Iterable[tuple[str, type]]) -> list[tuple[str, str
             seen.add((scope, b.id))
             keys = keymap.get(b.id, b.key)
             shown = ", ".join(app.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
-            rows.append((scope, shown, b.id, b.description or b.tooltip or b.action))
+            rows.append((scope, shown, b.id, b.tooltip or b.description or b.action))
     return rows
 
 

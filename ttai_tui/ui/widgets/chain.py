@@ -372,7 +372,9 @@ class ChainView(Vertical):
         state = self.bridge.state
         price = state.price(self.symbol)
         table = self.table
+        moneyness_moved = False
         if self.symbol in dirty:
+            before = self._atm
             if self.window and price is not None:
                 idx = atm_index(self.expiration.strikes, price)
                 lo, hi = self.window[0].strike, self.window[-1].strike
@@ -386,9 +388,10 @@ class ChainView(Vertical):
                         self._rebuild(keep_columns=True)
                         return
             self._place_atm(price)
+            moneyness_moved = self._atm != before  # ITM shading changes only on a strike cross
         for row in self.window:
             key = fmt_strike(row.strike)
-            if row.call_streamer in dirty or row.put_streamer in dirty or self.symbol in dirty:
+            if moneyness_moved or row.call_streamer in dirty or row.put_streamer in dirty:
                 table.set_row(key, self._row_cells(row, price))
                 for side, sym in (("c", row.call_streamer), ("p", row.put_streamer)):
                     m = state.mark(sym)

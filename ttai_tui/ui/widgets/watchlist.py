@@ -90,8 +90,8 @@ class WatchlistPane(Vertical):
 
     BINDINGS = [
         Binding("a", "add", "Add", id="watchlist-add"),
-        Binding("d", "delete", "Delete", id="watchlist-delete"),
-        Binding("u", "undo", "Undo", id="watchlist-undo"),
+        Binding("d", "delete", "Del", id="watchlist-delete"),
+        Binding("u", "undo", "Undo", id="watchlist-undo", show=False),
         Binding("J", "move(1)", "Move down", id="watchlist-move-down", show=False),
         Binding("K", "move(-1)", "Move up", id="watchlist-move-up", show=False),
         Binding("left_square_bracket", "switch_list(-1)", "Prev list", id="watchlist-prev", show=False),

@@ -1,0 +1,38 @@
+"""Local watchlist edits are saved atomically and survive a restart; config lists seed it."""
+
+from __future__ import annotations
+
+import json
+
+from ttai_tui.ui.watchlist_store import WatchlistStore
+
+
+def test_edits_survive_restart_and_unedited_config_lists_follow_the_config(tmp_path):
+    path = tmp_path / "data" / "watchlists.json"
+    store = WatchlistStore(path, {"Default": ["SPY", "QQQ"], "Tech": ["AAPL"]})
+    store.set_symbols("Default", ["QQQ", "SPY", "IWM"])
+    again = WatchlistStore(path, {"Default": ["SPY"], "Tech": ["AAPL", "MSFT"]})
+    assert again.symbols("Default") == ["QQQ", "SPY", "IWM"]  # local edit wins
+    assert again.symbols("Tech") == ["AAPL", "MSFT"]  # never edited: the config's version
+    data = json.loads(path.read_text())
+    assert set(data["lists"]) == {"Default"}
+    assert not list(path.parent.glob("*.tmp"))  # the temp file was renamed away
+
+
+def test_account_lists_merge_without_clobbering_local_ones(tmp_path):
+    store = WatchlistStore(tmp_path / "w.json", {"Default": ["SPY"]})
+    added = store.add_account_lists([("Default", ("TSLA",)), ("Earnings", ("NFLX", "META"))])
+    assert added == ["Default (account)", "Earnings"]
+    assert store.symbols("Default") == ["SPY"]
+    assert store.symbols("Earnings") == ["NFLX", "META"]
+    store.set_symbols("Earnings", ["NFLX"])  # an edited account list becomes local
+    again = WatchlistStore(tmp_path / "w.json", {"Default": ["SPY"]})
+    assert again.symbols("Earnings") == ["NFLX"]
+
+
+def test_corrupt_file_keeps_config_lists_and_says_so(tmp_path):
+    path = tmp_path / "w.json"
+    path.write_text("{not json")
+    store = WatchlistStore(path, {"Default": ["SPY"]})
+    assert store.symbols("Default") == ["SPY"]
+    assert store.load_error and str(path) in store.load_error
