@@ -1,0 +1,146 @@
+"""Headless commands end to end: `python -m ttai_tui ...` against the in-process exchange."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TT_SECRET", "TT_REFRESH")}
+    env["TTAI_HOME"] = str(tmp_path)
+    env["NO_COLOR"] = "1"
+    env.update(extra)
+    return env
+
+
+async def ttai(tmp_path: Path, *args: str, timeout: float = 40.0, **env: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ttai_tui", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(tmp_path, **env),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_quotes_table_and_json(exchange: Any, tmp_path: Path) -> None:
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "quotes", "SPY", "AAPL")
+    assert rc == 0, err
+    assert "SPY" in out and "AAPL" in out and "Bid" in out
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "quotes", "SPY", "--json")
+    assert rc == 0, err
+    (row,) = json.loads(out)
+    assert row["symbol"] == "SPY" and row["bid"] > 0 and row["ask"] >= row["bid"]
+    assert row["last"] is not None and row["time"].endswith("Z")
+
+
+async def test_unknown_symbol_exits_1_with_a_clear_message(exchange: Any, tmp_path: Path) -> None:
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "quotes", "SPY", "NOSUCHX")
+    assert out == ""
+    assert rc == 1
+    assert "unknown symbol: NOSUCHX" in err and "Traceback" not in err
+
+
+async def test_follow_json_keeps_streaming_through_a_drop(exchange: Any, tmp_path: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ttai_tui", "--exchange", exchange.url,
+        "quotes", "SPY", "QQQ", "--follow", "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(tmp_path),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    lines: list[tuple[float, dict[str, Any]]] = []
+
+    async def read() -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            lines.append((time.monotonic(), json.loads(line)))
+
+    reader = asyncio.create_task(read())
+    try:
+        t0 = time.monotonic()
+        while not {"SPY", "QQQ"} <= {d["symbol"] for _, d in lines}:
+            assert time.monotonic() - t0 < 20, "no quotes"
+            await asyncio.sleep(0.05)
+        assert await exchange.drop_connections() >= 1
+        dropped = time.monotonic()
+        await asyncio.sleep(2.5)
+        after = {d["symbol"] for t, d in lines if t > dropped + 0.3}
+        assert after == {"SPY", "QQQ"}
+        for _, d in lines:
+            assert {"symbol", "bid", "ask", "last", "time"} <= set(d)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rc = await asyncio.wait_for(proc.wait(), 10)
+        reader.cancel()
+    err = (await proc.stderr.read()).decode()
+    assert "reconnect" in err
+    assert rc == 130
+
+
+async def test_chain_json_and_table(exchange: Any, tmp_path: Path) -> None:
+    rc, out, err = await ttai(
+        tmp_path, "--exchange", exchange.url, "chain", "SPY", "--dte", "30", "--strikes", "4", "--json"
+    )
+    assert rc == 0, err
+    d = json.loads(out)
+    assert d["underlying"] == "SPY" and d["price"] > 0 and len(d["strikes"]) == 4
+    strikes = [s["strike"] for s in d["strikes"]]
+    assert strikes == sorted(strikes) and strikes[0] <= d["price"] <= strikes[-1]
+    for s in d["strikes"]:
+        c, p = s["call"], s["put"]
+        assert 0 < c["delta"] < 1 and -1 < p["delta"] < 0
+        for side in (c, p):
+            for k in ("bid", "ask", "gamma", "theta", "vega", "iv", "open_interest"):
+                assert side[k] is not None, k
+    rc, out, err = await ttai(
+        tmp_path, "--exchange", exchange.url, "chain", "SPY", "--expiration", d["expiration"],
+        "--strikes", "3",
+    )
+    assert rc == 0, err
+    assert "Strike" in out and "IV" in out and "OI" in out
+
+
+async def test_chain_unknown_expiration_or_symbol_exits_1(exchange: Any, tmp_path: Path) -> None:
+    rc, _, err = await ttai(tmp_path, "--exchange", exchange.url, "chain", "SPY", "--expiration", "2001-01-05")
+    assert rc == 1 and "no expiration on 2001-01-05" in err
+    rc, _, err = await ttai(tmp_path, "--exchange", exchange.url, "chain", "NOSUCHX")
+    assert rc == 1 and "NOSUCHX" in err and "Traceback" not in err
+
+
+async def test_positions_and_balances(exchange: Any, tmp_path: Path) -> None:
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "positions", "--json")
+    assert rc == 0, err
+    rows = json.loads(out)
+    assert rows and all(r["mark"] is not None and r["open_pnl"] is not None for r in rows)
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "balances", "--json")
+    assert rc == 0, err
+    bal = json.loads(out)
+    truth = exchange.account.values()
+    assert bal["net_liq"] == pytest.approx(truth["nl"], rel=0.02)
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "balances")
+    assert rc == 0 and "Net liquidating value" in out
+
+
+async def test_refused_credentials_exit_3_without_echo(exchange: Any, tmp_path: Path) -> None:
+    exchange.client_secret = "right-secret"
+    rc, out, err = await ttai(
+        tmp_path, "--exchange", exchange.url, "balances",
+        TT_SECRET="wrong-secret-123", TT_REFRESH="refresh-456",
+    )
+    assert rc == 3
+    assert "refused" in err
+    assert "wrong-secret-123" not in out + err and "refresh-456" not in out + err
+
+
+async def test_demo_mode_runs_the_exchange_in_process(tmp_path: Path) -> None:
+    rc, out, err = await ttai(tmp_path, "--demo", "quotes", "SPY", "--json")
+    assert rc == 0, err
+    assert json.loads(out)[0]["bid"] > 0
