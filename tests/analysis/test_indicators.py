@@ -114,8 +114,8 @@ def test_historical_volatility_matches_reference(n: int, ppy: float) -> None:
 
 
 def test_historical_volatility_recovers_the_generating_volatility() -> None:
-    x = random_walk(20_000, seed=7, vol=0.01)
-    hv = ind.historical_volatility(x, 10_000, 252)
+    x = random_walk(4_000, seed=7, vol=0.01)
+    hv = ind.historical_volatility(x, 2_000, 252)
     assert hv[-1] == pytest.approx(0.01 * math.sqrt(252), rel=0.05)
 
 
