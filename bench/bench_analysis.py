@@ -6,7 +6,9 @@
   ``indicator_incremental_speedup_min`` is the slowest one (HMA, three chained windows, which
   the issue allows to be slower) and ``speedup_<name>`` gives each.
 - ``chart_redraw_ms``: median time to draw and build the full chart at 160x48 (600 bars,
-  sma20 + ema50 + bb20 overlays, support/resistance levels, RSI panel) as the TUI does it.
+  sma20 + ema50 + bb20 overlays, support/resistance levels, RSI panel), indicators computed
+  from scratch; ``chart_tick_redraw_ms`` is the same redraw for a forming-candle tick with the
+  pane's IndicatorCache (indicators updated incrementally).
 
 Run alone: ``python -m bench.bench_analysis``.
 """
@@ -24,6 +26,7 @@ import numpy as np
 from ttai_tui.analysis import incremental as inc
 from ttai_tui.analysis import indicators as ind
 from ttai_tui.chart import ChartData, ChartSpec, draw, new_figure
+from ttai_tui.chart.live import IndicatorCache
 
 BARS = 5_000
 
@@ -135,9 +138,33 @@ def chart_redraw_ms(quick: bool = False) -> float:
     return _timed(redraw, 5 if quick else 20, best=False) * 1000.0
 
 
+def chart_tick_redraw_ms(quick: bool = False) -> float:
+    """The same chart redrawn for a forming-candle tick, as the pane does (IndicatorCache)."""
+    data = ChartData.from_any(_bars(600, seed=1))
+    spec = ChartSpec.build(
+        ["sma20", "ema50", "bb20", "rsi14"], symbol="SPY", timeframe="5m", levels=True
+    )
+    fig = new_figure()
+    cache = IndicatorCache()
+    t = float(data.time[-1])
+    state = {"i": 0}
+
+    def redraw() -> None:
+        state["i"] += 1
+        c = float(data.close[-1]) + (state["i"] % 5) * 0.01
+        tick = data.with_bar(t, data.open[-1], max(data.high[-1], c), data.low[-1], c, 1.0)
+        draw(fig, tick, spec, 160, 48, cache)
+        fig.plotsize(160, 48)
+        fig._set_size(160, 48)
+        fig.build()
+
+    return _timed(redraw, 5 if quick else 20, best=False) * 1000.0
+
+
 def run(quick: bool = False) -> dict[str, float]:
     out = indicator_speedups(quick)
     out["chart_redraw_ms"] = chart_redraw_ms(quick)
+    out["chart_tick_redraw_ms"] = chart_tick_redraw_ms(quick)
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ import numpy as np
 from ttai_tui.analysis import indicators as ind
 from ttai_tui.analysis.levels import Levels, find_levels
 from ttai_tui.chart.data import ChartData
+from ttai_tui.chart.live import IndicatorCache, vectorised
 from ttai_tui.chart.spec import ChartSpec, LowerPanel, Overlay
 
 __all__ = [
@@ -116,37 +118,26 @@ def render_text(
 
 
 def compute_overlay(ov: Overlay, data: ChartData) -> dict[str, np.ndarray]:
-    """The overlay's line(s) over all bars: ``{label: values}``."""
-    c = data.close
-    if ov.kind == "sma":
-        return {ov.label: ind.sma(c, ov.n)}
-    if ov.kind == "ema":
-        return {ov.label: ind.ema(c, ov.n)}
-    if ov.kind == "wma":
-        return {ov.label: ind.wma(c, ov.n)}
-    if ov.kind == "hma":
-        return {ov.label: ind.hma(c, ov.n)}
-    if ov.kind == "bb":
-        up, mid, lo = ind.bollinger(c, ov.n, ov.k)
-        return {ov.label: mid, f"{ov.label}+": up, f"{ov.label}-": lo}
-    typical = (data.high + data.low + data.close) / 3.0
-    return {"vwap": ind.vwap(typical, data.volume, session_ids(data.time))}
+    """The overlay's line(s) over all bars, from scratch: ``{name: values}``."""
+    return vectorised(ov, data)
 
 
-def session_ids(times: np.ndarray) -> np.ndarray:
-    """New York trading date of each bar (the VWAP session), as days since the epoch."""
-    import pandas as pd
+def draw(
+    plt: Any,
+    data: ChartData,
+    spec: ChartSpec,
+    width: int,
+    height: int,
+    cache: IndicatorCache | None = None,
+) -> DrawInfo:
+    """Draw the whole chart into ``plt`` for a ``width`` x ``height`` character area.
 
-    ok = np.isfinite(times)
-    out = np.full(times.shape, np.nan)
-    if ok.any():
-        local = pd.to_datetime(times[ok], unit="s", utc=True).tz_convert("America/New_York")
-        out[ok] = (local.tz_localize(None).normalize().asi8 // 86_400_000_000_000).astype(float)
-    return out
-
-
-def draw(plt: Any, data: ChartData, spec: ChartSpec, width: int, height: int) -> DrawInfo:
-    """Draw the whole chart into ``plt`` for a ``width`` x ``height`` character area."""
+    A live chart passes the same ``cache`` on every redraw so a forming-candle tick costs O(1)
+    per indicator instead of a recomputation over the whole history.
+    """
+    values = cache.get if cache is not None else vectorised
+    if cache is not None:
+        cache.retain({*spec.overlays, spec.lower})
     plt.clear_figure()
     two_panels = (
         spec.lower.kind != "none"
@@ -193,7 +184,7 @@ def draw(plt: Any, data: ChartData, spec: ChartSpec, width: int, height: int) ->
             vis.close[ok],
             (y_hi - y_lo) / (2.0 * main_rows),
         )
-    overlay_labels = _draw_overlays(main, data, spec.overlays, xs, n_vis)
+    overlay_labels = _draw_overlays(main, data, spec.overlays, xs, n_vis, values)
     level_labels: list[str] = []
     found: Levels | None = None
     if spec.levels:
@@ -204,7 +195,7 @@ def draw(plt: Any, data: ChartData, spec: ChartSpec, width: int, height: int) ->
     ticks, labels = _time_ticks(vis.time, spec.timeframe, width)
     if two_panels:
         main.xticks([], [])
-        _draw_lower(low_panel, data, spec.lower, xs, n_vis)
+        _draw_lower(low_panel, values(spec.lower, data), spec.lower, xs, n_vis)
         low_panel.xlim(-0.5, max(len(vis) - 0.5, 0.5))
         low_panel.xticks(ticks, labels)
     else:
@@ -282,12 +273,17 @@ def _finite_runs(xs: np.ndarray, ys: np.ndarray) -> list[tuple[list[float], list
 
 
 def _draw_overlays(
-    plt: Any, data: ChartData, overlays: tuple[Overlay, ...], xs: np.ndarray, n_vis: int
+    plt: Any,
+    data: ChartData,
+    overlays: tuple[Overlay, ...],
+    xs: np.ndarray,
+    n_vis: int,
+    compute: Callable[[Overlay, ChartData], dict[str, np.ndarray]],
 ) -> list[str]:
     drawn: list[str] = []
     for i, ov in enumerate(overlays):
         color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
-        for name, values in compute_overlay(ov, data).items():
+        for name, values in compute(ov, data).items():
             runs = _finite_runs(xs, values[-n_vis:])
             for j, (rx, ry) in enumerate(runs):
                 label = name if (j == 0 and name == ov.label) else None
@@ -332,9 +328,11 @@ def _draw_fibonacci(plt: Any, lo: float, hi: float, height: int) -> list[str]:
     return labels
 
 
-def _draw_lower(plt: Any, data: ChartData, lower: LowerPanel, xs: np.ndarray, n_vis: int) -> None:
+def _draw_lower(
+    plt: Any, series: dict[str, np.ndarray], lower: LowerPanel, xs: np.ndarray, n_vis: int
+) -> None:
     if lower.kind == "rsi":
-        values = ind.rsi(data.close, lower.n)[-n_vis:]
+        values = series[lower.label][-n_vis:]
         for rx, ry in _finite_runs(xs, values):
             plt.plot(rx, ry, color="magenta", marker="braille")
         plt.hline(70.0, "red")
@@ -343,7 +341,7 @@ def _draw_lower(plt: Any, data: ChartData, lower: LowerPanel, xs: np.ndarray, n_
         plt.yticks([30, 70])
         plt.title(lower.label)
         return
-    line, sig, hist = (a[-n_vis:] for a in ind.macd(data.close, *lower.macd))
+    line, sig, hist = (series[k][-n_vis:] for k in ("macd", "signal", "hist"))
     ok = np.isfinite(hist)
     if ok.any():
         plt.bar(xs[ok].tolist(), hist[ok].tolist(), color="gray", width=0.4, marker="▌")

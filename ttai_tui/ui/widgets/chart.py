@@ -39,6 +39,7 @@ from textual.widgets import Label, SelectionList
 from textual_plotext import PlotextPlot
 
 from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, draw, parse_indicators
+from ttai_tui.chart.live import IndicatorCache
 from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerPanel
 
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
@@ -92,6 +93,7 @@ class ChartPane(Widget, can_focus=True):
         self.data = ChartData.empty()
         self.info: DrawInfo | None = None
         self.draws = 0  # redraw counter (tests, diagnostics)
+        self.indicators = IndicatorCache()  # forming-candle ticks update indicators in O(1)
         self._dirty = False
         self._last_draw = -1e9
         self._pending: Timer | None = None
@@ -166,6 +168,7 @@ class ChartPane(Widget, can_focus=True):
             bridge.set_candles("chart", self.symbol, self.timeframe)
 
     def _reset_series(self) -> None:
+        self.indicators = IndicatorCache()
         self.data = ChartData.empty()
         self._version = None
         self._dirty = True
@@ -203,7 +206,7 @@ class ChartPane(Widget, can_focus=True):
             return  # not laid out yet; on_resize draws
         self._drawn_size = (width, height)
         spec = self.spec.with_(symbol=self.symbol or "", timeframe=self.timeframe)
-        self.info = draw(plot.plt, self.data, spec, width, height)
+        self.info = draw(plot.plt, self.data, spec, width, height, self.indicators)
         plot.refresh()
         self.draws += 1
         self._dirty = False
