@@ -21,6 +21,7 @@ import asyncio
 import logging
 import math
 import random
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -221,19 +222,35 @@ class StreamSupervisor:
             raise AuthTimeout(f"not authorised within {self.auth_timeout:g}s")
 
     async def _drain(self, streamer: Any, cls: type, apply: Callable[..., None]) -> None:
-        """Await one event, then take everything queued (bounded batch) and apply it."""
-        recv = streamer._recv[cls]  # the SDK's per-type queue (see get_event_nowait)
-        nowait = recv.receive_nowait
-        state, status, clock = self.state, self.status, self.clock
+        """Await one event, then take everything queued (bounded batch) and apply it.
+
+        The SDK's per-type queue is an anyio memory stream; when its buffer is a deque we take
+        the whole backlog in one slice instead of one ``receive_nowait`` per event (half the
+        per-event cost of draining); otherwise we fall back to the public-ish receive_nowait.
+        """
         from anyio import WouldBlock
 
+        recv = streamer._recv[cls]  # the SDK's per-type queue (what get_event reads)
+        nowait = recv.receive_nowait
+        buf = getattr(getattr(recv, "_state", None), "buffer", None)
+        fast = isinstance(buf, deque)
+        state, status, clock = self.state, self.status, self.clock
         while True:
             batch = [await recv.receive()]
-            try:
-                while len(batch) < MAX_BATCH:
-                    batch.append(nowait())
-            except WouldBlock:
-                pass
+            if fast:
+                n = len(buf)
+                if n:
+                    if n > MAX_BATCH:
+                        batch.extend(buf.popleft() for _ in range(MAX_BATCH))
+                    else:
+                        batch.extend(buf)
+                        buf.clear()
+            else:
+                try:
+                    while len(batch) < MAX_BATCH:
+                        batch.append(nowait())
+                except WouldBlock:
+                    pass
             now = clock.now()
             apply(state, batch, now)
             n = len(batch)
