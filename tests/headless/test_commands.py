@@ -144,3 +144,17 @@ async def test_demo_mode_runs_the_exchange_in_process(tmp_path: Path) -> None:
     rc, out, err = await ttai(tmp_path, "--demo", "quotes", "SPY", "--json")
     assert rc == 0, err
     assert json.loads(out)[0]["bid"] > 0
+
+
+async def test_chart_prints_candles_and_rejects_bad_indicators(exchange: Any, tmp_path: Path) -> None:
+    rc, out, err = await ttai(
+        tmp_path, "--exchange", exchange.url, "chart", "SPY", "--timeframe", "5m",
+        "--indicators", "sma20", "--width", "80", "--height", "20",
+    )
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert "SPY" in lines[0] and "5m" in lines[0]
+    assert len(lines) >= 15 and max(len(line) for line in lines) <= 80
+    assert "█" in out or "│" in out
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "chart", "SPY", "--indicators", "bogus7")
+    assert rc == 1 and "bogus7" in err and out == ""

@@ -251,37 +251,43 @@ async def _chart(settings: Any, target: Any, args: Any) -> int:
     import shutil
 
     from ttai_tui.broker.validate import check_symbols
+    from ttai_tui.chart import ChartSpec, render_text
     from ttai_tui.core.candles import TIMEFRAME_SECONDS
 
     chart_cfg = getattr(settings, "chart", None)
     symbol = args.symbol.strip().upper()
     timeframe = args.timeframe or getattr(chart_cfg, "timeframe", "5m")
+    indicators: Any = args.indicators
+    if indicators is None:
+        indicators = list(getattr(chart_cfg, "indicators", []))
+    try:  # a bad indicator spec is a user error: say so before connecting anywhere
+        spec = ChartSpec.build(
+            indicators,
+            symbol=symbol,
+            timeframe=timeframe,
+            lower=getattr(chart_cfg, "lower", None),
+            levels=bool(args.levels) or bool(getattr(chart_cfg, "levels", False)),
+            fibonacci=bool(getattr(chart_cfg, "fibonacci", False)),
+        )
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USER
     size = shutil.get_terminal_size((100, 30))
     width = args.width or size.columns
     height = args.height or max(15, size.lines - 2)
-    bars = 300 if timeframe != "1d" else 250
+    bars = max(60, min(400, width))  # about one bar per column
     broker = _broker(settings, target)
     async with broker:
         await broker.start(stream=True, account=False)
         await check_symbols(broker.sessions, [symbol])
-        now = broker.clock.now()
         span = TIMEFRAME_SECONDS.get(timeframe, 300) * bars
         if timeframe != "1d":
             span *= 3  # nights and weekends have no bars
-        await broker.candle_history(symbol, timeframe, now - span)
-        series = broker.state.candle_series(symbol, timeframe)
-        arrays = series.arrays()
-    from ttai_tui.chart import render_text  # type: ignore[attr-defined]
-
-    indicators = args.indicators
-    if indicators is None:
-        indicators = list(getattr(chart_cfg, "indicators", []))
-    elif isinstance(indicators, str):
-        indicators = [s.strip() for s in indicators.split(",") if s.strip()]
-    levels = bool(args.levels) or bool(getattr(chart_cfg, "levels", False))
-    text = render_text(
-        arrays, symbol=symbol, timeframe=timeframe, indicators=indicators,
-        levels=levels, width=width, height=height,
-    )
+        else:
+            span = int(span * 1.5)
+        await broker.candle_history(symbol, timeframe, broker.clock.now() - span)
+        arrays = broker.state.candle_series(symbol, timeframe).arrays()
+    data = {k: v[-bars:] for k, v in arrays.items()}
+    text = render_text(data, spec, width=width, height=height)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
