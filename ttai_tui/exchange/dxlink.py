@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_FRAME = 60_000  # bytes; the SDK's client refuses frames over 65,536
-OPTION_INTERVAL = 1.0  # seconds between updates of one option's events (natural mode)
+OPTION_INTERVAL = 0.5  # seconds between updates of one option's events (natural mode)
 SLOW_INTERVAL = {"Summary": 2.0, "Underlying": 5.0, "Profile": 3600.0}
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 

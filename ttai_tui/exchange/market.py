@@ -21,9 +21,9 @@ from ttai_tui.exchange.clock import day_id, is_open, midnight_ms, ny_date
 from ttai_tui.exchange.history import SV_K, Bars, History, build_histories
 from ttai_tui.exchange.universe import INDEX_OF, UNIVERSE, Spec
 
-STEP = 0.25  # seconds of simulated time per step
+STEP = 0.1  # seconds of simulated time per step
 STEPS_PER_DAY = 23400 / STEP
-MAX_CATCHUP_STEPS = 2400  # after a long stall, skip ahead rather than replay minutes of ticks
+MAX_CATCHUP_STEPS = 6000  # after a long stall, skip ahead rather than replay minutes of ticks
 
 
 def tick_size(price: float) -> float:
@@ -212,7 +212,7 @@ class Market:
         z = rng.standard_normal(n + 1)
         self.m_var = self.m_lr * (1 - a - b) + a * self.m_ret**2 + b * self.m_var
         self.m_ret = math.sqrt(self.m_var) * z[0]
-        self.m_var_slow += 0.002 * (self.m_var - self.m_var_slow)
+        self.m_var_slow += 0.0005 * (self.m_var - self.m_var_slow)
         self.i_var = self.idio_lr * (1 - a - b) + a * self.i_ret**2 + b * self.i_var
         self.i_ret = np.sqrt(self.i_var) * z[1:]
         jumps = rng.random(n) < self.jump_p
@@ -231,7 +231,7 @@ class Market:
             else:
                 st.price = math.exp(self.log_p[i])
             moved = abs(st.price - st.mid) > 0.35 * (st.ask - st.bid)
-            if moved or u[i, 0] < 0.35:
+            if moved or u[i, 0] < 0.5:
                 st.quote_time = now_ms
                 self._requote(st, u[i, 1:3])
             if spec.is_index:
@@ -250,7 +250,8 @@ class Market:
         spx = self.states["SPX"]
         h = self.histories["SPX"]
         k = SV_K["index"]
-        g = math.sqrt(self.m_var_slow / self.m_lr) ** 0.5
+        # rising realised variance lifts the level a little (volatility clustering feeds VIX)
+        g = (self.m_var_slow / self.m_lr) ** 0.1
         return max(9.0, self.vix_amp * math.exp(-k * (math.log(spx.price) - h.ma_log)) * g)
 
     def _requote(self, st: SymState, u: np.ndarray) -> None:
