@@ -61,3 +61,24 @@ async def test_refused_credentials_raise_without_echoing_them(exchange: Any) -> 
     assert "wrong-secret-xyz" not in msg and "refresh-abc" not in msg
     assert "refused" in msg
     assert seen and type(seen[0]).__name__ == "CredentialsRejected"
+
+
+async def test_concurrent_refreshes_are_single_flight(make_broker: Any, exchange: Any) -> None:
+    b = make_broker()
+    await b.start(stream=False, account=False)
+    before = exchange.stats.token_refreshes
+    await asyncio.gather(*(b.sessions.refresh(force=True) for _ in range(8)))
+    assert exchange.stats.token_refreshes == before + 1
+
+
+async def test_revoked_refresh_token_reports_credentials_rejected(
+    make_broker: Any, exchange: Any
+) -> None:
+    b = make_broker()
+    seen: list[Any] = []
+    b.add_listener(seen.append)
+    await b.start(stream=False, account=False)
+    exchange.revoke_refresh_token()
+    with pytest.raises(CredentialsRejectedError):
+        await b.sessions.refresh(force=True)
+    assert b.token.last_error == "credentials rejected"

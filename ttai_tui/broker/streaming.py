@@ -149,6 +149,7 @@ class StreamSupervisor:
             reason = "stream closed"
             failed: str | None = None
             needs_refresh = False
+            retry_after = 0.0
             try:
                 await self._connect_once(attempt)
             except* CredentialsRejectedError as eg:
@@ -160,9 +161,9 @@ class StreamSupervisor:
                     log.warning("stream: malformed frame (%s); reconnecting", reason)
                 else:
                     log.info("stream dropped: %s", reason)
-                needs_refresh = any(
-                    isinstance(x, HttpStatusError) and x.status == 401 for x in leaves(eg)
-                )
+                http = [x for x in leaves(eg) if isinstance(x, HttpStatusError)]
+                needs_refresh = any(x.status == 401 for x in http)
+                retry_after = max((x.retry_after or 0.0 for x in http), default=0.0)
             finally:
                 self.streamer = None
                 self.subs.detach()
@@ -182,7 +183,7 @@ class StreamSupervisor:
             if self._live_at is not None and now_m - self._live_at >= self.healthy_after:
                 attempt = 0
             attempt += 1
-            delay = self.backoff(attempt)
+            delay = max(self.backoff(attempt), min(retry_after, self.backoff_cap))
             st.state = StreamState.RECONNECTING
             st.attempt = attempt
             st.reason = reason
