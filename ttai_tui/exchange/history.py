@@ -203,13 +203,10 @@ def _one(
     vc = vol_curve[np.minimum(pos_in_day.astype(int), SESSION_MINUTES - 1)]
     per_min = spec.adv_m * 1e6 / SESSION_MINUTES
     vols = np.round(per_min * vc * rng.lognormal(-0.045, 0.3, n_m) * (1 + 40 * np.abs(r_m)))
-    minutes = Bars()
-    for i in range(n_m):
-        minutes.append(
-            int(minute_starts[i] * 1000),
-            _r(math.exp(lo_[i])), _r(math.exp(lh[i])), _r(math.exp(ll[i])),
-            _r(math.exp(lc[i])), float(vols[i]),
-        )
+    minutes = Bars(
+        [int(x * 1000) for x in minute_starts], _rv(np.exp(lo_)), _rv(np.exp(lh)),
+        _rv(np.exp(ll)), _rv(np.exp(lc)), vols.astype(float).tolist(),
+    )
     # --- daily bars: earlier days from r_d, ending at the first minute session's open gap
     prior_close_log = (lo_[0] - gaps[0]) if n_m else math.log(spec.price)
     lcd = np.cumsum(r_d[:n_d])
@@ -219,12 +216,10 @@ def _one(
     lhd = np.maximum(lod, lcd) + np.abs(rng.standard_normal(n_d)) * rng_d
     lld = np.minimum(lod, lcd) - np.abs(rng.standard_normal(n_d)) * rng_d
     vd = np.round(spec.adv_m * 1e6 * rng.lognormal(-0.06, 0.35, n_d) * (1 + 8 * np.abs(r_d[:n_d])))
-    daily = Bars()
-    for i, d in enumerate(daily_days):
-        daily.append(
-            midnight_ms(d), _r(math.exp(lod[i])), _r(math.exp(lhd[i])), _r(math.exp(lld[i])),
-            _r(math.exp(lcd[i])), float(vd[i]),
-        )
+    daily = Bars(
+        [midnight_ms(d) for d in daily_days], _rv(np.exp(lod)), _rv(np.exp(lhd)),
+        _rv(np.exp(lld)), _rv(np.exp(lcd)), vd.astype(float).tolist(),
+    )
     for di, d in enumerate(past):
         sel = slice(di * SESSION_MINUTES, (di + 1) * SESSION_MINUTES)
         daily.append(
@@ -245,6 +240,11 @@ def _one(
         ma_log=float(ma[-1]),
         daily_var=float(var_d[min(len(var_d) - 1, len(logc))]),
     )
+
+
+def _rv(x: np.ndarray) -> list[float]:
+    """Vectorised ``_r``: cents above $1, four decimals below."""
+    return np.where(x >= 1, np.round(x, 2), np.round(x, 4)).tolist()
 
 
 def _r(x: float) -> float:
