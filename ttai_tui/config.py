@@ -254,6 +254,11 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
     "demo": {"seed": _int(0, 2**31 - 1), "market_hours": _bool},
 }
 
+def _clean(name: str) -> str:
+    """A user-supplied key name made safe to print: control characters escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in name)
+
+
 ENV_OVERRIDES = {
     "TTAI_ENVIRONMENT": ("environment", None),
     "TTAI_ACCOUNT": ("account", None),
@@ -262,8 +267,11 @@ ENV_OVERRIDES = {
 
 
 def _fmt(value: Any) -> str:
+    """Show a bad value on one line, control characters escaped (no terminal injection)."""
     if isinstance(value, str):
-        return f'"{value}"'
+        import json
+
+        return json.dumps(value)
     if isinstance(value, dict):
         return "a table"
     return repr(value)
@@ -275,6 +283,7 @@ class _Collector:
         self.warnings: list[str] = []
 
     def fail(self, key: str, value: Any, expected: str) -> ConfigError:
+        key = _clean(key)
         shown = "(hidden)" if key.startswith("credentials.") else _fmt(value)
         return ConfigError(f"{self.origin}: {key} = {shown}: expected {expected}")
 
@@ -304,7 +313,7 @@ def _validate(raw: Mapping[str, Any], col: _Collector) -> dict[str, Any]:
             continue
         spec = SCHEMA.get(key)
         if spec is None:
-            col.warnings.append(f"{col.origin}: unknown key {key!r} ignored" + _hint(key, SCHEMA, top=True))
+            col.warnings.append(f"{col.origin}: unknown key '{_clean(key)}' ignored" + _hint(key, SCHEMA, top=True))
             continue
         if callable(spec):
             try:
@@ -318,7 +327,7 @@ def _validate(raw: Mapping[str, Any], col: _Collector) -> dict[str, Any]:
         for sub, subval in value.items():
             check = spec.get(sub)
             if check is None:
-                col.warnings.append(f"{col.origin}: unknown key '{key}.{sub}' ignored" + _hint(sub, spec))
+                col.warnings.append(f"{col.origin}: unknown key '{_clean(key)}.{_clean(sub)}' ignored" + _hint(sub, spec))
                 continue
             try:
                 section[sub] = check(subval)
