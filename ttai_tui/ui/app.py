@@ -20,7 +20,8 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from ttai_tui import paths
-from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
+from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
+from ttai_tui.core.portfolio import position_view, totals
 from ttai_tui.ui.bridge import Bridge, StaticBridge
 from ttai_tui.ui.errors import guarded, report
 from ttai_tui.ui.messages import (
@@ -254,8 +255,16 @@ class TtaiApp(App[int]):
                     self._flush_chart(dash, now)
             if tick:
                 self._render_status()
-                dash.query_one("#balances").show(self.bridge.balance(), now)  # type: ignore[attr-defined]
+                dash.query_one("#balances").show(self.bridge.balance(), now, self._live_day_pnl(now))  # type: ignore[attr-defined]
         self.flush_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    def _live_day_pnl(self, now: float) -> float | None:
+        """Sum of the positions' live day P&L (for accounts that do not report one)."""
+        positions = self.bridge.positions()
+        if not positions:
+            return None
+        today = ny_date(now)
+        return totals([position_view(p, self.bridge.state, today) for p in positions]).day_pnl
 
     def _flush_chart(self, dash: DashboardScreen, now: float) -> None:
         chart = dash.chart()
@@ -281,6 +290,10 @@ class TtaiApp(App[int]):
         bar.show(self.status, self.clock.now())  # type: ignore[attr-defined]
 
     # -- global actions --------------------------------------------------------------------------
+
+    async def action_press_key(self, key: str) -> None:
+        """A click on a key hint presses that key (mouse users get every binding too)."""
+        self.simulate_key(key)
 
     def action_help(self) -> None:
         from ttai_tui.ui.screens.help import HelpScreen, binding_rows

@@ -7,10 +7,12 @@ here and nowhere else.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import (
@@ -26,6 +28,7 @@ from ttai_tui.core.models import (
 
 log = logging.getLogger(__name__)
 
+READY_TIMEOUT_S = 20.0
 UNDERLYING_TYPES = ("Quote", "Trade", "Summary")
 OPTION_TYPES = ("Quote", "Trade", "Summary", "Greeks")
 CANDLE_LOOKBACK_S = {"1m": 2 * 86400, "5m": 7 * 86400, "15m": 14 * 86400, "1h": 60 * 86400, "1d": 400 * 86400}
@@ -50,6 +53,19 @@ class BrokerBridge:
         self.state = MarketState(clock) if broker is None else broker.state
         self.broker = broker if broker is not None else Broker(target, settings, self.state, clock=clock)
         self._shown: dict[str, set[str]] = {}
+        self._ready: asyncio.Event | None = None
+
+    def _ready_event(self) -> asyncio.Event:
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        return self._ready
+
+    async def ready(self, timeout: float = READY_TIMEOUT_S) -> None:
+        """Wait until the session is open (a key pressed during start-up just waits a moment)."""
+        try:
+            await asyncio.wait_for(self._ready_event().wait(), timeout)
+        except TimeoutError:
+            raise BrokerFailure("not connected yet (still starting or the connection failed)") from None
 
     # -- status ------------------------------------------------------------------------------
 
@@ -94,9 +110,11 @@ class BrokerBridge:
         return self.broker.balance
 
     async def refresh_account(self) -> None:
+        await self.ready()
         await self.broker.refresh_account()
 
     async def switch_account(self, number: str) -> None:
+        await self.ready()
         await self.broker.select_account(number)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -104,6 +122,7 @@ class BrokerBridge:
     async def start(self, listener: Callable[[Any], None]) -> None:
         self.broker.add_listener(listener)
         await self.broker.start()
+        self._ready_event().set()
 
     async def stop(self) -> None:
         await self.broker.stop()
@@ -111,16 +130,20 @@ class BrokerBridge:
     # -- REST --------------------------------------------------------------------------------
 
     async def chain(self, symbol: str) -> OptionChain:
+        await self.ready()
         return await self.broker.get_chain(symbol)
 
     async def search(self, text: str) -> list[SymbolMatch]:
+        await self.ready()
         return await self.broker.search(text)
 
     async def account_watchlists(self) -> list[Watchlist]:
+        await self.ready()
         return await self.broker.watchlists()
 
     async def refresh_metrics(self) -> None:
         """IV rank and beta for what is on screen (REST, so polled rather than streamed)."""
+        await self.ready()
         symbols = self.underlyings_shown()
         if symbols:
             await self.broker.metrics(symbols[:100])

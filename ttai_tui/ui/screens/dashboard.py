@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.balances import BalancesStrip
 from ttai_tui.ui.widgets.chain import ChainView
+from ttai_tui.ui.widgets.key_hints import KeyHints
 from ttai_tui.ui.widgets.positions import PositionsView
 from ttai_tui.ui.widgets.status_bar import StatusBar
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
@@ -37,7 +38,14 @@ def make_chart_pane(settings) -> object:
         return ChartPane(id="chart")
 
 
+class MainPane(Vertical):
+    """The chain / chart / positions area (maximisable with `z`)."""
+
+    ALLOW_MAXIMIZE = True
+
+
 class DashboardScreen(Screen):
+    ALLOW_IN_MAXIMIZED_VIEW = "KeyHints, StatusBar"
     BINDINGS = [
         Binding("w", "focus_pane('watchlist')", "Watch", id="focus-watchlist", tooltip="Focus the watchlist"),
         Binding("c", "focus_pane('chain')", "Chain", id="focus-chain", tooltip="Show the option chain"),
@@ -58,7 +66,7 @@ class DashboardScreen(Screen):
         yield StatusBar(id="status")
         with Horizontal(id="body"):
             yield WatchlistPane(self.store, id="watchlist-pane")
-            with Vertical(id="main-pane"), TabbedContent(id="main-tabs", initial="tab-chain"):
+            with MainPane(id="main-pane"), TabbedContent(id="main-tabs", initial="tab-chain"):
                 with TabPane("Chain", id="tab-chain"):
                     yield ChainView(self.settings.chain.strikes, self.settings.chain.dte, id="chain-view")
                 with TabPane("Chart", id="tab-chart"):
@@ -66,7 +74,7 @@ class DashboardScreen(Screen):
                 with TabPane("Positions", id="tab-positions"):
                     yield PositionsView(id="positions-view")
         yield BalancesStrip(id="balances")
-        yield Footer()
+        yield KeyHints(id='key-hints')
 
     def on_mount(self) -> None:
         self.query_one("#main-pane").border_title = "Chain · Chart · Positions"
@@ -78,11 +86,23 @@ class DashboardScreen(Screen):
         self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
+        """Set `.narrow` only when it flips: a class on the screen restyles the whole DOM."""
         narrow = 0 < width < NARROW_BELOW
-        self.set_class(narrow, "narrow")
-        for footer in self.query(Footer):
-            footer.compact = narrow
-        self.set_class(self.pane == "watchlist", "show-watchlist")
+        if narrow != self.has_class("narrow"):
+            self.set_class(narrow, "narrow")
+            self.query_one("#watchlist-pane").styles.width = "1fr" if narrow else None
+        self._apply_panes()
+
+    def _apply_panes(self) -> None:
+        """Narrow: one pane at a time, switched with inline `display` (no restyle of the DOM)."""
+        narrow = self.has_class("narrow")
+        show_watch = not narrow or self.pane == "watchlist"
+        show_main = not narrow or self.pane != "watchlist"
+        wl, main = self.query_one("#watchlist-pane"), self.query_one("#main-pane")
+        if wl.display != show_watch:
+            wl.display = show_watch
+        if main.display != show_main:
+            main.display = show_main
 
     # -- accessors -------------------------------------------------------------------------------
 

@@ -21,8 +21,12 @@ def _pnl_style(v: float | None) -> str:
     return "green" if v > 0 else "red" if v < 0 else ""
 
 
-def balances_text(b: Balance | None, now: float, width: int) -> Text:
-    """One line on wide terminals, two short lines below 120 columns."""
+def balances_text(b: Balance | None, now: float, width: int, live_day_pnl: float | None = None) -> Text:
+    """One line on wide terminals, two short lines below 120 columns.
+
+    When the account does not report a day P&L, the live sum over positions is shown instead
+    (marked with a trailing "*", explained in the help), never a made-up 0.
+    """
     narrow = width < 120
     t = Text(no_wrap=True, overflow="ellipsis")
     if b is None:
@@ -36,6 +40,8 @@ def balances_text(b: Balance | None, now: float, width: int) -> Text:
         ("Maint Req" if not narrow else "Maint", fmt_money(b.maintenance_requirement), ""),
         ("Day P&L", fmt_money(b.day_pnl, signed=True), _pnl_style(b.day_pnl)),
     ]
+    if b.day_pnl is None and live_day_pnl is not None:
+        items[-1] = ("Day P&L", fmt_money(live_day_pnl, signed=True) + "*", _pnl_style(live_day_pnl))
     for i, (label, value, style) in enumerate(items):
         if narrow and i == 4:
             t.append("\n")
@@ -59,8 +65,8 @@ class BalancesStrip(Static, can_focus=True):
         super().__init__("", id=id, markup=False)
         self._last: str | None = None
 
-    def show(self, balance: Balance | None, now: float) -> None:
-        text = balances_text(balance, now, self.size.width or 80)
+    def show(self, balance: Balance | None, now: float, live_day_pnl: float | None = None) -> None:
+        text = balances_text(balance, now, self.size.width or 80, live_day_pnl)
         if text.plain != self._last:
             self._last = text.plain
             self.update(text)

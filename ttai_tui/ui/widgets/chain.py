@@ -241,9 +241,9 @@ class ChainView(Vertical):
         if price is None or not self.window:
             table.drop_row(ATM_KEY)
             return
-        label = f"{self.symbol} {fmt_price(price)}"
+        label = fmt_price(price)
         if not table.has_row(ATM_KEY):
-            cells = {c: ("─" * 10, "yellow") for c in table.column_keys}
+            cells = {c.key: ("─" * c.width, "yellow") for c in columns_for(self.fields)}
             cells["strike"] = (label, "bold black on yellow")
             table.ensure_row(ATM_KEY, cells, order=price)
             force = True

@@ -88,6 +88,8 @@ class Deleted:
 class WatchlistPane(Vertical):
     """List switcher line + LiveTable; bindings live here so they work while the table has focus."""
 
+    ALLOW_MAXIMIZE = True
+
     BINDINGS = [
         Binding("a", "add", "Add", id="watchlist-add"),
         Binding("d", "delete", "Del", id="watchlist-delete"),
