@@ -61,8 +61,14 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> Path:
     for old in list(root.handlers):
         root.removeHandler(old)
         old.close()
+    numeric = getattr(logging, level.upper(), logging.INFO)
+    handler.setLevel(numeric)
     root.addHandler(handler)
-    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    root.setLevel(numeric)
+    # The SDK forces its own logger to DEBUG when imported and logs every frame it receives;
+    # below DEBUG verbosity, switch those records off globally so they cost one integer compare
+    # instead of filling the log (and the disk) with market data all day.
+    logging.disable(logging.DEBUG if numeric > logging.DEBUG else logging.NOTSET)
     # The HTTP stack is chatty at DEBUG and logs headers; keep it at WARNING unless asked.
     for name in ("httpx2", "httpcore2", "hpack", "aiohttp.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
