@@ -2,12 +2,14 @@
 
 Why a separate exchange *process*: the figures are about the app (its CPU, its memory, its frame
 times); an in-process exchange producing 10,000 events/s would bill its own work to the app.
-`ttai exchange --rate N` sends N events per second round-robin over everything the client
-subscribed, so the app sees the rate no matter how many symbols it watches.
+In rate mode (`ExchangeServer(rate=N)`, also `ttai exchange --rate N`) the exchange sends N events
+per second per DXLink connection, round-robin over everything the client subscribed, so the app
+sees the rate no matter how many symbols it watches.
 
 The watchlist holds every listed name of the simulated exchange plus option contracts of QQQ
 (read with `ttai chain QQQ --json`) up to 50 symbols; the chain shows 41 strikes (20 each side
-of the money, `chain.strikes = 20`) of SPY, opened from the watchlist.
+of the money, `chain.strikes = 20`) of SPY's expiration nearest 7 days (`chain.dte = 7`: the
+simulated monthly lists only ~30 strikes, the near weekly ~60), opened from the watchlist.
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ import contextlib
 import json
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from bench._pty import bench_env, free_port, kill_group, ttai_command, write_config
 
+REPO = Path(__file__).resolve().parents[1]
 RATE = 10_000
 WATCHLIST_SIZE = 50
 CHAIN_STRIKES = 20  # each side: 2 * 20 + 1 = 41 rows
+CHAIN_DTE = 7  # the weekly nearest 7 days lists ~60 SPY strikes; the monthly only ~30
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
@@ -40,11 +45,12 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None
 
 @contextlib.contextmanager
 def exchange_process(home: Path, rate: int = RATE, timeout: float = 30.0) -> Iterator[str]:
-    """`ttai exchange --rate N` on a free loopback port; yields its URL; killed on exit."""
+    """The exchange (`_exchange_proc.py`) at N events/s on a free loopback port; yields its URL."""
     port = free_port()
     log = (home / "exchange.out").open("wb")
     proc = subprocess.Popen(
-        [*ttai_command(), "exchange", "--host", "127.0.0.1", "--port", str(port), "--rate", str(rate)],
+        [sys.executable, "-m", "bench._exchange_proc", str(port), str(rate)],
+        cwd=REPO,
         env=bench_env(home),
         stdin=subprocess.DEVNULL,
         stdout=log,
@@ -91,13 +97,13 @@ def watchlist_symbols(home: Path, url: str, size: int = WATCHLIST_SIZE) -> list[
     syms = ["SPY", *[n for n in names if n != "SPY"]]
     if len(syms) < size:
         with contextlib.suppress(Exception):  # fewer symbols is better than no figure
-            syms += option_symbols(home, url, strikes=(size - len(syms) + 1) // 4 + 1)
+            syms += option_symbols(home, url, strikes=(size - len(syms)) // 2 + 1)
     return syms[:size]
 
 
-def config_text(symbols: list[str], strikes: int = CHAIN_STRIKES) -> str:
+def config_text(symbols: list[str], strikes: int = CHAIN_STRIKES, dte: int = CHAIN_DTE) -> str:
     quoted = ", ".join(json.dumps(s) for s in symbols)
-    return f"[watchlists]\nBench = [{quoted}]\n\n[chain]\nstrikes = {strikes}\n"
+    return f"[watchlists]\nBench = [{quoted}]\n\n[chain]\nstrikes = {strikes}\ndte = {dte}\n"
 
 
 def prepare_home(home: Path, url: str) -> list[str]:

@@ -7,13 +7,16 @@ exchange exactly as `ttai --exchange URL` would be. After a warm-up, a window of
 
 - `ui_flush_p99_ms`: p99 duration of `TtaiApp.flush_market`, the one UI timer that drains the
   dirty symbols into the widgets (timed by wrapping the method before mount).
-- `event_to_screen_p99_ms`: for each symbol written into MarketState (the moment the broker
-  applies its first event since the previous drain, stamped by a set subclass installed as
-  `MarketState.pending`), the time until the first frame the compositor produces after the flush
-  that drained it. A "frame" is a call of `App._display` with an update outside a batch; the
-  headless driver skips the ANSI encoding, so the wrapper does it (`render_segments`) to keep the
-  work equal to a real terminal's. Only delays inside the app are seen: the exchange's send
-  schedule and the loopback are not part of it.
+- `event_to_screen_p99_ms`: for each *new* quote (a Quote whose exchange bid/ask time moved
+  forward; the exchange stamps them with its wall clock when the simulated market changes them),
+  the time from that exchange time to the first frame the compositor produces after the flush
+  that drained the symbol. This spans the exchange's send queue, loopback, SDK parsing and
+  queueing, the broker, the flush timer and the render. A "frame" is a call of `App._display`
+  with an update outside a batch; the headless driver skips the ANSI encoding, so the wrapper
+  does it (`render_segments`) to keep the work equal to a real terminal's.
+  `ui_apply_to_screen_p99_ms` is the in-app part only: from the broker's first write of a symbol
+  into MarketState since the last drain (stamped by a set subclass installed as
+  `MarketState.pending`) to that frame.
 - `keypress_to_screen_p99_ms`: every 0.25 s a `down`/`up` key event is handed to the driver like a
   terminal key; the time until the first frame in which the focused table's cursor has moved.
 - `ui_cpu_percent_of_core`: this process's CPU time (user + system, all threads) over the window
@@ -27,6 +30,7 @@ import asyncio
 import contextlib
 import math
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -63,24 +67,57 @@ class StampSet(set):
             set.add(self, sym)
 
 
+class QuoteClock:
+    """Wraps the broker's Quote applier: when did the exchange make each *new* quote?
+
+    A Quote's bid/ask times are the exchange's wall-clock milliseconds of the change. Rate mode
+    re-sends unchanged quotes, so only a quote whose time moved forward counts as a new event;
+    the earliest new change per symbol since the last drain is kept in `fresh` (seconds).
+    """
+
+    def __init__(self, apply: Any) -> None:
+        self.apply = apply
+        self.fresh: dict[str, float] = {}
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, state: Any, batch: list[Any], now: float) -> None:
+        seen, fresh = self.seen, self.fresh
+        for e in batch:
+            t = max(e.bid_time, e.ask_time)
+            sym = e.event_symbol
+            if t > seen.get(sym, 0):
+                seen[sym] = t
+                if sym not in fresh:
+                    fresh[sym] = t / 1000.0
+        self.apply(state, batch, now)
+
+    def take(self, symbols: set[str]) -> list[float]:
+        fresh = self.fresh
+        return [fresh.pop(s) for s in symbols if s in fresh]
+
+
 class Probe:
     """Collects flush durations, event stamps awaiting a frame, frames and key probes."""
 
     def __init__(self) -> None:
         self.recording = False
         self.flush_ms: list[float] = []
-        self.waiting: list[float] = []  # stamps drained by a flush, not yet on a frame
+        self.waiting: list[float] = []  # perf_counter stamps of writes drained, not yet on a frame
+        self.waiting_wall: list[float] = []  # exchange times of new quotes drained, not yet shown
+        self.apply_ms: list[float] = []
         self.event_ms: list[float] = []
         self.key_ms: list[float] = []
         self.frames = 0
         self.frame_bytes = 0
         self.key: tuple[float, Any, int] | None = None  # (sent at, table, expected cursor row)
 
-    def on_frame(self, now: float) -> None:
+    def on_frame(self, now: float, wall: float) -> None:
         if self.recording:
             self.frames += 1
-            self.event_ms.extend((now - t) * 1000.0 for t in self.waiting)
+            self.apply_ms.extend((now - t) * 1000.0 for t in self.waiting)
+            self.event_ms.extend((wall - t) * 1000.0 for t in self.waiting_wall)
         self.waiting.clear()
+        self.waiting_wall.clear()
         if self.key is not None:
             sent, table, row = self.key
             if table.cursor_row == row:
@@ -89,7 +126,7 @@ class Probe:
                 self.key = None
 
 
-def instrument(app: Any, probe: Probe) -> None:
+def instrument(app: Any, probe: Probe, quotes: QuoteClock) -> None:
     """Wrap the app's flush and frame output, and stamp MarketState writes."""
     state = app.bridge.state
     state.pending = StampSet()
@@ -99,6 +136,7 @@ def instrument(app: Any, probe: Probe) -> None:
         pend = state.pending
         if pend and isinstance(pend, StampSet):
             probe.waiting.extend(pend.stamps.values())
+            probe.waiting_wall.extend(quotes.take(pend))
         out = take_dirty(consumer)
         if not isinstance(state.pending, StampSet):
             state.pending = StampSet()
@@ -124,8 +162,9 @@ def instrument(app: Any, probe: Probe) -> None:
             return
         render = getattr(renderable, "render_segments", None)
         if render is not None:  # what the real driver would encode and write
-            probe.frame_bytes += len(render(app.console).encode()) if probe.recording else 0
-        probe.on_frame(time.perf_counter())
+            size = len(render(app.console).encode())
+            probe.frame_bytes += size if probe.recording else 0
+        probe.on_frame(time.perf_counter(), time.time())
 
     app._display = counted_display
 
@@ -182,10 +221,19 @@ async def _drive(app: Any, probe: Probe, warmup_s: float, window_s: float) -> di
         wall = time.perf_counter() - t0
         cpu = sum(proc.cpu_times()[:2]) - cpu0
         events = state.events - ev0
+        rows, strikes = app.dashboard.watchlist.table.row_count, len(chain.window)
         await app.action_quit()
+    print(
+        f"bench_ui: {wall:.1f}s window, {probe.frames} frames, {len(probe.flush_ms)} flushes, "
+        f"{len(probe.apply_ms)} symbol updates ({len(probe.event_ms)} new quotes), {len(probe.key_ms)} keys, "
+        f"{rows} watchlist rows, {strikes} strikes; {cpu * 1000 / max(1, probe.frames):.0f} ms CPU per frame, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        file=sys.stderr,
+    )
     return {
         "ui_flush_p99_ms": p99(probe.flush_ms),
         "event_to_screen_p99_ms": p99(probe.event_ms),
+        "ui_apply_to_screen_p99_ms": p99(probe.apply_ms),
         "keypress_to_screen_p99_ms": p99(probe.key_ms),
         "ui_cpu_percent_of_core": cpu / wall * 100.0,
         "ui_events_applied_per_s": events / wall,
@@ -216,10 +264,17 @@ def measure(warmup_s: float, window_s: float) -> dict[str, float]:
             prepare_home(home, url)
             settings = config.load_settings(home / "config" / "config.toml").settings
             target = config.resolve_target(settings, exchange=url)
-            app = make_app(settings, target)
-            probe = Probe()
-            instrument(app, probe)
-            return asyncio.run(_drive(app, probe, warmup_s, window_s))
+            from ttai_tui.broker.apply import APPLIERS
+
+            quotes = QuoteClock(APPLIERS["Quote"])
+            APPLIERS["Quote"] = quotes  # looked up when the stream connects
+            try:
+                app = make_app(settings, target)
+                probe = Probe()
+                instrument(app, probe, quotes)
+                return asyncio.run(_drive(app, probe, warmup_s, window_s))
+            finally:
+                APPLIERS["Quote"] = quotes.apply
 
 
 def run(quick: bool = False) -> dict[str, float]:
@@ -228,6 +283,5 @@ def run(quick: bool = False) -> dict[str, float]:
 
 if __name__ == "__main__":
     import json
-    import sys
 
     print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

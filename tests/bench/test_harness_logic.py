@@ -14,7 +14,7 @@ from bench._pty import bursts, bytes_between, has_live_price
 from bench._rig import config_text
 from bench.bench_memory import growth, window_median
 from bench.bench_terminal import chain_visible
-from bench.bench_ui import Probe, StampSet, p99
+from bench.bench_ui import Probe, QuoteClock, StampSet, p99
 
 
 @pytest.mark.parametrize(
@@ -91,17 +91,20 @@ class _Table:
 def test_probe_frames_events_and_keys() -> None:
     probe = Probe()
     probe.waiting = [10.0, 10.5]
-    probe.on_frame(11.0)  # not recording: dropped
-    assert probe.event_ms == [] and probe.waiting == []
+    probe.waiting_wall = [99.0]
+    probe.on_frame(11.0, 100.0)  # not recording: dropped
+    assert probe.apply_ms == [] and probe.waiting == [] and probe.waiting_wall == []
     probe.recording = True
     probe.waiting = [10.0, 10.5]
+    probe.waiting_wall = [99.75]
     table = _Table()
     probe.key = (10.9, table, 1)
-    probe.on_frame(11.0)
-    assert probe.event_ms == pytest.approx([1000.0, 500.0])
+    probe.on_frame(11.0, 100.0)
+    assert probe.apply_ms == pytest.approx([1000.0, 500.0])
+    assert probe.event_ms == pytest.approx([250.0])
     assert probe.key is not None and probe.key_ms == []  # cursor not moved yet
     table.cursor_row = 1
-    probe.on_frame(11.2)
+    probe.on_frame(11.2, 100.2)
     assert probe.key is None and probe.key_ms == pytest.approx([300.0])
     assert probe.frames == 2
 
@@ -118,7 +121,25 @@ def test_config_text_is_valid_config(tmp_path: Path) -> None:
     from ttai_tui.config import load_settings
 
     path = tmp_path / "config.toml"
-    path.write_text(config_text(["SPY", "QQQ", ".QQQ261218C500"], strikes=20))
+    path.write_text(config_text(["SPY", "QQQ", ".QQQ261218C500"], strikes=20, dte=7))
     settings = load_settings(path, env={}).settings
     assert settings.watchlists == {"Bench": ["SPY", "QQQ", ".QQQ261218C500"]}
-    assert settings.chain.strikes == 20
+    assert settings.chain.strikes == 20 and settings.chain.dte == 7
+
+
+class _Q:
+    def __init__(self, sym: str, t: int) -> None:
+        self.event_symbol, self.bid_time, self.ask_time = sym, t, t - 5
+
+
+def test_quote_clock_counts_only_new_quotes() -> None:
+    applied: list[int] = []
+    clock = QuoteClock(lambda state, batch, now: applied.append(len(batch)))
+    clock(None, [_Q("SPY", 1000), _Q("SPY", 2000), _Q("QQQ", 1500)], 0.0)
+    assert applied == [3]
+    assert clock.fresh == {"SPY": 1.0, "QQQ": 1.5}  # the earliest new change per symbol
+    assert sorted(clock.take({"SPY", "IWM"})) == [1.0]
+    clock(None, [_Q("SPY", 2000), _Q("QQQ", 1500)], 0.0)  # re-sent, unchanged quotes
+    assert clock.fresh == {"QQQ": 1.5}
+    clock(None, [_Q("SPY", 2500)], 0.0)
+    assert clock.take({"SPY", "QQQ"}) in ([2.5, 1.5], [1.5, 2.5])

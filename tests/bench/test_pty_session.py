@@ -5,6 +5,7 @@ Each child is a few lines of Python; nothing here measures speed.
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 import time
@@ -57,14 +58,15 @@ def test_close_kills_the_process_group(tmp_path: Path) -> None:
         import subprocess, sys, signal, time
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a stubborn child: needs SIGKILL
         p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-        print("GRANDCHILD", p.pid, flush=True)
+        print("GRANDCHILD", p.pid, "", flush=True)
         time.sleep(60)
         """,
     )
     s = PtySession(argv, bench_env(tmp_path), emulate=True)
     with s:
-        assert s.pump(5, until=lambda: "GRANDCHILD" in s.text())
-        grandchild = int(s.text().split("GRANDCHILD")[1].split()[0])
+        found = re.compile(r"GRANDCHILD (\d+) ")
+        assert s.pump(5, until=lambda: found.search(s.text()) is not None)
+        grandchild = int(found.search(s.text()).group(1))  # type: ignore[union-attr]
         child = s.proc.pid
     assert s.proc.poll() is not None
     deadline = time.time() + 5
