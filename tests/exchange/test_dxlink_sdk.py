@@ -189,3 +189,15 @@ async def test_candle_periods(sdk_session, interval):
         second = await asyncio.wait_for(streamer.get_event(Candle), 5)
     span = {"1m": 60_000, "15m": 900_000, "1h": 3_600_000}[interval]
     assert first.time % span == 0 and first.time - second.time >= span
+
+
+async def test_option_candles_follow_the_underlying(sdk_session, exchange):
+    opt = _option(exchange)
+    async with DXLinkStreamer(sdk_session) as streamer:
+        await streamer.subscribe_candle([opt], "1h", dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+        await streamer.subscribe(Quote, [opt])
+        first = await asyncio.wait_for(streamer.get_event(Candle), 5)
+        q = await asyncio.wait_for(streamer.get_event(Quote), 5)
+    assert first.event_symbol == opt + "{=1h,tho=true}"
+    assert first.low <= first.close <= first.high
+    assert abs(first.close - (q.bid_price + q.ask_price) / 2) < Decimal("0.5")

@@ -158,3 +158,17 @@ async def test_stats_report_what_happened(exchange, sdk_session):
     assert stats["connections"]["dxlink-active"] == 1
     assert stats["subscriptions"] == {"Quote": 2}
     assert stats["events-sent"] >= 1 and stats["events-by-type"]["Quote"] >= 1
+
+
+async def test_malformed_badvalue_is_dropped_and_streaming_continues(exchange, sdk_session):
+    exchange.faults.malformed_every = 0.2
+    exchange.faults.malformed_kind = "badvalue"
+    async with DXLinkStreamer(sdk_session) as s:
+        await s.subscribe(Quote, ["SPY"])
+        got = []
+        async with asyncio.timeout(5):
+            async for q in s.listen(Quote):
+                got.append(q)
+                if exchange.stats.faults["malformed_badvalue"] >= 3 and len(got) >= 3:
+                    break
+    assert all(q.bid_price > 0 for q in got)  # the "NaN" events never reached us

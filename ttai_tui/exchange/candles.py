@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ttai_tui.exchange.clock import NY
@@ -103,17 +104,24 @@ def bars_for(market: Market, base: str, period: tuple[int, str], tail: int | Non
     return _aggregate(d.t, d.o, d.h, d.low, d.c, d.v, _month_key)
 
 
+Bar = tuple[int, float, float, float, float, float, int]
+
+
 def candle_rows(
     market: Market, symbol: str, base: str, period: tuple[int, str], from_time: int,
-    last_only: bool = False,
+    last_only: bool = False, transform: Callable[[list[Bar]], list[Bar]] | None = None,
 ) -> list[tuple[object, ...]]:
-    """Candle events in canonical field order, newest first, with snapshot flags."""
+    """Candle events in canonical field order, newest first, with snapshot flags.
+
+    ``transform`` maps the underlying's bars to a derivative's (option candles)."""
     if last_only:
         bars = bars_for(market, base, period, tail=400 if period[1] in ("s", "m", "h") else None)
         bars = bars[-1:]
     else:
         bars = [b for b in bars_for(market, base, period) if b[0] >= from_time]
         bars.reverse()
+    if transform is not None:
+        bars = transform(bars)
     rows: list[tuple[object, ...]] = []
     last = len(bars) - 1
     for i, (t, o, h, low, c, v, cnt) in enumerate(bars):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ttai_tui.exchange.candles import candle_rows, parse_candle_symbol
+from ttai_tui.core.pricing import bs_price
+from ttai_tui.exchange.candles import Bar, candle_rows, parse_candle_symbol
 from ttai_tui.exchange.clock import day_id
 from ttai_tui.exchange.market import Market, SymState
-from ttai_tui.exchange.options import OptionBook, OptionId, parse_option
-from ttai_tui.exchange.universe import BY_SYMBOL
+from ttai_tui.exchange.options import OptionBook, OptionId, parse_option, years_to
+from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE
 
 NAN = "NaN"
 
@@ -101,8 +102,7 @@ class Feed:
     def supports(self, event_type: str, symbol: str) -> bool:
         """Whether the real feed has this event for this kind of symbol."""
         if event_type == "Candle":
-            base, _ = parse_candle_symbol(symbol)
-            return base in self.market.states
+            return self._candle_base(symbol) is not None
         if symbol in self.market.states:
             if event_type in ("Greeks", "TheoPrice"):
                 return False
@@ -117,9 +117,8 @@ class Feed:
         """A number that changes when the event's content may have changed."""
         m = self.market
         if event_type == "Candle":
-            base, _ = parse_candle_symbol(symbol)
-            st = m.states.get(base)
-            return st.candle_seq if st else 0
+            cb = self._candle_base(symbol)
+            return m.states[cb[0]].candle_seq if cb else 0
         st = m.states.get(symbol)
         if st is not None:
             if event_type == "Quote":
@@ -155,18 +154,52 @@ class Feed:
         fn2 = _OPT.get(event_type)
         return fn2(self, symbol, oid) if fn2 else None
 
-    def candle_history(self, symbol: str, from_time: int) -> list[Row]:
+    def _candle_base(self, symbol: str) -> tuple[str, tuple[int, str], OptionId | None] | None:
         base, period = parse_candle_symbol(symbol)
-        if base not in self.market.states:
+        if base in self.market.states:
+            return base, period, None
+        oid = self.option(base)
+        if oid is None:
+            return None
+        return oid.root, period, oid
+
+    def candle_history(self, symbol: str, from_time: int) -> list[Row]:
+        cb = self._candle_base(symbol)
+        if cb is None:
             return []
-        return candle_rows(self.market, symbol, base, period, from_time)
+        base, period, oid = cb
+        tf = self._option_bars(oid) if oid else None
+        return candle_rows(self.market, symbol, base, period, from_time, transform=tf)
 
     def candle_live(self, symbol: str) -> Row | None:
-        base, period = parse_candle_symbol(symbol)
-        if base not in self.market.states:
+        cb = self._candle_base(symbol)
+        if cb is None:
             return None
-        rows = candle_rows(self.market, symbol, base, period, 0, last_only=True)
+        base, period, oid = cb
+        tf = self._option_bars(oid) if oid else None
+        rows = candle_rows(self.market, symbol, base, period, 0, last_only=True, transform=tf)
         return rows[0] if rows else None
+
+    def _option_bars(self, oid: OptionId) -> Callable[[list[Bar]], list[Bar]]:
+        """Option candles priced off the underlying's bars with the surface at each bar's time
+        (a call's high is at the underlying's high, a put's at its low)."""
+        spec = BY_SYMBOL[oid.root]
+
+        def price(s: float, t_ms: int) -> float:
+            t = years_to(oid.expiration, t_ms / 1000.0)
+            vol = self.book.surface_vol(oid.root, oid.strike, t, s)
+            return round(bs_price(s, oid.strike, t, vol, RISK_FREE_RATE, spec.div_yield, oid.call), 2)
+
+        def tf(bars: list[Bar]) -> list[Bar]:
+            out: list[Bar] = []
+            for t, o, h, lo, c, v, n in bars:
+                po, pc = price(o, t), price(c, t)
+                ph, pl = (price(h, t), price(lo, t)) if oid.call else (price(lo, t), price(h, t))
+                out.append((t, po, max(ph, po, pc), min(pl, po, pc), pc,
+                            float(int(v / 20000) + 1) if v else 0.0, n))
+            return out
+
+        return tf
 
     # equities / indices ---------------------------------------------------------
     def _eq_quote(self, st: SymState) -> Row:
@@ -281,10 +314,6 @@ class Feed:
         key = f"{sym}|{st.day}"
         hit = self._day_cache.get(key)
         if hit is None:
-            from ttai_tui.core.pricing import bs_price
-            from ttai_tui.exchange.options import years_to
-            from ttai_tui.exchange.universe import RISK_FREE_RATE
-
             t = years_to(oid.expiration, self.market.t) + 1 / 365
             vol = self.book.surface_vol(oid.root, oid.strike, t, st.prev_close)
             prev = bs_price(st.prev_close, oid.strike, t, vol, RISK_FREE_RATE,
