@@ -80,7 +80,7 @@ class Expiration:
 
 
 def strike_step(price: float) -> float:
-    for limit, step in ((25, 0.5), (60, 1.0), (150, 2.5), (500, 5.0), (1500, 10.0), (4000, 25.0)):
+    for limit, step in ((25, 0.5), (60, 1.0), (250, 2.5), (600, 5.0), (1500, 10.0), (4000, 25.0)):
         if price < limit:
             return step
     return 25.0 if price < 8000 else 50.0
@@ -120,23 +120,22 @@ def expirations(symbol: str, today: dt.date) -> tuple[Expiration, ...]:
     return tuple(out[k] for k in sorted(out))
 
 
+_LADDER = (0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
+
+
 @lru_cache(maxsize=4096)
 def strikes(symbol: str, ref_price: float, dte: int) -> tuple[float, ...]:
     """Strikes centred on a reference price (the listing day's price), wider for longer dates."""
     spec = BY_SYMBOL[symbol]
     t = max(dte, 1) / 365.0
     width = min(0.9, max(0.08, 3.2 * spec.vol * math.sqrt(t)))
-    step = fine_step(ref_price, spec) if dte <= 60 else strike_step(ref_price)
-    if step < strike_step(ref_price) and dte > 14:
-        step = strike_step(ref_price) / 2 if strike_step(ref_price) >= 2 else step
-    lo = max(step, math.floor(ref_price * (1 - width) / step) * step)
-    hi = math.ceil(ref_price * (1 + width * 0.8) / step) * step
-    n = round((hi - lo) / step) + 1
-    while n > 120:  # keep chains browsable: coarsen far from the money
-        step *= 2
+    base = fine_step(ref_price, spec) if dte <= 60 else strike_step(ref_price)
+    for step in (x for x in _LADDER if x >= base):  # coarsen until the chain is browsable
         lo = max(step, math.floor(ref_price * (1 - width) / step) * step)
         hi = math.ceil(ref_price * (1 + width * 0.8) / step) * step
         n = round((hi - lo) / step) + 1
+        if n <= 120:
+            break
     return tuple(round(lo + i * step, 3) for i in range(n))
 
 
@@ -250,7 +249,7 @@ class OptionBook:
         g = bs_greeks(spot, oid.strike, t, vol, RISK_FREE_RATE, spec.div_yield, oid.call)
         theo = max(g.price, 0.0)
         tick = 0.01 if theo < 3.0 or spec.liquidity >= 5 else 0.05
-        rel = {5: 0.012, 4: 0.025, 3: 0.04}.get(spec.liquidity, 0.06)
+        rel = {5: 0.004, 4: 0.012, 3: 0.03}.get(spec.liquidity, 0.05)
         half = max(tick / 2, theo * rel / 2, 0.005 * math.sqrt(spot / 100.0))
         bid = math.floor((theo - half) / tick + 1e-9) * tick
         ask = math.ceil((theo + half) / tick - 1e-9) * tick
