@@ -35,6 +35,14 @@ from pathlib import Path
 #: The first number right of the symbol is the "last" (or bid) column, which only fills from
 #: streamed data; before that the row shows ``—``.
 PANE_BORDERS = "│┃║▏▕▌▐|┆┇┊┋╎╏"
+
+#: Synchronized output (DEC mode 2026): Textual asks whether the terminal supports it and, if so,
+#: brackets every frame with BSU/ESU. Modern terminals (kitty, WezTerm, iTerm2, foot, Windows
+#: Terminal, ...) say yes; so does the bench, which then sees exactly where each frame starts and ends.
+SYNC_QUERY = b"\x1b[?2026$p"
+SYNC_REPLY = b"\x1b[?2026;2$y"
+SYNC_START = b"\x1b[?2026h"
+SYNC_END = b"\x1b[?2026l"
 SPY_PRICE = re.compile(rf"(?<![\w.]){{sym}}(?![\w])[^{PANE_BORDERS}]*?(?<![\d.])\d{{1,6}}\.\d{{2}}(?!\d)")
 
 
@@ -122,14 +130,20 @@ class PtySession:
     cols: int = 120
     rows: int = 40
     emulate: bool = True
+    sync: bool = True
     t_start: float = 0.0
     chunks: list[tuple[float, int]] = field(default_factory=list)
+    #: (time the frame ended, bytes from BSU to ESU inclusive), when the app brackets frames
+    frames: list[tuple[float, int]] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
     master: int = -1
 
     def __post_init__(self) -> None:
         self.screen = None
         self._stream = None
+        self._total = 0  # bytes read so far
+        self._tail = b""  # last bytes of the previous read (markers may straddle reads)
+        self._frame_at: int | None = None  # byte offset of the open frame's BSU
         if self.emulate:
             self._make_screen()
 
@@ -217,13 +231,50 @@ class PtySession:
                     return False
                 if not data:
                     return False
-                self.chunks.append((time.perf_counter(), len(data)))
+                now = time.perf_counter()
+                self.chunks.append((now, len(data)))
+                self._scan(data, now)
                 if self._stream is not None:
                     self._stream.feed(data)
                 if until is not None and until():
                     return True
             elif self.proc is not None and self.proc.poll() is not None:
                 return False
+
+    def _scan(self, data: bytes, now: float) -> None:
+        """Answer the sync-output query and cut the byte stream into BSU..ESU frames.
+
+        The previous read's last bytes are searched again (a marker may straddle two reads);
+        only matches that end in the new data count, so none is seen twice.
+        """
+        old = len(self._tail)
+        base = self._total - old  # stream offset of buf[0]
+        buf = self._tail + data
+        self._total += len(data)
+        self._tail = buf[-16:]
+
+        def find(marker: bytes, pos: int) -> int:
+            i = buf.find(marker, pos)
+            while i >= 0 and i + len(marker) <= old:
+                i = buf.find(marker, i + 1)
+            return i
+
+        if self.sync and find(SYNC_QUERY, 0) >= 0:
+            self.send(SYNC_REPLY)
+        pos = 0
+        while True:
+            if self._frame_at is None:
+                start = find(SYNC_START, pos)
+                if start < 0:
+                    return
+                self._frame_at = base + start
+                pos = start + len(SYNC_START)
+            end = find(SYNC_END, pos)
+            if end < 0:
+                return
+            self.frames.append((now, base + end + len(SYNC_END) - self._frame_at))
+            self._frame_at = None
+            pos = end + len(SYNC_END)
 
     def lines(self) -> list[str]:
         return list(self.screen.display) if self.screen is not None else []

@@ -8,14 +8,17 @@ writes for 30 s (8 s in quick mode). This is the steady-state cost of watching a
 
 `full_repaint_bytes_per_s`: what the same screen would cost if every refresh redrew everything.
 The size of one full repaint is measured from the app itself: shrinking the window by one row and
-restoring it makes Textual lay out and write the whole 120x40 screen; the largest burst of output
-(reads less than 20 ms apart) after the restore is that frame. The median frame over a few cycles
+restoring it makes Textual lay out and write the whole 120x40 screen; the largest frame written in
+the 0.8 s after the restore is that repaint. Frames are exact: the bench's terminal answers
+Textual's synchronized-output query (DEC mode 2026, as modern terminals do), so every frame comes
+bracketed by BSU/ESU (if an app did not bracket, reads less than 20 ms apart would be grouped). The median frame over a few cycles
 times the app's refresh rate (`ui.refresh_hz`, default 15) is the figure. `full_repaint_frame_bytes`
 is reported alongside for reference.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -50,8 +53,9 @@ def full_frame_bytes(session: PtySession, cycles: int) -> list[int]:
         t0 = time.perf_counter()
         session.resize(COLS, ROWS)
         session.pump(0.8)
-        after = [(t, n) for t, n in session.chunks if t >= t0]
-        sizes = [n for _, n in bursts(after, BURST_GAP_S)]
+        sizes = [n for t, n in session.frames if t >= t0]  # BSU..ESU-bracketed frames
+        if not sizes:  # the app did not bracket its frames: group reads into bursts
+            sizes = [n for _, n in bursts([(t, n) for t, n in session.chunks if t >= t0], BURST_GAP_S)]
         if sizes:
             frames.append(max(sizes))
     return frames
@@ -72,12 +76,18 @@ def measure(window_s: float, cycles: int) -> dict[str, float]:
             session.pump(window_s)
             t1 = time.perf_counter()
             streamed = session.bytes_between(t0, t1)
+            shown = [n for t, n in session.frames if t0 <= t < t1]
             frames = full_frame_bytes(session, cycles)
             if not session.alive():
                 raise RuntimeError("ttai exited during the measurement")
     if not frames:
         raise RuntimeError("no repaint seen after a resize")
     frame = statistics.median(frames)
+    print(
+        f"bench_terminal: {len(shown) / (t1 - t0):.1f} frames/s, median frame {statistics.median(shown or [0]):.0f} B, "
+        f"full repaints {frames} B, {hz:g} Hz, load average {os.getloadavg()[0]:.1f}",
+        file=sys.stderr,
+    )
     return {
         "terminal_bytes_per_s": streamed / (t1 - t0),
         "full_repaint_bytes_per_s": frame * hz,

@@ -143,3 +143,28 @@ def test_quote_clock_counts_only_new_quotes() -> None:
     assert clock.fresh == {"QQQ": 1.5}
     clock(None, [_Q("SPY", 2500)], 0.0)
     assert clock.take({"SPY", "QQQ"}) in ([2.5, 1.5], [1.5, 2.5])
+
+
+def test_sync_frames_are_cut_across_reads() -> None:
+    import os
+
+    from bench._pty import SYNC_END, SYNC_QUERY, SYNC_REPLY, SYNC_START, PtySession
+
+    r, w = os.pipe()
+    s = PtySession([], {}, emulate=False)
+    s.master = w
+    try:
+        stream = b"init" + SYNC_QUERY + b"xx" + SYNC_START + b"A" * 100 + SYNC_END + b"noise"
+        stream += SYNC_START + b"B" * 50 + SYNC_END
+        frame1 = len(SYNC_START) + 100 + len(SYNC_END)
+        frame2 = len(SYNC_START) + 50 + len(SYNC_END)
+        for size in (1, 3, 7, 1000):  # markers straddle reads in every way
+            s.frames.clear()
+            s._total, s._tail, s._frame_at = 0, b"", None
+            for i in range(0, len(stream), size):
+                s._scan(stream[i : i + size], float(i))
+            assert [n for _, n in s.frames] == [frame1, frame2], size
+            assert os.read(r, 100) == SYNC_REPLY  # answered exactly once
+    finally:
+        os.close(r)
+        os.close(w)
