@@ -158,3 +158,30 @@ def test_surface_has_skew_and_term_structure(market):
     before = book.surface_vol("NVDA", n, 2 / 365, n)
     after = book.surface_vol("NVDA", n, 9 / 365, n)
     assert after > before
+
+
+def test_day_roll_settles_expired_options_and_expires_day_orders():
+    from ttai_tui.exchange.account import Order, PaperAccount
+
+    m = Market(seed=1, clock=fixed_clock(WED))
+    book = OptionBook(m)
+    acct = PaperAccount(m, book)
+    first_exp = min(p.oid.expiration for p in acct.positions.values() if p.oid)
+    n_before = len(acct.positions)
+    order = acct.place(Order(0, [{"instrument-type": "Equity", "symbol": "KO", "action": "Buy to Open",
+                                  "quantity": 1}], "Limit", "Day", 1.0, "Debit", "KO", 1))
+    after_expiry = dt.datetime.combine(first_exp + dt.timedelta(days=1), dt.time(10), NY).timestamp()
+    m.t = after_expiry - 1
+    m.advance(after_expiry)
+    cash = acct.cash
+    expiring = [(p.oid, p.quantity) for p in acct.positions.values() if p.oid and p.oid.expiration == first_exp]
+    want = 0.0
+    for oid, qty in expiring:
+        spot = m.states[oid.root].prev_close
+        want += (max(spot - oid.strike, 0.0) if oid.call else max(oid.strike - spot, 0.0)) * 100 * qty
+    changed = acct.roll_day()
+    assert order in changed and order.status == "Expired"
+    assert len(acct.positions) == n_before - len(expiring) and expiring
+    assert all(p.oid is None or p.oid.expiration > first_exp for p in acct.positions.values())
+    assert acct.cash == pytest.approx(cash + want)  # cash-settled at intrinsic
+    assert {p.quantity for p in acct.closed_now} == {0}

@@ -430,6 +430,30 @@ class PaperAccount:
             o.updated_at = self.market.t
         return o
 
+    def roll_day(self) -> list[Order]:
+        """New trading day: settle expired options at intrinsic value (cash-settled, a
+        simplification of assignment), expire Day orders, reset today's realized P&L.
+        Returns the orders whose status changed."""
+        today = self.book.today()
+        for sym, p in list(self.positions.items()):
+            p.realized_today = 0.0
+            if p.oid is None or p.oid.expiration >= today:
+                continue
+            spot = self.market.states[p.underlying].prev_close
+            k = p.oid.strike
+            intrinsic = max(spot - k, 0.0) if p.oid.call else max(k - spot, 0.0)
+            self.cash += intrinsic * 100 * p.quantity
+            p.realized_today = (intrinsic - p.avg_open) * 100 * p.quantity
+            self.closed_now.append(self.positions.pop(sym))
+            p.quantity = 0
+        changed = []
+        for o in self.orders.values():
+            if o.status == "Live" and o.tif == "Day":
+                o.status = "Expired"
+                o.updated_at = self.market.t
+                changed.append(o)
+        return changed
+
     def check_fills(self) -> list[Order]:
         """Fill every live order the market has reached; returns the orders that filled."""
         filled: list[Order] = []

@@ -36,6 +36,11 @@ class AlertConnection:
         except ConnectionResetError:
             pass
 
+    async def push_many(self, msgs: list[tuple[str, dict[str, object]]]) -> None:
+        """Push in order (an Order before the positions and balance it changed)."""
+        for kind, data in msgs:
+            await self.push(kind, data)
+
     async def run(self) -> None:
         ticker = asyncio.create_task(self._balances())
         try:

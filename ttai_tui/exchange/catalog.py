@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import zlib
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -214,7 +215,7 @@ def metrics_json(s: ExchangeServer, sym: str) -> dict[str, object]:
     earn = s.book.earnings(sym)
     if earn is not None:
         d["earnings"] = {"visible": True, "expected-report-date": str(earn), "estimated": True,
-                         "late-flag": 0, "time-of-day": "AMC" if hash(sym) % 2 else "BMO",
+                         "late-flag": 0, "time-of-day": "AMC" if zlib.crc32(sym.encode()) % 2 else "BMO",
                          "quarter-end-date": str(earn.replace(day=1)), "updated-at": now}
     if sp.optionable:
         today = s.book.today()

@@ -8,6 +8,7 @@ or a subset gets a mapped copy, and fields the exchange does not know are sent a
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 
 from ttai_tui.core.pricing import bs_price
@@ -108,6 +109,8 @@ class Feed:
                 return False
             if event_type == "Underlying":
                 return BY_SYMBOL[symbol].optionable
+            if event_type == "TimeAndSale":  # indices have no trades to report
+                return not BY_SYMBOL[symbol].is_index
             return True
         oid = self.option(symbol)
         return oid is not None and event_type != "Underlying"
@@ -137,7 +140,7 @@ class Feed:
         if event_type in ("Quote", "Greeks", "TheoPrice"):
             return ust.quote_seq
         if event_type in ("Trade", "TimeAndSale"):
-            return int((m.t + hash(symbol) % 7) // 7)
+            return int((m.t + zlib.crc32(symbol.encode()) % 7) // 7)
         if event_type == "Summary":
             return int(m.t // 10)
         return 0
@@ -277,7 +280,7 @@ class Feed:
         st = self.market.states[oid.root]
         px = round((q.bid + q.ask) / 2, 2)
         prev = self._prev_close(sym, oid)
-        size = 1 + hash((sym, int(self.market.t // 7))) % 10
+        size = 1 + zlib.crc32(f"{sym}|{int(self.market.t // 7)}".encode()) % 10
         return (sym, 0, int(self.market.t * 1000), 0, 0, "X", day_id(st.day),  # type: ignore[arg-type]
                 "ZERO", False, px, _p(px - prev), size, q.volume, round(q.volume * px * 100, 2))
 

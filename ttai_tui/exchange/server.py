@@ -85,6 +85,7 @@ class ExchangeServer:
         self._ticker: asyncio.Task[None] | None = None
         self._cache: dict[Any, bytes] = {}
         self._n = itertools.count(1)
+        self._pushes: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -209,10 +210,20 @@ class ExchangeServer:
 
     # ------------------------------------------------------------------ market loop
     async def _tick(self) -> None:
+        day = self.book.today()
         while True:
             await asyncio.sleep(STEP)
             try:
                 self.market.advance()
+                if self.book.today() != day:
+                    day = self.book.today()
+                    self._cache.clear()
+                    for o in self.account.roll_day():
+                        self.after_order_change(o)
+                    self._push([("CurrentPosition", self.account.position_json(p))
+                                for p in self.account.closed_now]
+                               + [("AccountBalance", self.account.balances_json())])
+                    self.account.closed_now.clear()
                 for o in self.account.check_fills():
                     self.stats.orders_filled += 1
                     self.after_order_change(o)
@@ -235,9 +246,13 @@ class ExchangeServer:
                 msgs.append(("CurrentPosition", a.position_json(pos)))
             a.closed_now.clear()
             msgs.append(("AccountBalance", a.balances_json()))
+        self._push(msgs)
+
+    def _push(self, msgs: list[tuple[str, dict[str, object]]]) -> None:
         for c in list(self.alert_conns):
-            for kind, data in msgs:
-                asyncio.get_running_loop().create_task(c.push(kind, data))
+            task = asyncio.get_running_loop().create_task(c.push_many(msgs))
+            self._pushes.add(task)  # keep a reference until done (tasks are weakly held)
+            task.add_done_callback(self._pushes.discard)
 
     # ------------------------------------------------------------------ misc
     def cached(self, key: Any, build: Callable[[], bytes]) -> bytes:
