@@ -113,3 +113,21 @@ async def test_backoff_grows_with_jitter_and_is_capped(make_broker: Any) -> None
     assert 0.35 <= delays[0] <= 0.65
     assert delays[3] > delays[1] > delays[0] * 1.2
     assert max(delays) <= 30.0 and delays[-1] >= 30.0 * 0.7
+
+
+async def test_every_subscribed_type_is_drained(make_broker: Any, exchange: Any) -> None:
+    """The SDK's per-type queues are unbounded: nothing may pile up, even for types not stored."""
+    exchange.rate = 20000.0  # push hard: an undrained type would pile up ~3,000 events
+    b = make_broker()
+    await b.start(account=False)
+    kinds = ("Quote", "Trade", "Summary", "Profile", "TimeAndSale", "Underlying")
+    b.subscriptions.declare("all", {(k, s) for k in kinds for s in ("SPY", "QQQ")})
+    await wait_for(lambda: b.status.events > 20000, 15.0)
+    from tastytrade.streamer import MAP_EVENTS
+
+    st = b.stream.streamer
+    assert st is not None
+    backlog = {n: st._recv[c].statistics().current_buffer_used for n, c in MAP_EVENTS.items()}
+    assert max(backlog.values()) < 1500, backlog  # at most about one frame in flight
+    assert {"SPY", "QQQ"} <= set(b.state.profiles) and {"SPY", "QQQ"} <= set(b.state.summaries)
+    assert b.state.profiles["SPY"].description
