@@ -173,3 +173,29 @@ async def test_invalid_order_is_rejected_in_the_error_envelope(sdk_session):
     )
     with pytest.raises(TastytradeError, match="no matching position"):
         await acct.place_order(sdk_session, order, dry_run=True)
+
+
+async def test_market_sessions_follow_the_clock():
+    import datetime as dt
+
+    from tastytrade.market_sessions import (
+        ExchangeType,
+        MarketStatus,
+        get_market_holidays,
+        get_market_sessions,
+    )
+
+    from ttai_tui.broker.endpoint import make_session
+    from ttai_tui.exchange.clock import NY
+    from ttai_tui.exchange.server import ExchangeServer
+
+    saturday = dt.datetime(2026, 6, 6, 12, 0, tzinfo=NY).timestamp()
+    wednesday = dt.datetime(2026, 6, 3, 11, 0, tzinfo=NY).timestamp()
+    for ts, hours, want in ((saturday, True, MarketStatus.CLOSED), (wednesday, True, MarketStatus.OPEN),
+                            (saturday, False, MarketStatus.OPEN)):
+        async with ExchangeServer(seed=1, market_hours=hours, clock=lambda ts=ts: ts) as ex:
+            s = make_session("a", "b", base_url=ex.url)
+            (sess,) = await get_market_sessions(s, [ExchangeType.NYSE])
+            assert sess.status == want
+            assert sess.next_session is not None and sess.next_session.session_date.weekday() < 5
+            assert (await get_market_holidays(s)).holidays == []

@@ -5,6 +5,7 @@ Account and order routes live in ``accounts_api``; this module routes every auth
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import math
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ttai_tui.exchange import accounts_api
-from ttai_tui.exchange.clock import is_open, iso
+from ttai_tui.exchange.clock import is_open, iso, ny_date, previous_weekdays, session_bounds
 from ttai_tui.exchange.envelope import err, items, ok, raw_ok
 from ttai_tui.exchange.options import OptionId, parse_option, third_friday, years_to
 from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, UNIVERSE
@@ -74,14 +75,46 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
     if p[:1] in (["watchlists"], ["public-watchlists"], ["pairs-watchlists"]):
         return await watchlists(s, r, p)
     if p == ["market-time", "sessions", "current"]:
-        state = "Open" if (not s.market.market_hours or is_open(s.market.t)) else "Closed"
-        return items([{"instrument-collection": c, "state": state}
+        sess = market_session(s)
+        return items([{**sess, "instrument-collection": c}
                       for c in r.query.getall("instrument-collections[]", ["Equity"])])
+    if p[:2] == ["market-time", "equities"] and p[2:] == ["holidays"]:
+        return ok({"market-half-days": [], "market-holidays": []})
     if p == ["margin-requirements-public-configuration"]:
         return ok({"risk-free-rate": str(RISK_FREE_RATE)})
     if p == ["sessions", "validate"]:
         return ok({"valid": True})
     return err(404, "not_found", f"No route for {m} /{'/'.join(p)}")
+
+
+def market_session(s: ExchangeServer) -> dict[str, object]:
+    """Today's regular session in New York time; always Open on the continuous clock."""
+    now = s.market.t
+    today = ny_date(now)
+    day = today if today.weekday() < 5 else previous_weekdays(today, 1)[0]
+    o, c = session_bounds(day)
+    nxt = today + dt.timedelta(days=1)
+    while nxt.weekday() >= 5:
+        nxt += dt.timedelta(days=1)
+    no, nc = session_bounds(nxt)
+    prev = previous_weekdays(day, 1)[0]
+    po, pc = session_bounds(prev)
+    if not s.market.market_hours or is_open(now):
+        state = "Open"
+    elif day == today and o - 5.5 * 3600 <= now < o:
+        state = "Pre-market"
+    elif day == today and c <= now < c + 4 * 3600:
+        state = "Extended"
+    else:
+        state = "Closed"
+
+    def snap(d: dt.date, a: float, b: float) -> dict[str, object]:
+        return {"instrument-collection": "Equity", "session-date": str(d), "open-at": iso(a),
+                "close-at": iso(b), "close-at-ext": iso(b + 4 * 3600), "start-at": iso(a - 5.5 * 3600)}
+
+    return {"state": state, "open-at": iso(o), "close-at": iso(c), "close-at-ext": iso(c + 4 * 3600),
+            "start-at": iso(o - 5.5 * 3600), "next-session": snap(nxt, no, nc),
+            "previous-session": snap(prev, po, pc)}
 
 
 def _page(total: int) -> dict[str, int]:
