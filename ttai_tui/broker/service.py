@@ -38,6 +38,15 @@ How the UI uses it (all on the app's asyncio loop; nothing here imports Textual)
 * Demo mode: when ``target.mode == "demo"`` and ``target.url`` is None, ``start()`` runs the
   simulated exchange in-process on a free loopback port (``exchange_server`` holds it) and
   connects to it through the very same path as live.
+* ``broker.chains.ChainWindow(broker.subscriptions, broker.state)`` is a ready-made "N strikes
+  around the money" window whose subscriptions follow the underlying (``show``/``follow``/
+  ``close``); views may use it or declare their own strike sets.
+* Threading: call everything on the event loop that ran ``start()`` (Textual's loop). From a
+  thread worker, hop back with ``app.call_from_thread``; ``declare`` is not thread-safe.
+* Start-up: ``start()`` returns once the token is fetched and, unless ``account=False``, the
+  accounts, balances and positions are loaded; the stream connects in parallel, so declare
+  the first subscriptions before or right after calling it. If TastyTrade cannot be reached
+  at all, ``start()`` retries with backoff for about 15 s, then raises ``BrokerFailure``.
 """
 
 from __future__ import annotations
