@@ -82,3 +82,16 @@ async def test_revoked_refresh_token_reports_credentials_rejected(
     with pytest.raises(CredentialsRejectedError):
         await b.sessions.refresh(force=True)
     assert b.token.last_error == "credentials rejected"
+
+
+async def test_5xx_errors_are_retried_with_backoff(make_broker: Any, exchange: Any) -> None:
+    b = make_broker()
+    await b.start(stream=False, account=False)
+    exchange.faults.error_codes = (500, 503)
+    exchange.faults.error_rate = 0.4
+    results = [await b.search("MSFT") for _ in range(6)]
+    assert all(any(h.symbol == "MSFT" for h in r) for r in results)
+    assert b.sessions.stats["retries_5xx"] >= 1
+    assert b.sessions.stats["retries_5xx"] == sum(
+        exchange.stats.faults[k] for k in ("error_500", "error_503")
+    )
