@@ -158,3 +158,14 @@ async def test_chart_prints_candles_and_rejects_bad_indicators(exchange: Any, tm
     assert "█" in out or "│" in out
     rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "chart", "SPY", "--indicators", "bogus7")
     assert rc == 1 and "bogus7" in err and out == ""
+
+
+async def test_unreachable_exchange_fails_fast_and_clearly(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    rc, out, err = await ttai(tmp_path, "--exchange", f"http://127.0.0.1:{port}", "balances")
+    assert rc == 1 and out == ""
+    assert f"cannot reach http://127.0.0.1:{port}" in err and "Traceback" not in err

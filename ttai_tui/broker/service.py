@@ -90,6 +90,7 @@ class Broker:
         clock: Clock = SYSTEM_CLOCK,
         *,
         stream_options: dict[str, float] | None = None,
+        session_options: dict[str, float] | None = None,
         account_poll_s: float = 60.0,
     ) -> None:
         from ttai_tui.broker.session import SessionManager
@@ -102,7 +103,7 @@ class Broker:
         self.state = state if state is not None else MarketState(clock)
         self._listeners: list[Listener] = []
         self.exchange_server: Any = None
-        self.sessions = SessionManager(target, clock, emit=self.emit)
+        self.sessions = SessionManager(target, clock, emit=self.emit, **(session_options or {}))
         self.subscriptions = SubscriptionManager()
         self.stream = StreamSupervisor(
             self.sessions, self.state, self.subscriptions, clock, emit=self.emit,

@@ -142,7 +142,10 @@ class SessionManager:
             except Exception as e:
                 attempt += 1
                 if attempt > self.max_retries:
-                    raise BrokerFailure(f"cannot reach TastyTrade: {type(e).__name__}") from None
+                    where = url or ("the sandbox API" if mode == "sandbox" else "api.tastyworks.com")
+                    raise BrokerFailure(
+                        f"cannot reach {where} ({type(e).__name__}, {attempt} attempts)"
+                    ) from None
                 wait = getattr(e, "retry_after", None)
                 await asyncio.sleep(min(self.max_delay, wait or self._backoff(attempt)))
 

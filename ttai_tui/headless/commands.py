@@ -48,7 +48,8 @@ def _broker(settings: Any, target: Any) -> Any:
     from ttai_tui.core.market_state import MarketState
 
     state = MarketState()
-    return Broker(target, settings, state)
+    # a script wants a quick, clear failure rather than 15 s of retries when nothing answers
+    return Broker(target, settings, state, session_options={"max_retries": 3})
 
 
 def _console() -> Any:
