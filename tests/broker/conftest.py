@@ -26,6 +26,21 @@ async def wait_for(pred: Callable[[], bool], timeout: float = 5.0, step: float =
     return time.monotonic() - t0
 
 
+@pytest.fixture(autouse=True)
+def _quiet_sdk_frames() -> Any:
+    """The SDK forces its logger to DEBUG and logs every frame; pytest would format each one.
+
+    ``ttai_tui.logsetup`` switches this off in the app; do the same here so tests stay fast.
+    """
+    import logging
+
+    sdk = logging.getLogger("tastytrade")
+    before = sdk.level
+    sdk.setLevel(logging.INFO)
+    yield
+    sdk.setLevel(before)
+
+
 @pytest.fixture
 async def make_broker(exchange: Any) -> AsyncIterator[Callable[..., Broker]]:
     made: list[Broker] = []
