@@ -90,6 +90,10 @@ async def _measure(
 
 
 def run(quick: bool = False) -> dict[str, float]:
+    import logging
+
+    # as ttai_tui.logsetup does in the app: the SDK logs every frame at DEBUG otherwise
+    logging.disable(logging.DEBUG)
     warm, secs = (1.0, 4.0) if quick else (2.0, 20.0)
     proc, url = _spawn_exchange(RATE)
     try:
