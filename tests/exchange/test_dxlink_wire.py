@@ -109,3 +109,14 @@ async def test_wrong_quote_token_is_refused(exchange):
         err = await _recv(ws, "ERROR")
         assert err["error"] == "UNAUTHORIZED"
         await ws.close()
+
+
+def test_canonical_field_order_is_the_sdks():
+    """The fast path sends rows in CANON order unmapped; that must be the SDK's request order."""
+    from tastytrade import dxfeed
+
+    from ttai_tui.exchange.feed import CANON
+
+    for name, fields in CANON.items():
+        cls = getattr(dxfeed, name)
+        assert tuple(cls.model_json_schema()["properties"]) == fields, name

@@ -164,15 +164,22 @@ def option_json(s: ExchangeServer, oid: OptionId) -> dict[str, object]:
 
 
 def nested_chain(s: ExchangeServer, sym: str) -> bytes:
+    """The nested chain, built with per-expiration string prefixes (it is a few thousand options
+    and is rebuilt once a day, then served from the cache)."""
     today = s.book.today()
     exps = []
+    occ_root = f"{sym:<6}"
     for e, ks in s.book.chain(sym):
+        ymd = e.date.strftime("%y%m%d")
+        occ_c, occ_p = f"{occ_root}{ymd}C", f"{occ_root}{ymd}P"
+        st_c, st_p = f".{sym}{ymd}C", f".{sym}{ymd}P"
         strikes = []
         for k in ks:
-            c, p_ = OptionId(sym, e.date, True, k), OptionId(sym, e.date, False, k)
-            strikes.append({"strike-price": f"{k:g}" if k != int(k) else f"{k:.1f}", "call": c.occ,
-                            "put": p_.occ, "call-streamer-symbol": c.streamer,
-                            "put-streamer-symbol": p_.streamer})
+            k8 = f"{round(k * 1000):08d}"
+            kk = f"{k:.3f}".rstrip("0").rstrip(".")
+            strikes.append({"strike-price": f"{k:.1f}" if k == int(k) else kk,
+                            "call": occ_c + k8, "put": occ_p + k8,
+                            "call-streamer-symbol": st_c + kk, "put-streamer-symbol": st_p + kk})
         exps.append({"expiration-type": e.kind, "expiration-date": str(e.date),
                      "days-to-expiration": e.dte(today), "settlement-type": e.settlement,
                      "strikes": strikes})
