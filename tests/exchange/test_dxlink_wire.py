@@ -120,3 +120,24 @@ def test_canonical_field_order_is_the_sdks():
     for name, fields in CANON.items():
         cls = getattr(dxfeed, name)
         assert tuple(cls.model_json_schema()["properties"]) == fields, name
+
+
+async def test_rate_knob_sets_events_per_second():
+    from ttai_tui.exchange.server import ExchangeServer
+
+    async with ExchangeServer(seed=1, rate=3000) as ex, aiohttp.ClientSession() as http:
+        ws = await _open(http, ex)
+        await ws.send_json({"type": "CHANNEL_REQUEST", "channel": 7, "service": "FEED",
+                            "parameters": {"contract": "AUTO"}})
+        await ws.send_json({"type": "FEED_SUBSCRIPTION", "channel": 7,
+                            "add": [{"type": "Quote", "symbol": s} for s in ("SPY", "QQQ", "AAPL")]})
+        await _recv(ws, "FEED_DATA")
+        n = 0
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        while loop.time() - t0 < 1.0:
+            data = (await _recv(ws, "FEED_DATA"))["data"]  # each frame < 64 KiB
+            n += len(data[1]) // 12
+        rate = n / (loop.time() - t0)
+        await ws.close()
+    assert 1500 < rate < 4500
