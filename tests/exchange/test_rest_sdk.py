@@ -199,3 +199,21 @@ async def test_market_sessions_follow_the_clock():
             assert sess.status == want
             assert sess.next_session is not None and sess.next_session.session_date.weekday() < 5
             assert (await get_market_holidays(s)).holidays == []
+
+
+async def test_other_account_routes_parse(sdk_session):
+    acct = await Account.get(sdk_session, "5WT00001")
+    snaps = await acct.get_balance_snapshots(sdk_session)
+    assert snaps and snaps[0].account_number == "5WT00001"
+    assert await acct.get_history(sdk_session) == []
+    assert isinstance(await acct.get_order_history(sdk_session), list)
+    assert (await acct.get_total_fees(sdk_session)).total_fees == 0
+    report = await acct.get_margin_requirements(sdk_session)
+    groups = {g.underlying_symbol: g for g in report.groups}
+    assert {"AAPL", "SPY", "IWM", "TSLA"} <= set(groups)
+    # the bull put spread needs at most its width; the naked TSLA put needs much more than zero
+    assert 0 < -groups["SPY"].margin_requirement <= 2 * 100 * 10
+    assert -groups["TSLA"].margin_requirement > 1000
+    customer = await sdk_session.get_customer()
+    assert customer.first_name == "Demo"
+    assert await sdk_session.validate()

@@ -43,6 +43,21 @@ def customer_json(s: ExchangeServer) -> dict[str, object]:
                                          "margin-types": [{"name": "Margin", "is-margin": True}]}]}
 
 
+def margin_groups(s: ExchangeServer) -> list[dict[str, object]]:
+    """Per-underlying requirement, as the real margin report groups positions."""
+    a = s.account
+    out = []
+    for und in sorted({p.underlying for p in a.positions.values()}):
+        legs = {k: p for k, p in a.positions.items() if p.underlying == und}
+        req = a.requirement(legs)
+        out.append({"description": und, "code": und, "underlying-symbol": und,
+                    "underlying-type": "Equity", "margin-calculation-type": "Reg T",
+                    "margin-requirement": f"{req:.2f}", "margin-requirement-effect": "Debit",
+                    "maintenance-requirement": f"{req:.2f}", "maintenance-requirement-effect": "Debit",
+                    "buying-power": f"{req:.2f}", "buying-power-effect": "Debit"})
+    return out
+
+
 def trading_status(s: ExchangeServer) -> dict[str, object]:
     d: dict[str, object] = {k: False for k in ["has-intraday-equities-margin", "is-aggregated-at-clearing", "is-closed", "is-closing-only", "is-cryptocurrency-enabled", "is-frozen", "is-full-equity-margin-required", "is-futures-closing-only", "is-futures-intra-day-enabled", "is-futures-enabled", "is-in-day-trade-equity-maintenance-call", "is-in-margin-call", "is-pattern-day-trader", "is-small-notional-futures-intra-day-enabled", "is-roll-the-day-forward-enabled", "are-far-otm-net-options-restricted", "short-calls-enabled", "is-equity-offering-enabled", "is-equity-offering-closing-only"]}
     d.update({"account-number": s.account.number, "equities-margin-calculation-type": "Reg T",
@@ -69,7 +84,8 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
                    "option-buying-power-effect": "Credit", "reg-t-margin-requirement": f"{v['req']:.2f}",
                    "reg-t-margin-requirement-effect": "Debit", "reg-t-option-buying-power": f"{v['obp']:.2f}",
                    "reg-t-option-buying-power-effect": "Credit", "maintenance-excess": f"{v['nl'] - v['req']:.2f}",
-                   "maintenance-excess-effect": "Credit", "groups": [], "last-state-change-at": iso(s.market.t)})
+                   "maintenance-excess-effect": "Credit", "groups": margin_groups(s),
+                   "last-state-timestamp": int(s.market.t * 1000)})
     if p[:3] == ["customers", "me", "accounts"] and len(p) == 4:
         p = ["accounts", p[3]]
         if p[1] != a.number:
