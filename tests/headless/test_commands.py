@@ -31,11 +31,39 @@ async def ttai(tmp_path: Path, *args: str, timeout: float = 40.0, **env: str) ->
     return proc.returncode or 0, out.decode(), err.decode()
 
 
+def _call(command: str, url: str, **kw: Any) -> tuple[int, str, str]:
+    """Run one headless command in this process (own thread, own event loop), capturing output."""
+    import contextlib
+    import io
+    from argparse import Namespace
+
+    from ttai_tui.config import Settings, Target
+    from ttai_tui.headless import commands
+
+    defaults: dict[str, dict[str, Any]] = {
+        "quotes": {"follow": False, "json": False},
+        "chain": {"expiration": None, "dte": None, "strikes": None, "json": False},
+        "positions": {"json": False},
+        "balances": {"json": False},
+        "chart": {"timeframe": None, "indicators": None, "levels": False, "width": None, "height": None},
+    }
+    args = Namespace(**{**defaults[command], **kw})
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = getattr(commands, command)(Settings(), Target("exchange", url), args)
+    return rc, out.getvalue(), err.getvalue()
+
+
+async def run(command: str, url: str, **kw: Any) -> tuple[int, str, str]:
+    """In-process headless command while the exchange keeps serving on this loop."""
+    return await asyncio.to_thread(_call, command, url, **kw)
+
+
 async def test_quotes_table_and_json(exchange: Any, tmp_path: Path) -> None:
     rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "quotes", "SPY", "AAPL")
     assert rc == 0, err
     assert "SPY" in out and "AAPL" in out and "Bid" in out
-    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "quotes", "SPY", "--json")
+    rc, out, err = await run("quotes", exchange.url, symbols=["SPY"], json=True)
     assert rc == 0, err
     (row,) = json.loads(out)
     assert row["symbol"] == "SPY" and row["bid"] > 0 and row["ask"] >= row["bid"]
@@ -43,7 +71,7 @@ async def test_quotes_table_and_json(exchange: Any, tmp_path: Path) -> None:
 
 
 async def test_unknown_symbol_exits_1_with_a_clear_message(exchange: Any, tmp_path: Path) -> None:
-    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "quotes", "SPY", "NOSUCHX")
+    rc, out, err = await run("quotes", exchange.url, symbols=["SPY", "NOSUCHX"])
     assert out == ""
     assert rc == 1
     assert "unknown symbol: NOSUCHX" in err and "Traceback" not in err
@@ -86,9 +114,7 @@ async def test_follow_json_keeps_streaming_through_a_drop(exchange: Any, tmp_pat
 
 
 async def test_chain_json_and_table(exchange: Any, tmp_path: Path) -> None:
-    rc, out, err = await ttai(
-        tmp_path, "--exchange", exchange.url, "chain", "SPY", "--dte", "30", "--strikes", "4", "--json"
-    )
+    rc, out, err = await run("chain", exchange.url, symbol="SPY", dte=30, strikes=4, json=True)
     assert rc == 0, err
     d = json.loads(out)
     assert d["underlying"] == "SPY" and d["price"] > 0 and len(d["strikes"]) == 4
@@ -100,32 +126,29 @@ async def test_chain_json_and_table(exchange: Any, tmp_path: Path) -> None:
         for side in (c, p):
             for k in ("bid", "ask", "gamma", "theta", "vega", "iv", "open_interest"):
                 assert side[k] is not None, k
-    rc, out, err = await ttai(
-        tmp_path, "--exchange", exchange.url, "chain", "SPY", "--expiration", d["expiration"],
-        "--strikes", "3",
-    )
+    rc, out, err = await run("chain", exchange.url, symbol="SPY", expiration=d["expiration"], strikes=3)
     assert rc == 0, err
     assert "Strike" in out and "IV" in out and "OI" in out
 
 
 async def test_chain_unknown_expiration_or_symbol_exits_1(exchange: Any, tmp_path: Path) -> None:
-    rc, _, err = await ttai(tmp_path, "--exchange", exchange.url, "chain", "SPY", "--expiration", "2001-01-05")
+    rc, _, err = await run("chain", exchange.url, symbol="SPY", expiration="2001-01-05")
     assert rc == 1 and "no expiration on 2001-01-05" in err
-    rc, _, err = await ttai(tmp_path, "--exchange", exchange.url, "chain", "NOSUCHX")
+    rc, _, err = await run("chain", exchange.url, symbol="NOSUCHX")
     assert rc == 1 and "NOSUCHX" in err and "Traceback" not in err
 
 
 async def test_positions_and_balances(exchange: Any, tmp_path: Path) -> None:
-    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "positions", "--json")
+    rc, out, err = await run("positions", exchange.url, json=True)
     assert rc == 0, err
     rows = json.loads(out)
     assert rows and all(r["mark"] is not None and r["open_pnl"] is not None for r in rows)
-    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "balances", "--json")
+    rc, out, err = await run("balances", exchange.url, json=True)
     assert rc == 0, err
     bal = json.loads(out)
     truth = exchange.account.values()
     assert bal["net_liq"] == pytest.approx(truth["nl"], rel=0.02)
-    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "balances")
+    rc, out, err = await run("balances", exchange.url)
     assert rc == 0 and "Net liquidating value" in out
 
 
@@ -147,16 +170,15 @@ async def test_demo_mode_runs_the_exchange_in_process(tmp_path: Path) -> None:
 
 
 async def test_chart_prints_candles_and_rejects_bad_indicators(exchange: Any, tmp_path: Path) -> None:
-    rc, out, err = await ttai(
-        tmp_path, "--exchange", exchange.url, "chart", "SPY", "--timeframe", "5m",
-        "--indicators", "sma20", "--width", "80", "--height", "20",
+    rc, out, err = await run(
+        "chart", exchange.url, symbol="SPY", timeframe="5m", indicators="sma20", width=80, height=20
     )
     assert rc == 0, err
     lines = out.splitlines()
     assert "SPY" in lines[0] and "5m" in lines[0]
     assert len(lines) >= 15 and max(len(line) for line in lines) <= 80
     assert "█" in out or "│" in out
-    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "chart", "SPY", "--indicators", "bogus7")
+    rc, out, err = await run("chart", exchange.url, symbol="SPY", indicators="bogus7")
     assert rc == 1 and "bogus7" in err and out == ""
 
 

@@ -95,6 +95,10 @@ async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, 
         state = broker.state
         await _wait_until(lambda: all(s in state.quotes for s in symbols), QUOTE_WAIT_S)
         if not follow:
+            # a snapshot should also show last and change: give trades and summaries a moment
+            await _wait_until(
+                lambda: all(s in state.trades and s in state.summaries for s in symbols), 2.0
+            )
             if as_json:
                 print(json.dumps([render.quote_dict(state, s) for s in symbols]))
             else:
