@@ -23,6 +23,8 @@ from tastytrade.search import symbol_search
 from tastytrade.utils import TastytradeError
 from tastytrade.watchlists import PrivateWatchlist, PublicWatchlist
 
+from ttai_tui.exchange.options import parse_option
+
 
 async def test_accounts_balances_positions(sdk_session):
     accounts = await Account.get(sdk_session)
@@ -217,3 +219,27 @@ async def test_other_account_routes_parse(sdk_session):
     customer = await sdk_session.get_customer()
     assert customer.first_name == "Demo"
     assert await sdk_session.validate()
+
+
+async def test_closing_an_option_position_changes_positions_and_cash(sdk_session, exchange):
+    acct = await Account.get(sdk_session, "5WT00001")
+    short_put = next(p for p in await acct.get_positions(sdk_session) if p.underlying_symbol == "TSLA")
+    option = await Option.get(sdk_session, short_put.symbol)
+    ask = exchange.book.quote(parse_option(option.symbol)).ask
+    price = Decimal(f"{ask + 0.5:.2f}")
+    order = LimitOrder(
+        time_in_force=OrderTimeInForce.DAY,
+        legs=[option.build_leg(Decimal(1), OrderAction.BUY_TO_CLOSE)],
+        price=-price,
+    )
+    cash_before = (await acct.get_balances(sdk_session)).cash_balance
+    dry = await acct.place_order(sdk_session, order, dry_run=True)
+    assert dry.fee_calculation is not None
+    fees = -dry.fee_calculation.total_fees  # debit, signed negative by the SDK
+    placed = await acct.place_order(sdk_session, order, dry_run=False)
+    exchange.account.check_fills()
+    assert (await acct.get_order(sdk_session, placed.order.id)).status == OrderStatus.FILLED
+    symbols = {p.symbol for p in await acct.get_positions(sdk_session)}
+    assert short_put.symbol not in symbols
+    cash_after = (await acct.get_balances(sdk_session)).cash_balance
+    assert cash_after == pytest.approx(cash_before - price * 100 - fees, abs=Decimal("0.01"))

@@ -331,9 +331,9 @@ class PaperAccount:
                 "total-fees": f"{total:.4f}", "total-fees-effect": "Debit", "_total": total}
 
     def _apply(self, positions: dict[str, Position], order: Order, price_per_unit: float) -> float:
-        """Apply a fill to a copy of positions; returns the cash change (credit positive)."""
-        cash = 0.0
-        n_units = order.size
+        """Apply a fill at ``price_per_unit`` (+credit / -debit per unit of size) to
+        ``positions``; returns the cash change. Each leg's own price (for its average open price
+        and realized P&L) is its current mid: the order's net price is what moves the cash."""
         for leg in order.legs:
             sym = str(leg["symbol"])
             qty = int(leg["quantity"])  # type: ignore[call-overload]
@@ -341,21 +341,18 @@ class PaperAccount:
             oid = parse_option(sym) if leg["instrument-type"] == "Equity Option" else None
             mult = 100 if oid else 1
             mid = self.mark(sym)
-            p = positions.get(sym)
-            if p is None:
-                p = Position(sym, oid.root if oid else sym, 0, mid, self.market.t, oid)
+            p = positions.get(sym) or Position(sym, oid.root if oid else sym, 0, mid, self.market.t, oid)
             newq = p.quantity + sign * qty
-            if p.quantity == 0 or (p.quantity > 0) == (sign > 0):
-                tot = abs(p.quantity) * p.avg_open + qty * mid
-                p = Position(p.symbol, p.underlying, newq, round(tot / max(abs(newq), 1), 4), p.opened_at, oid, p.realized_today)
-            else:
+            if p.quantity == 0 or (p.quantity > 0) == (sign > 0):  # opening / adding
+                avg = (abs(p.quantity) * p.avg_open + qty * mid) / max(abs(newq), 1)
+                p = Position(p.symbol, p.underlying, newq, round(avg, 4), p.opened_at, oid, p.realized_today)
+            else:  # closing / reducing
                 pnl = (mid - p.avg_open) * qty * mult * (1 if p.quantity > 0 else -1)
-                p = Position(p.symbol, p.underlying, newq, p.avg_open, p.opened_at, oid, p.realized_today + pnl)
+                p = Position(p.symbol, p.underlying, newq, p.avg_open, p.opened_at, oid,
+                             p.realized_today + pnl)
             positions[sym] = p
-            cash += -sign * qty * mid * mult
-        # the leg mids above are allocation only; the order's net price decides the cash
-        legs_mult = 100 if any(leg["instrument-type"] == "Equity Option" for leg in order.legs) else 1
-        return price_per_unit * n_units * legs_mult if order.legs else cash
+        mult = 100 if any(leg["instrument-type"] == "Equity Option" for leg in order.legs) else 1
+        return price_per_unit * order.size * mult
 
     def buying_power_effect(self, order: Order) -> dict[str, object]:
         before = self.values()
