@@ -149,6 +149,8 @@ class ExchangeServer:
     def issue_quote_token(self) -> str:
         tok = f"dxlink-{next(self._n)}-{secrets.token_hex(6)}"
         self.quote_tokens.add(tok)
+        if len(self.quote_tokens) > 10000:  # reconnect storms must not grow memory forever
+            self.quote_tokens = set(sorted(self.quote_tokens, key=lambda t: int(t.split("-")[1]))[-5000:])
         self.stats.quote_tokens += 1
         return tok
 
