@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.broker.subscriptions import SubscriptionManager
-from ttai_tui.core.clock import Clock, ny_date
+from ttai_tui.core.clock import NEW_YORK, Clock, ny_date
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import AccountInfo, Balance, Position
 from ttai_tui.core.portfolio import BETA_BENCHMARK
@@ -67,7 +67,7 @@ def to_position(p: Any, today: Any) -> Position:
             expiration, strike, kind = parsed
             streamer = occ_to_streamer(p.symbol)
     created = getattr(p, "created_at", None)
-    opened_today = created is not None and created.astimezone(UTC).date() == today
+    opened_today = created is not None and created.astimezone(NEW_YORK).date() == today
     return Position(
         account=p.account_number,
         symbol=p.symbol,
