@@ -58,3 +58,13 @@ async def test_order_fill_push_triggers_reload_and_event(make_broker: Any, excha
     after = {p.symbol: p.quantity for p in b.positions}
     assert after.get("MSFT", 0) == before.get("MSFT", 0) + 3
     assert any(isinstance(e, ev.AccountUpdated) for e in seen)
+
+
+def test_occ_symbols_map_to_streamer_symbols() -> None:
+    from tastytrade.instruments import Option
+
+    from ttai_tui.broker.account import occ_to_streamer
+
+    for occ in ("SPY   260717C00500000", "SPY   260717P00502500", "AAPL  270115C00007125"):
+        assert occ_to_streamer(occ) == Option.occ_to_streamer_symbol(occ)  # the SDK agrees
+    assert occ_to_streamer("SPY   260717P00502500") == ".SPY260717P502.5"
