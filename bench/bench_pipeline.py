@@ -89,6 +89,13 @@ async def _measure(
         }
 
 
+def _sdk_parse_rate() -> float:
+    """Quote.from_stream on ready-made COMPACT values (as bench_exchange measures it)."""
+    from bench.bench_exchange import sdk_parse_events_per_s
+
+    return sdk_parse_events_per_s(rounds=10)
+
+
 def run(quick: bool = False) -> dict[str, float]:
     import logging
 
@@ -99,6 +106,7 @@ def run(quick: bool = False) -> dict[str, float]:
     try:
         q = asyncio.run(_measure(url, warm, secs))
         m = asyncio.run(_measure(url, warm, secs / 2, greeks=True))
+        sdk = _sdk_parse_rate()
         return {
             "pipeline_events_per_s": q["events_per_s"],
             "pipeline_events_per_cpu_s": q["events_per_cpu_s"],
@@ -106,6 +114,9 @@ def run(quick: bool = False) -> dict[str, float]:
             "pipeline_mixed_events_per_s": m["events_per_s"],
             "pipeline_mixed_events_per_cpu_s": m["events_per_cpu_s"],
             "pipeline_reconnects": q["reconnects"] + m["reconnects"],
+            # the SDK's bare Quote parse rate measured in this run, under the same machine load
+            "pipeline_sdk_parse_same_run": round(sdk),
+            "pipeline_vs_sdk_parse_same_run": round(q["events_per_s"] / sdk, 3) if sdk else 0.0,
         }
     finally:
         proc.terminate()
