@@ -21,6 +21,7 @@ import asyncio
 import logging
 import math
 import random
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -179,8 +180,8 @@ class StreamSupervisor:
                 st.reason = failed
                 self.emit(ev.StreamFailed(failed))
                 return
-            now_m = self.clock.monotonic()
-            if self._live_at is not None and now_m - self._live_at >= self.healthy_after:
+            # real time, not the injected clock: backoff sleeps are real too
+            if self._live_at is not None and time.monotonic() - self._live_at >= self.healthy_after:
                 attempt = 0
             attempt += 1
             delay = max(self.backoff(attempt), min(retry_after, self.backoff_cap))
@@ -204,7 +205,7 @@ class StreamSupervisor:
                 self.streamer = streamer
                 self.connects += 1
                 now = self.clock.now()
-                self._live_at = self.clock.monotonic()
+                self._live_at = time.monotonic()
                 st = self.status
                 st.state = StreamState.LIVE
                 st.connected_since = now
