@@ -74,7 +74,7 @@ async def _wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.
 
 def quotes(settings: Any, target: Any, args: Any) -> int:
     """A table of quotes, or with --follow a live stream (JSON lines with --json)."""
-    symbols = [s.strip().upper() for s in args.symbols if s.strip()]
+    symbols = list(dict.fromkeys(s.strip().upper() for s in args.symbols if s.strip()))
     return _run(lambda: _quotes(settings, target, symbols, bool(args.follow), bool(args.json)))
 
 
