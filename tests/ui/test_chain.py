@@ -32,7 +32,8 @@ async def test_chain_window_atm_line_itm_and_expected_move(app_factory):
         chain = await _open(pilot, app)
         t = chain.table
         assert len(chain.window) == 2 * 4 + 1  # settings.chain.strikes = 4 each side
-        price = app.bridge.state.price("SPY")
+        # the price the screen shows on the ATM line (the live one may already have moved on)
+        price = float(t.shown(ATM_KEY, "strike").replace(",", ""))
         order = t.row_keys_in_order()
         i = order.index(ATM_KEY)
         strikes = [float(k) for k in order if k != ATM_KEY]

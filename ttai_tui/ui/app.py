@@ -45,9 +45,10 @@ class TtaiApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "ttai"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("ctrl+p", "command_palette", "Palette", id="command-palette", priority=True, show=False),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit ttai"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="This list of keys"),
+        Binding("ctrl+p", "command_palette", "Palette", id="command-palette", priority=True, show=False,
+                tooltip="Command palette: symbol search, account, watchlist, theme"),
     ]
 
     def __init__(
@@ -238,6 +239,8 @@ class TtaiApp(App[int]):
             dash = self.dashboard
         except LookupError:
             return
+        if not dash.is_mounted or not dash.children:
+            return  # before compose finished, or shutting down
         now = self.clock.now()
         second = int(self.clock.monotonic())
         tick = second != self._last_second

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 log = logging.getLogger("ttai_tui.ui")
 
 F = TypeVar("F", bound=Callable[..., Any])
-_last_notified: dict[str, float] = {}
 NOTIFY_EVERY = 10.0
 
 
@@ -28,13 +27,18 @@ def report(node: Any, where: str, exc: BaseException) -> None:
     ident = getattr(node, "id", None) or type(node).__name__
     log.error("UI error in %s (%s): %s", where, ident, exc, exc_info=exc)
     now = time.monotonic()
-    if now - _last_notified.get(where, -1e9) < NOTIFY_EVERY:
-        return
-    _last_notified[where] = now
-    app = getattr(node, "app", None)
     try:
-        if app is not None:
-            app.notify(f"{where} failed: {exc}", title="Error (the app keeps running)",
+        app = getattr(node, "app", None)
+    except Exception:  # no active app (shutdown)
+        return
+    if app is None:
+        return
+    last: dict[str, float] = app.__dict__.setdefault("_ttai_error_times", {})
+    if now - last.get(where, -1e9) < NOTIFY_EVERY:
+        return
+    last[where] = now
+    try:
+        app.notify(f"{where} failed: {exc}", title="Error (the app keeps running)",
                        severity="error", timeout=6)
     except Exception:  # during shutdown there may be no app to tell
         pass

@@ -51,9 +51,11 @@ class DashboardScreen(Screen):
         Binding("c", "focus_pane('chain')", "Chain", id="focus-chain", tooltip="Show the option chain"),
         Binding("g", "focus_pane('chart')", "Chart", id="focus-chart", tooltip="Show the chart"),
         Binding("p", "focus_pane('positions')", "Pos", id="focus-positions", tooltip="Show positions"),
-        Binding("b", "focus_pane('balances')", "Balances", id="focus-balances", show=False),
-        Binding("r", "refresh_account", "Refresh account", id="refresh-account", show=False),
-        Binding("z", "zoom", "Zoom", id="zoom", show=False),
+        Binding("b", "focus_pane('balances')", "Balances", id="focus-balances", show=False,
+                tooltip="Focus the balances strip"),
+        Binding("r", "refresh_account", "Refresh", id="refresh-account", show=False,
+                tooltip="Reload balances and positions now"),
+        Binding("z", "zoom", "Zoom", id="zoom", show=False, tooltip="Maximise / restore the focused pane"),
     ]
 
     def __init__(self, settings, store: WatchlistStore) -> None:

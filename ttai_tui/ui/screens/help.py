@@ -53,13 +53,24 @@ class HelpScreen(ModalScreen[None]):
                 id="help-title",
             )
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                "Mouse: click rows, tabs, column headers (sort) and the key hints. "
+                "Dimmed rows have had no data for 30 s; the status bar shows the age of the last "
+                "event. Day P&L with * is the live sum over positions (the account sent none).",
+                id="help-notes",
+            )
 
     def on_mount(self) -> None:
+        if self.app.size.width < 100:
+            self.query_one("#help-box").styles.width = "100%"
         table = self.query_one("#help-table", DataTable)
-        table.add_column("where", key="scope", width=10)
-        table.add_column("key", key="key", width=14)
+        width = self.app.size.width
+        box = (width if width < 100 else min(100, int(width * 0.9))) - 4
+        what = max(20, box - (9 + 8 + 22) - 2 * 4 - 1)
+        table.add_column("where", key="scope", width=9)
+        table.add_column("key", key="key", width=8)
         table.add_column("id", key="id", width=22)
-        table.add_column("what it does", key="what", width=40)
+        table.add_column("what it does", key="what", width=what)
         for i, (scope, key, bid, what) in enumerate(self._rows):
             table.add_row(scope, key, bid, what, key=f"{scope}:{bid}:{i}")
         table.focus()

@@ -36,7 +36,7 @@ from ttai_tui.core.models import Expiration, OptionChain, StrikeRow
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
 
 ATM_KEY = "__atm__"
-ITM_STYLE = "on #22334a"
+ITM_STYLE = "on grey23"
 SIDE_FIELDS: dict[str, tuple[str, int]] = {
     "bid": ("Bid", 7),
     "ask": ("Ask", 7),
@@ -98,12 +98,16 @@ class ChainLoaded(Message):
 
 class ChainView(Vertical):
     BINDINGS = [
-        Binding("plus,equals_sign", "widen(1)", "Widen", id="chain-widen"),
-        Binding("minus", "widen(-1)", "Narrow", id="chain-narrow"),
-        Binding("full_stop", "expiration(1)", "Next exp", id="chain-next-expiration"),
-        Binding("comma", "expiration(-1)", "Prev exp", id="chain-prev-expiration"),
-        Binding("e", "pick_expiration", "Expirations", id="chain-pick-expiration"),
-        Binding("v", "cycle_columns", "Columns", id="chain-columns"),
+        Binding("plus,equals_sign", "widen(1)", "Widen", id="chain-widen", tooltip="One more strike each side"),
+        Binding("minus", "widen(-1)", "Narrow", id="chain-narrow", tooltip="One strike fewer each side"),
+        Binding("full_stop", "expiration(1)", "Next exp", id="chain-next-expiration", show=False,
+                tooltip="Next expiration"),
+        Binding("comma", "expiration(-1)", "Prev exp", id="chain-prev-expiration", show=False,
+                tooltip="Previous expiration"),
+        Binding("e", "pick_expiration", "Exp", id="chain-pick-expiration",
+                tooltip="Pick an expiration from the list (with DTE)"),
+        Binding("v", "cycle_columns", "Cols", id="chain-columns",
+                tooltip="Cycle the column set: auto / compact / standard / full"),
     ]
 
     def __init__(self, strikes: int = 10, dte: int = 30, *, id: str | None = None) -> None:
@@ -255,8 +259,10 @@ class ChainView(Vertical):
         below = sum(1 for s in strikes if s < price)
         if force or below != self._atm:
             self._atm = below
-            order = {fmt_strike(s): s for s in strikes}
-            order[ATM_KEY] = price
+            # order by index, the line between the last strike below and the first above:
+            # no ties with a strike, and a re-sort only when the price crosses one
+            order: dict[str, float] = {fmt_strike(s): float(i) for i, s in enumerate(strikes)}
+            order[ATM_KEY] = below - 0.5
             table.set_order(order)
             if force:
                 self.call_after_refresh(self._center, idx)
@@ -275,10 +281,10 @@ class ChainView(Vertical):
         t.append("  ")
         if self.expiration is not None:
             today = ny_date(self.bridge.clock.now())
-            t.append("◀ ", "grey62")
+            t.append(", ◀ ", "grey62")
             t.append(self.expiration.date.isoformat(), "bold cyan")
             t.append(f" {days_to(self.expiration, today)}d", "cyan")
-            t.append(" ▶", "grey62")
+            t.append(" ▶ .", "grey62")
             if self.chain is not None:
                 n = len(self.chain.expirations)
                 i = self.chain.expirations.index(self.expiration) + 1

@@ -12,6 +12,8 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
+PINNED = ("help", "quit")
+
 
 class KeyHints(Static):
     """Shows the active screen's `show=True` bindings as "key description" pairs."""
@@ -32,7 +34,10 @@ class KeyHints(Static):
             return
         hints: list[tuple[str, str, str, bool]] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+        bindings = list(screen.active_bindings.values())
+        # help and quit first: at 80 columns the tail of the line is what gets cut
+        bindings.sort(key=lambda item: 0 if item[1].id in PINNED else 1)
+        for _node, binding, enabled, _tooltip in bindings:
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)

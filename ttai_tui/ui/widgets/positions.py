@@ -29,17 +29,30 @@ from ttai_tui.ui.widgets.live_table import Col, LiveTable
 
 TOTAL_KEY = "__total__"
 COLUMNS = [
-    Col("symbol", "Position", 24, "left"),
-    Col("qty", "Qty", 6),
+    Col("symbol", "Position", 22, "left"),
+    Col("qty", "Qty", 5),
     Col("avg", "Avg", 9),
     Col("mark", "Mark", 9),
     Col("day", "Day P&L", 11),
     Col("open", "Open P&L", 11),
     Col("delta", "Delta", 8),
-    Col("theta", "Theta", 8),
+    Col("theta", "Theta", 7),
     Col("bwd", "β-Δ", 8),
     Col("dte", "DTE", 4),
 ]
+# below ~110 columns: what a trader scans first; `v` shows everything (the table scrolls)
+COMPACT = ["symbol", "qty", "mark", "day", "open", "delta", "dte"]
+COMPACT_WIDTHS = {"symbol": 18, "day": 10, "open": 10, "delta": 7, "dte": 3}
+
+
+def columns_for(mode: str) -> list[Col]:
+    if mode == "full":
+        return COLUMNS
+    return [Col(c.key, c.label, COMPACT_WIDTHS.get(c.key, c.width), c.justify) for c in COLUMNS if c.key in COMPACT]
+
+
+def full_width() -> int:
+    return sum(c.width + 2 for c in COLUMNS) + 2
 
 
 def _pnl(v: float | None) -> tuple[str, str]:
@@ -52,17 +65,19 @@ def _num(v: float | None, decimals: int = 1) -> tuple[str, str]:
     return (fmt_greek(v, decimals), "dim" if v is None else "")
 
 
-def describe(p: Position) -> str:
+def describe(p: Position, short: bool = False) -> str:
+    """`  SPY Dec18'26 572P` (the year is dropped in the compact layout; DTE says it)."""
     if p.is_option and p.expiration is not None and p.strike is not None:
         strike = f"{p.strike:g}"
-        return f"  {p.underlying} {p.expiration:%b%d'%y} {strike}{p.option_type}"
+        when = f"{p.expiration:%b%d}" if short else f"{p.expiration:%b%d'%y}"
+        return f"  {p.underlying} {when} {strike}{p.option_type}"
     return f"  {p.symbol}"
 
 
-def view_cells(v: PositionView) -> dict[str, tuple[str, str]]:
+def view_cells(v: PositionView, short: bool = False) -> dict[str, tuple[str, str]]:
     p = v.position
     return {
-        "symbol": (describe(p), ""),
+        "symbol": (describe(p, short), ""),
         "qty": (fmt_int(p.quantity), "green" if p.quantity > 0 else "red"),
         "avg": (fmt_price(p.average_open_price), "" if p.average_open_price is not None else "dim"),
         "mark": (fmt_price(v.mark), "" if v.mark is not None else "dim"),
@@ -95,6 +110,8 @@ def total_cells(label: str, t: Totals, style: str) -> dict[str, tuple[str, str]]
 class PositionsView(Vertical):
     BINDINGS = [
         Binding("enter", "open", "Open underlying", id="positions-open"),
+        Binding("v", "cycle_columns", "Cols", id="positions-columns",
+                tooltip="Positions: compact / all columns (auto picks by width)"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -103,10 +120,12 @@ class PositionsView(Vertical):
         self._keys: list[str] = []
         self._symbols: set[str] = set()
         self._underlying_of: dict[str, str] = {}
+        self.mode = "auto"
+        self.layout_mode = "compact"
 
     def compose(self) -> ComposeResult:
         yield Static("", id="positions-info", markup=False)
-        yield LiveTable(COLUMNS, id="positions-table")
+        yield LiveTable(columns_for("compact"), id="positions-table")
 
     @property
     def table(self) -> LiveTable:
@@ -118,6 +137,27 @@ class PositionsView(Vertical):
 
     def _today(self):
         return ny_date(self.bridge.clock.now())
+
+    def _wanted_layout(self) -> str:
+        if self.mode != "auto":
+            return self.mode
+        return "full" if (self.size.width or 80) >= full_width() else "compact"
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    def _relayout(self) -> None:
+        layout = self._wanted_layout()
+        if layout != self.layout_mode:
+            self.layout_mode = layout
+            self.table.set_columns(columns_for(layout))
+            self._keys = []  # force the rows back in
+            self.reload()
+
+    def action_cycle_columns(self) -> None:
+        self.mode = {"auto": "full", "full": "compact", "compact": "auto"}[self.mode]
+        self._relayout()
+        self.app.notify(f"Positions columns: {self.mode}", timeout=1.5)
 
     def reload(self) -> None:
         """Positions changed (account poll / switch): rebuild the row set if it differs."""
@@ -142,7 +182,7 @@ class PositionsView(Vertical):
             order += 1
             for v in vs:
                 key = f"{v.position.account}:{v.position.symbol}"
-                table.ensure_row(key, view_cells(v), order=order)
+                table.ensure_row(key, view_cells(v, self.layout_mode != "full"), order=order)
                 self._underlying_of[key] = und
                 order += 1
         if views:
@@ -171,10 +211,14 @@ class PositionsView(Vertical):
         views = [position_view(p, state, today) for p in self._positions]
         for v in views:
             key = f"{v.position.account}:{v.position.symbol}"
-            table.set_row(key, view_cells(v))
+            table.set_row(key, view_cells(v, self.layout_mode != "full"))
         for und, vs in group_by_underlying(views).items():
             table.set_row(f"g:{und}", total_cells(und, totals(vs), "bold"))
         table.set_row(TOTAL_KEY, total_cells("Total", totals(views), "bold reverse"))
+
+    def on_live_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
 
     def action_open(self) -> None:
         key = self.table.selected_key

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from ttai_tui.core.formatting import (
     MISSING,
@@ -91,15 +91,20 @@ class WatchlistPane(Vertical):
     ALLOW_MAXIMIZE = True
 
     BINDINGS = [
-        Binding("a", "add", "Add", id="watchlist-add"),
-        Binding("d", "delete", "Del", id="watchlist-delete"),
-        Binding("u", "undo", "Undo", id="watchlist-undo", show=False),
-        Binding("J", "move(1)", "Move down", id="watchlist-move-down", show=False),
-        Binding("K", "move(-1)", "Move up", id="watchlist-move-up", show=False),
-        Binding("left_square_bracket", "switch_list(-1)", "Prev list", id="watchlist-prev", show=False),
-        Binding("right_square_bracket", "switch_list(1)", "Next list", id="watchlist-next", show=False),
-        Binding("s", "cycle_sort", "Sort", id="watchlist-sort"),
-        Binding("enter", "open", "Open", id="watchlist-open"),
+        Binding("a", "add", "Add", id="watchlist-add", tooltip="Add a symbol (search with completion)"),
+        Binding("d", "delete", "Del", id="watchlist-delete", tooltip="Delete the selected symbol"),
+        Binding("u", "undo", "Undo", id="watchlist-undo", show=False, tooltip="Undo the last delete"),
+        Binding("J", "move(1)", "Move down", id="watchlist-move-down", show=False,
+                tooltip="Move the selected symbol down"),
+        Binding("K", "move(-1)", "Move up", id="watchlist-move-up", show=False,
+                tooltip="Move the selected symbol up"),
+        Binding("left_square_bracket", "switch_list(-1)", "Prev list", id="watchlist-prev", show=False,
+                tooltip="Previous watchlist"),
+        Binding("right_square_bracket", "switch_list(1)", "Next list", id="watchlist-next", show=False,
+                tooltip="Next watchlist"),
+        Binding("s", "cycle_sort", "Sort", id="watchlist-sort",
+                tooltip="Cycle the sort column (click a header to sort by it)"),
+        Binding("enter", "open", "Open", id="watchlist-open", tooltip="Open the symbol in the chain and the chart"),
     ]
 
     def __init__(self, store: WatchlistStore, *, id: str | None = None) -> None:
@@ -248,8 +253,8 @@ class WatchlistPane(Vertical):
         self.sort_by(SORTS[(i + 1) % len(SORTS)])
         self.app.notify(f"Sorted by {self.sort_key}", timeout=1.5)
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        key = str(event.column_key.value)
+    def on_live_table_header_selected(self, event: LiveTable.HeaderSelected) -> None:
+        key = event.column
         if key == self.sort_key:
             self.sort_by(key, not self.sort_reverse)
         else:
@@ -351,8 +356,7 @@ class WatchlistPane(Vertical):
         if sym:
             self.post_message(OpenSymbol(sym))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        # Mouse double-click / enter handled by DataTable itself lands here.
+    def on_live_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        # a double click (or a click on the selected row) opens it, like enter
         event.stop()
-        if event.row_key.value:
-            self.post_message(OpenSymbol(str(event.row_key.value)))
+        self.post_message(OpenSymbol(event.key))
