@@ -1,7 +1,9 @@
 """`python -m bench._exchange_proc PORT RATE`: the simulated exchange alone in its own process.
 
-Used by the load benches (`_rig.py`) so the exchange's CPU is not billed to the app. The same
-as `ttai exchange --port PORT --rate RATE`, without depending on that command's flags.
+Used by the load benches (`_rig.py`, `bench_pipeline.py`) so the exchange's CPU is not billed to
+the app. The same as `ttai exchange --port PORT --rate RATE`, without depending on that command's
+flags. Contract: PORT 0 picks a free port; the first line on stdout is the URL to connect to;
+RATE 0 means the natural pace; SIGTERM/SIGINT stop it cleanly.
 """
 
 from __future__ import annotations
