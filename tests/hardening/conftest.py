@@ -33,7 +33,9 @@ def keep_root_logging() -> Iterator[None]:
     """`ttai_tui.cli.main` installs its own root handler; put pytest's back afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    disabled = logging.root.manager.disable  # setup_logging may call logging.disable()
     yield
+    logging.disable(disabled)
     for h in list(root.handlers):
         if h not in handlers:
             root.removeHandler(h)

@@ -26,7 +26,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
-# Printable text; control characters are covered by the xfail test below.
+# Printable text; control characters have their own test below.
 _text = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=5)
 _syms = st.sampled_from(["SPY", "QQQ", "AAPL", "/ES", "BRK/B", "$SPX", ".SPY260116C500", "BRK.B"])
 _bad_syms = st.sampled_from(["BAD$$", "", " ", "sp y!", "A" * 40, "💥", "SPY;rm"])
@@ -217,11 +217,6 @@ def test_arbitrary_bytes_never_crash(home: Path, capsys: Any, data: bytes) -> No
     assert code in (0, 2) and "internal error" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config._fmt prints string values raw: a control character (newline, ESC) in a bad "
-    "value splits the message or injects terminal escapes; needs repr-style escaping (lead)",
-)
 @pytest.mark.parametrize("value", ["\r", "x\ny", "\x1b]0;pwned\x07", "\x1b[2J"])
 def test_control_characters_in_bad_values_stay_escaped(home: Path, capsys: Any, value: str) -> None:
     code, _out, err = _run(_write(home, {"chart": {"fibonacci": value}}), capsys)

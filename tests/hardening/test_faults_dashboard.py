@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.hardening._follow import REFRESH, SECRET
+from tests.hardening.test_faults_quotes import _BACKOFF
 from ttai_tui.config import ChainSettings, Secret, Settings, Target, UISettings
 from ttai_tui.exchange.server import ExchangeServer
 
@@ -94,20 +95,23 @@ async def _live(pilot: Any) -> None:
     assert took is not None, f"the dashboard never went live: {_status(app)!r}"
 
 
-async def _resumes(pilot: Any) -> float:
+async def _resumes(pilot: Any, known: str | None = None) -> float:
+    """Fresh data and "streaming" within 3 s of the fault ending (see test_faults_quotes._resumes
+    for `known`: a slow resume caused by a named open defect is reported as xfail)."""
     app = pilot.app
-    t_end, wall_end = time.monotonic(), time.time()
+    wall_end = time.time()
     took = await _until(
         pilot,
         lambda: (_spy_time(app) or 0) > wall_end and "streaming" in _status(app),
-        RESUME_S + 6,
+        35.0 if known else RESUME_S + 6,
     )
     assert took is not None, f"no fresh data after the fault: {_status(app)!r}"
+    assert app.is_running
+    if took > RESUME_S and known:
+        pytest.xfail(f"data resumed {took:.1f}s after the fault ended: {known}")
     assert took <= RESUME_S, (
         f"data resumed {took:.1f}s after the fault ended; status {_status(app)!r}"
     )
-    assert app.is_running
-    del t_end
     return took
 
 
@@ -124,10 +128,6 @@ async def test_dashboard_rides_through_drops(server: ExchangeServer) -> None:
         await app.action_quit()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="broker/streaming.py backoff escalates during an outage (see test_faults_quotes._BACKOFF)",
-)
 async def test_dashboard_exchange_restart(server: ExchangeServer) -> None:
     app = _app(server.url)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -140,7 +140,7 @@ async def test_dashboard_exchange_restart(server: ExchangeServer) -> None:
         assert "streaming" not in _status(app)
         server.port = port
         await server.start()
-        await _resumes(pilot)
+        await _resumes(pilot, known=_BACKOFF)
         await app.action_quit()
 
 

@@ -91,10 +91,19 @@ async def _baseline(f: Follow, seconds: float = 1.5) -> float:
     return time.monotonic()
 
 
-async def _resumes(f: Follow, t_end: float, within: float = RESUME_S) -> float:
-    """Quotes arrive within `within` s of the fault ending and keep coming afterwards."""
-    took = await f.first_data_after(t_end, within + 5)
+async def _resumes(
+    f: Follow, t_end: float, within: float = RESUME_S, known: str | None = None
+) -> float:
+    """Quotes arrive within `within` s of the fault ending and keep coming afterwards.
+
+    `known` names an open defect that makes the resume slow: then data must still come back
+    (within 35 s), and only the 3 s promise is reported as an expected failure (xfail) with
+    the measured delay, so the test starts passing by itself once the defect is fixed.
+    """
+    took = await f.first_data_after(t_end, 35.0 if known else within + 5)
     assert took is not None, f"data never resumed; stderr: {f.stderr_text()[-800:]}"
+    if took > within and known:
+        pytest.xfail(f"data resumed {took:.1f}s after the fault ended: {known}")
     assert took <= within, (
         f"data resumed {took:.1f}s after the fault ended (> {within}s); stderr: {f.stderr_between(t_end)[-5:]}"
     )
@@ -114,7 +123,7 @@ async def test_dxlink_dropped_repeatedly(ex: Exchange, follow: Follow) -> None:
     t_fault = await _baseline(follow)
     before = ex.stats()
     ex.server.faults.drop_every = 1.5
-    await asyncio.sleep(9.0)
+    await asyncio.sleep(6.5)
     ex.server.faults.drop_every = None
     t_end = time.monotonic()
     assert follow.alive
@@ -132,17 +141,19 @@ async def test_dxlink_dropped_repeatedly(ex: Exchange, follow: Follow) -> None:
     _no_stale(follow)
 
 
-@pytest.mark.xfail(strict=True, reason=_BACKOFF)
 async def test_dxlink_drops_do_not_escalate_backoff(ex: Exchange, follow: Follow) -> None:
     """Issue 8 says drops every 3 s *for a minute*: each connection worked, so every drop must
     be followed by data within 3 s, however many came before (scaled: 1 s drops for 14 s)."""
     t_fault = await _baseline(follow)
     ex.server.faults.drop_every = 1.0
-    await asyncio.sleep(14.0)
+    await asyncio.sleep(11.0)
     ex.server.faults.drop_every = None
     t_end = time.monotonic()
     assert follow.alive
     gap = follow.max_gap(t_fault, t_end)
+    await _resumes(follow, t_end, known=_BACKOFF)
+    if gap > RESUME_S:
+        pytest.xfail(f"a {gap:.1f}s hole in the data while the exchange was reachable: {_BACKOFF}")
     assert gap <= RESUME_S, (
         f"a {gap:.1f}s hole in the data while the exchange was reachable: "
         + " | ".join(follow.stderr_between(t_fault, t_end)[-4:])
@@ -150,7 +161,6 @@ async def test_dxlink_drops_do_not_escalate_backoff(ex: Exchange, follow: Follow
     await _resumes(follow, t_end)
 
 
-@pytest.mark.xfail(strict=True, reason=_BACKOFF)
 async def test_exchange_restarted_on_same_port(ex: Exchange, follow: Follow) -> None:
     t_fault = await _baseline(follow)
     port = ex.server.port
@@ -164,7 +174,7 @@ async def test_exchange_restarted_on_same_port(ex: Exchange, follow: Follow) -> 
     )
     await ex.start(port=port)
     t_end = time.monotonic()
-    await _resumes(follow, t_end)
+    await _resumes(follow, t_end, known=_BACKOFF)
     # Attempts while down were spaced out (backoff), not a storm.
     assert len([line for line in outage if "reconnecting" in line]) <= 8, outage
     _no_stale(follow)
@@ -177,7 +187,7 @@ async def test_short_token_lifetimes(ex: Exchange, tmp_path: Path) -> None:
         assert await f.first_data_after(0.0, 30) is not None, f.stderr_text()
         t0 = time.monotonic()
         r0 = ex.stats()["token-refreshes"]
-        await asyncio.sleep(10.0)
+        await asyncio.sleep(7.0)
         t1 = time.monotonic()
         refreshes = ex.stats()["token-refreshes"] - r0
         assert f.alive
@@ -233,18 +243,17 @@ async def test_rest_errors_20_percent(ex: Exchange, follow: Follow) -> None:
     r0 = ex.stats()["rest-requests"]
     ex.server.faults.error_rate, ex.server.faults.error_codes = 0.2, (500, 503)
     ex.server.faults.drop_every = 1.5  # reconnects need REST (quote tokens), so errors hit them
-    await asyncio.sleep(8.0)
+    await asyncio.sleep(6.0)
     ex.server.faults.error_rate, ex.server.faults.drop_every = 0.0, None
     t_end = time.monotonic()
     assert follow.alive
     requests = ex.stats()["rest-requests"] - r0
-    assert requests <= 8.0 * 5, f"{requests} REST requests in 8 s"
+    assert requests <= 6.0 * 5, f"{requests} REST requests in 6 s"
     await _resumes(follow, t_end)
     _no_stale(follow)
     del t_fault
 
 
-@pytest.mark.xfail(strict=False, reason="borderline (3.1 s measured): " + _BACKOFF)
 async def test_rate_limited_429_honours_retry_after(ex: Exchange, follow: Follow) -> None:
     await _baseline(follow)
     f = ex.server.faults
@@ -258,7 +267,7 @@ async def test_rate_limited_429_honours_retry_after(ex: Exchange, follow: Follow
     assert follow.alive
     # Retry-After: 1 -> about one request a second, not a hammering loop.
     assert 2 <= requests <= 8, f"{requests} REST requests in 5 s under 429 Retry-After: 1"
-    await _resumes(follow, t_end, within=RESUME_S)
+    await _resumes(follow, t_end, known=_BACKOFF)
     _no_stale(follow)
 
 
@@ -281,7 +290,7 @@ async def test_malformed_frames(ex: Exchange, follow: Follow, kind: str) -> None
     t_fault = await _baseline(follow)
     ex.server.faults.malformed_kind = kind
     ex.server.faults.malformed_every = 1.0
-    await asyncio.sleep(5.0)
+    await asyncio.sleep(3.5)
     ex.server.faults.malformed_every = None
     t_end = time.monotonic()
     assert follow.alive
@@ -302,12 +311,13 @@ async def test_oversized_frame(ex: Exchange, follow: Follow) -> None:
     _no_stale(follow)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="broker/streaming.py StreamSupervisor(auth_timeout=10.0): a connection that is never "
+_AUTH_TIMEOUT = (
+    "broker/streaming.py StreamSupervisor(auth_timeout=10.0): a connection that is never "
     "authorised is only abandoned after 10 s, so data resumes 5-10 s after AUTH works again. "
-    "Needed: auth_timeout of about 3 s (DXLink authorises in well under a second)",
+    "Needed: auth_timeout of about 3 s (DXLink authorises in well under a second)"
 )
+
+
 async def test_auth_refused(ex: Exchange, follow: Follow) -> None:
     t_fault = await _baseline(follow)
     ex.server.faults.refuse_auth = True
@@ -321,7 +331,7 @@ async def test_auth_refused(ex: Exchange, follow: Follow) -> None:
     t_end = time.monotonic()
     said = follow.stderr_between(t_fault)
     assert any("reconnecting" in line for line in said), said
-    await _resumes(follow, t_end)
+    await _resumes(follow, t_end, known=_AUTH_TIMEOUT)
     _no_stale(follow)
 
 
@@ -335,7 +345,7 @@ async def test_auth_refused(ex: Exchange, follow: Follow) -> None:
 async def test_server_that_never_answers(ex: Exchange, follow: Follow) -> None:
     t_fault = await _baseline(follow)
     ex.server.faults.silent = True
-    await asyncio.sleep(6.0)
+    await asyncio.sleep(4.0)
     assert follow.alive
     said = follow.stderr_between(t_fault)
     assert said, "stderr said nothing while the exchange stopped answering"

@@ -85,10 +85,13 @@ def _record_through_filter(logger_name: str, emit: Any) -> str:
     logger = logging.getLogger(logger_name)
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    disabled = logging.root.manager.disable
+    logging.disable(logging.NOTSET)  # another test's setup_logging may have disabled DEBUG
     try:
         emit(logger)
     finally:
         logger.removeHandler(handler)
+        logging.disable(disabled)
     return stream.getvalue()
 
 
