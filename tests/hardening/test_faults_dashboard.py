@@ -171,6 +171,11 @@ async def test_dashboard_revoked_credentials_clear_message_no_storm(server: Exch
         assert "streaming" not in _status(app), "shown as live with dead credentials"
         assert server.stats.refresh_failures - f0 <= 3, "retry storm with a revoked token"
         assert not any(SECRET in n or REFRESH in n for n in _notes(app))
+        screen = app.export_screenshot()  # everything on screen, modal included
+        issued = [*server.access_tokens, *server.quote_tokens]
+        assert not [x for x in (SECRET, REFRESH, *issued) if x in screen], (
+            "a credential is on screen"
+        )
         await app.action_quit()
 
 
