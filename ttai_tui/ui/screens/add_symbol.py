@@ -71,6 +71,7 @@ class AddSymbolScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#add-box").border_title = "Add symbol"
+        self.query_one("#add-matches").display = False
         self.query_one("#add-input", Input).focus()
 
     def _error(self, text: str) -> None:
@@ -115,6 +116,7 @@ class AddSymbolScreen(ModalScreen[str | None]):
         ol = self.query_one("#add-matches", OptionList)
         ol.clear_options()
         ol.add_options([Option(f"{m.symbol:<8} {m.description}", id=m.symbol) for m in self.matches])
+        ol.display = bool(self.matches)
 
     def action_to_matches(self) -> None:
         ol = self.query_one("#add-matches", OptionList)

@@ -187,6 +187,7 @@ class DashboardScreen(Screen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id != "main-tabs":
             return
+        self.query_one("#main-pane").border_subtitle = ""
         if self.active_tab != TABS["chain"]:
             self.chain.release()
         self.app.flush_now()  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from ttai_tui.core.chain import atm_index, atm_window, days_to, expected_move, n
 from ttai_tui.core.clock import ny_date
 from ttai_tui.core.formatting import (
     MISSING,
+    fmt_age,
     fmt_change,
     fmt_greek,
     fmt_int,
@@ -409,6 +410,21 @@ class ChainView(Vertical):
         self._subscribe_visible()
         if dirty or tick_second:
             self._update_info()
+        if tick_second:
+            self._update_age(now)
+
+    def _update_age(self, now: float) -> None:
+        """The selected strike's data age, in the pane's bottom border (every row can say it)."""
+        key = self.table.selected_key
+        row = next((r for r in self.window if fmt_strike(r.strike) == key), None)
+        text = ""
+        if row is not None:
+            state = self.bridge.state
+            ages = [a for a in (state.age(row.call_streamer), state.age(row.put_streamer)) if a is not None]
+            text = f"{key} updated {fmt_age(max(ages))} ago" if ages else f"{key}: no data yet"
+        pane = self.screen.query_one("#main-pane")
+        if pane.border_subtitle != text:
+            pane.border_subtitle = text
 
     # -- actions ---------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ttai_tui.core.clock import ny_date
-from ttai_tui.core.formatting import MISSING, fmt_greek, fmt_int, fmt_money, fmt_price
+from ttai_tui.core.formatting import MISSING, fmt_age, fmt_greek, fmt_int, fmt_money, fmt_price
 from ttai_tui.core.models import Position
 from ttai_tui.core.portfolio import (
     BETA_BENCHMARK,
@@ -200,7 +200,20 @@ class PositionsView(Vertical):
         text = "No open positions" if n == 0 else f"{n} positions in {groups} underlyings"
         self.query_one("#positions-info", Static).update(text)
 
+    def _update_age(self) -> None:
+        key = self.table.selected_key
+        pos = next((p for p in self._positions if f"{p.account}:{p.symbol}" == key), None)
+        text = ""
+        if pos is not None:
+            age = self.bridge.state.age(pos.streamer_symbol)
+            text = f"{pos.symbol.strip()} mark {fmt_age(age)} old" if age is not None else "no live mark yet"
+        pane = self.screen.query_one("#main-pane")
+        if pane.border_subtitle != text:
+            pane.border_subtitle = text
+
     def flush(self, dirty: set[str] | None, now: float, tick_second: bool) -> None:
+        if tick_second:
+            self._update_age()
         if not self._positions:
             return
         if dirty is not None and not (dirty & self._symbols):
