@@ -91,3 +91,23 @@ async def test_keys_remap_from_settings(app_factory):
         assert dash.watchlist.sort_key == "symbol"
         await pilot.press("C")
         assert app.focused is dash.chain.table
+
+
+async def test_mouse_sorts_by_header_and_opens_a_row(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        dash = app.dashboard
+        await settle(pilot)
+        await pilot.click("#watchlist-table", offset=(2, 0))  # the "Symbol" header
+        await settle(pilot)
+        assert dash.watchlist.sort_key == "symbol"
+        await pilot.click("#watchlist-table", offset=(2, 0))  # again: reversed
+        await settle(pilot)
+        assert dash.watchlist.sort_reverse is True
+        first_two = dash.watchlist.table.row_keys_in_order()[:2]
+        await pilot.click("#watchlist-table", offset=(2, 2))  # second row: select...
+        await pilot.click("#watchlist-table", offset=(2, 2))  # ...and open it
+        await wait_for(pilot, lambda: dash.chain.symbol == first_two[1], what="chain from a click")
+        await pilot.click("#main-tabs Tab#--content-tab-tab-positions")
+        await settle(pilot)
+        assert dash.tabs.active == "tab-positions"

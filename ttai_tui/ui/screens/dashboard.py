@@ -81,6 +81,7 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#main-pane").border_title = "Chain · Chart · Positions"
         self.watchlist.flash_enabled = bool(self.settings.ui.flash)
+        self.chain.flash_enabled = bool(self.settings.ui.flash)
         self._apply_width(self.size.width)
         self.set_focus(self.watchlist.table)
 

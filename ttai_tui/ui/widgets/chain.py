@@ -127,6 +127,7 @@ class ChainView(Vertical):
         self._scroll_y: float = -1
         self._subscribed: set[str] = set()
         self._mark_prev: dict[str, float | None] = {}
+        self.flash_enabled = True
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chain-header", markup=False)
@@ -200,6 +201,15 @@ class ChainView(Vertical):
             self.fields = fields
             self.table.set_columns(columns_for(fields))
             self._rebuild(keep_columns=True)
+        elif self.table.has_row(ATM_KEY):  # keep the money in view after a zoom / resize
+            self.call_after_refresh(self._scroll_to_atm)
+
+    def _scroll_to_atm(self) -> None:
+        table = self.table
+        keys = table.row_keys_in_order()
+        if ATM_KEY in keys:
+            i = keys.index(ATM_KEY)
+            table.scroll_to(y=max(0, i - max(1, table.size.height - 1) // 2), animate=False)
 
     def _rebuild(self, keep_columns: bool = False) -> None:
         """Recompute the strike window and re-add rows (expiration switch, widen, columns)."""
@@ -403,7 +413,8 @@ class ChainView(Vertical):
                 for side, sym in (("c", row.call_streamer), ("p", row.put_streamer)):
                     m = state.mark(sym)
                     prev = self._mark_prev.get(sym)
-                    if m is not None and prev is not None and m != prev and f"{side}_mark" in table.column_keys:
+                    if (self.flash_enabled and m is not None and prev is not None and m != prev
+                            and f"{side}_mark" in table.column_keys):
                         table.flash(key, f"{side}_mark", m > prev, now)
                     self._mark_prev[sym] = m
         table.expire(now)
