@@ -136,3 +136,59 @@ async def test_every_subscribed_type_is_drained(make_broker: Any, exchange: Any)
     assert max(backlog.values()) < 1500, backlog  # at most about one frame in flight
     assert {"SPY", "QQQ"} <= set(b.state.profiles) and {"SPY", "QQQ"} <= set(b.state.summaries)
     assert b.state.profiles["SPY"].description
+
+
+async def test_repeated_drops_of_a_working_feed_do_not_escalate(
+    make_broker: Any, exchange: Any
+) -> None:
+    b, seen = await _live(make_broker, stream_options={})  # production backoff settings
+    exchange.faults.drop_every = 0.8
+    await asyncio.sleep(5.0)
+    exchange.faults.drop_every = None
+    recon = [e for e in seen if isinstance(e, ev.Reconnecting)]
+    assert len(recon) >= 4
+    assert all(e.attempt == 1 and e.delay <= 0.25 * 1.3 for e in recon), recon
+    assert b.status.reconnects == len(recon)
+
+
+async def test_outage_backoff_is_fast_first_then_capped() -> None:
+    from ttai_tui.broker.streaming import StreamSupervisor
+    from ttai_tui.broker.subscriptions import SubscriptionManager
+    from ttai_tui.core.clock import FrozenClock
+    from ttai_tui.core.market_state import MarketState
+
+    s = StreamSupervisor(None, MarketState(), SubscriptionManager(), FrozenClock())
+    early = [s.backoff(a, outage=10.0) for a in range(1, 20)]
+    late = [s.backoff(a, outage=120.0) for a in range(1, 20)]
+    assert early[0] <= 0.33 and max(early) <= 2.5
+    assert max(late) <= 30.0 and late[-1] >= 20.0
+
+
+async def test_silent_server_is_detected_by_the_stall_watchdog(
+    make_broker: Any, exchange: Any
+) -> None:
+    b, seen = await _live(make_broker)
+    await wait_for(lambda: b.stream.stall_threshold() is not None, 5.0)  # the feed is busy
+    t0 = time.monotonic()
+    exchange.faults.silent = True
+    await wait_for(
+        lambda: any(isinstance(e, ev.Reconnecting) and "no data" in e.reason for e in seen), 6.0
+    )
+    assert time.monotonic() - t0 < 5.0
+    assert b.stream.stalls >= 1 and b.status.state is not StreamState.LIVE
+    exchange.faults.silent = False
+    stamp = b.state.quotes["SPY"].updated
+    await wait_for(lambda: b.state.quotes["SPY"].updated > stamp, 10.0)
+
+
+async def test_credentials_refused_on_reconnect_fail_the_stream_loudly(
+    make_broker: Any, exchange: Any
+) -> None:
+    b, seen = await _live(make_broker)
+    exchange.revoke_refresh_token()
+    exchange.expire_access_tokens()
+    await exchange.drop_connections()
+    await wait_for(lambda: b.status.state is StreamState.FAILED, 10.0)
+    kinds = [type(e).__name__ for e in seen]
+    assert "CredentialsRejected" in kinds and "StreamFailed" in kinds
+    assert "refused" in (b.status.reason or "")

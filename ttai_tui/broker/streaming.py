@@ -5,9 +5,14 @@ The SDK (13.x) never reconnects: any drop surfaces as nested ``ExceptionGroup``s
 authorises. So the supervisor:
 
 * runs exactly one ``async with DXLinkStreamer(session)`` at a time, inside a cancel scope whose
-  deadline (``auth_timeout``) covers connect + authorise and is lifted once authorised;
+  deadline (``auth_timeout``, 3 s) covers quote token + connect + authorise and is lifted once
+  authorised;
 * on any exit restarts it with exponential backoff and jitter (``backoff_base`` doubling, capped
-  at ``backoff_cap``), and resets the attempt counter after ``healthy_after`` seconds live;
+  at ``fast_cap`` ~2.5 s during the first minute of an outage and ``backoff_cap`` ~30 s after),
+  and starts over (attempt 1, 0.25 s) once a connection delivered data or stayed up
+  ``healthy_after`` seconds, so repeated drops of a working feed never escalate;
+* abandons a connection that stays open but stopped delivering (a stall watchdog armed only
+  while the feed is busy, so quiet markets do not cause reconnects);
 * re-sends every subscription on each new connection (``SubscriptionManager.attach``);
 * drains *every* event type's queue (the SDK's queues are unbounded) in batches, one task per
   type, writing straight into MarketState (``broker.apply``);
@@ -41,6 +46,10 @@ MAX_BATCH = 4096
 
 class AuthTimeout(Exception):
     """The DXLink server did not authorise within ``auth_timeout``."""
+
+
+class StreamStalled(Exception):
+    """The connection is open but a normally busy feed stopped delivering."""
 
 
 def leaves(exc: BaseException) -> list[BaseException]:
@@ -89,11 +98,16 @@ class StreamSupervisor:
         clock: Clock,
         emit: Callable[[ev.BrokerEvent], None] | None = None,
         *,
-        auth_timeout: float = 10.0,
+        auth_timeout: float = 3.0,
         backoff_base: float = 0.25,
         backoff_cap: float = 30.0,
+        fast_cap: float = 2.5,
+        fast_window: float = 60.0,
         healthy_after: float = 5.0,
         jitter: float = 0.3,
+        stall_min: float = 3.0,
+        stall_factor: float = 20.0,
+        stall_arm: float = 1.0,
     ) -> None:
         self.sessions = sessions
         self.state = state
@@ -103,8 +117,14 @@ class StreamSupervisor:
         self.auth_timeout = auth_timeout
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.fast_cap = fast_cap
+        self.fast_window = fast_window
         self.healthy_after = healthy_after
         self.jitter = jitter
+        self.stall_min = stall_min
+        self.stall_factor = stall_factor
+        self.stall_arm = stall_arm
+        self.stalls = 0  # connections abandoned by the stall watchdog
         self.status = StreamStatus()
         self.connects = 0  # successful authorisations
         self.malformed = 0  # connections lost to a malformed frame
@@ -112,6 +132,10 @@ class StreamSupervisor:
         self._rng = random.Random()
         self._task: asyncio.Task[None] | None = None
         self._live_at: float | None = None
+        self._delivered = False  # this connection applied at least one event
+        self._outage_since: float | None = None
+        self._gap_ewma: float | None = None  # typical seconds between batches (busy feed: small)
+        self._last_batch: float | None = None
         self.streamer: Any = None
 
     # ---- lifecycle ----------------------------------------------------------------------
@@ -131,11 +155,17 @@ class StreamSupervisor:
         self.subs.detach()
         self.status.state = StreamState.STOPPED
 
-    def backoff(self, attempt: int) -> float:
-        """Delay before retry ``attempt`` (1-based): doubling from base, capped, +-jitter."""
-        base = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+    def backoff(self, attempt: int, outage: float = math.inf) -> float:
+        """Delay before retry ``attempt`` (1-based): doubling from base, +-jitter, capped.
+
+        The cap is ``fast_cap`` (~2.5 s) during the first ``fast_window`` seconds of an outage,
+        so a short outage is over for the user within seconds of the server coming back, and
+        ``backoff_cap`` (~30 s) after that, so a long outage is not a retry storm.
+        """
+        cap = self.fast_cap if outage < self.fast_window else self.backoff_cap
+        base = min(cap, self.backoff_base * 2 ** (attempt - 1))
         j = 1.0 + self.jitter * (2.0 * self._rng.random() - 1.0)
-        return min(self.backoff_cap, base * j)
+        return min(cap, base * j)
 
     # ---- the loop -------------------------------------------------------------------------
 
@@ -147,6 +177,7 @@ class StreamSupervisor:
             st.attempt = attempt
             st.next_try = None
             self._live_at = None
+            self._delivered = False
             reason = "stream closed"
             failed: str | None = None
             needs_refresh = False
@@ -178,13 +209,22 @@ class StreamSupervisor:
             if failed is not None:
                 st.state = StreamState.FAILED
                 st.reason = failed
+                self.emit(ev.CredentialsRejected(failed))
                 self.emit(ev.StreamFailed(failed))
                 return
             # real time, not the injected clock: backoff sleeps are real too
-            if self._live_at is not None and time.monotonic() - self._live_at >= self.healthy_after:
+            now_m = time.monotonic()
+            healthy = self._delivered or (
+                self._live_at is not None and now_m - self._live_at >= self.healthy_after
+            )
+            if healthy:  # that connection worked: this is a new outage, start over
                 attempt = 0
+                self._outage_since = now_m
+            elif self._outage_since is None:
+                self._outage_since = now_m
             attempt += 1
-            delay = max(self.backoff(attempt), min(retry_after, self.backoff_cap))
+            outage = now_m - self._outage_since
+            delay = max(self.backoff(attempt, outage), min(retry_after, self.backoff_cap))
             st.state = StreamState.RECONNECTING
             st.attempt = attempt
             st.reason = reason
@@ -219,9 +259,47 @@ class StreamSupervisor:
                     for name, cls in MAP_EVENTS.items():
                         tg.start_soon(self._drain, streamer, cls, APPLIERS[name])
                     tg.start_soon(self.subs.run)
+                    tg.start_soon(self._watchdog)
         if scope.cancelled_caught:
             self.auth_timeouts += 1
             raise AuthTimeout(f"not authorised within {self.auth_timeout:g}s")
+
+    def stall_threshold(self) -> float | None:
+        """Seconds without events after which a busy feed counts as stalled (None: disarmed).
+
+        A feed that normally delivers a batch every ``g`` seconds is stalled after
+        ``max(stall_min, stall_factor * g)``; a quiet feed (a weekend, illiquid symbols) has a
+        large ``g`` and disarms the watchdog rather than reconnecting every minute.
+        """
+        g = self._gap_ewma
+        if g is None or g > self.stall_arm:
+            return None
+        return max(self.stall_min, self.stall_factor * g)
+
+    async def _watchdog(self) -> None:
+        """Abandon a connection that stays open but stopped delivering (a silent server)."""
+        while True:
+            await asyncio.sleep(0.25)
+            limit = self.stall_threshold()
+            last = self._last_batch
+            if limit is None or last is None or not self.subs.active():
+                continue
+            quiet = time.monotonic() - last
+            if quiet > limit:
+                self.stalls += 1
+                # consecutive stalls (a market that really went quiet) disarm the watchdog fast
+                self._gap_ewma = (self._gap_ewma or 0.0) * 4.0
+                raise StreamStalled(f"no data for {quiet:.1f}s")
+
+    def _note_batch(self) -> None:
+        now = time.monotonic()
+        last = self._last_batch
+        if last is not None:
+            gap = min(now - last, 60.0)
+            g = self._gap_ewma
+            self._gap_ewma = gap if g is None else g + 0.05 * (gap - g)
+        self._last_batch = now
+        self._delivered = True
 
     async def _drain(self, streamer: Any, cls: type, apply: Callable[..., None]) -> None:
         """Await one event, then take everything queued (bounded batch) and apply it.
@@ -255,6 +333,7 @@ class StreamSupervisor:
                     pass
             now = clock.now()
             apply(state, batch, now)
+            self._note_batch()
             n = len(batch)
             state.events += n
             status.events += n
