@@ -6,9 +6,12 @@ only when its text changed; the as-of age is part of the text, so a stale strip 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.widgets import Static
 
+from ttai_tui.core.clock import NEW_YORK
 from ttai_tui.core.formatting import MISSING, fmt_age, fmt_money
 from ttai_tui.core.models import Balance
 
@@ -46,15 +49,19 @@ def balances_text(b: Balance | None, now: float, width: int, live_day_pnl: float
         if narrow and i == 4:
             t.append("\n")
         elif i:
-            t.append("  │  " if not narrow else " │ ", "grey42")
+            t.append(" │ ", "grey42")
         t.append(label + " ", "grey62")
         t.append(value, style or ("dim" if value == MISSING else "bold"))
     when = b.as_of if b.as_of is not None else (b.fetched or None)
     age = None if when is None else now - when
-    t.append("  │  " if not narrow else " │ ", "grey42")
+    t.append(" │ ", "grey42")
     stale = age is not None and age > STALE_SECONDS
-    t.append(f"as of {fmt_age(age)} ago" if age is not None else "as of " + MISSING,
-             "yellow" if stale else "grey62")
+    if age is None:
+        t.append("as of " + MISSING, "grey62")
+    else:
+        clock = "" if narrow else datetime.fromtimestamp(when, NEW_YORK).strftime("%H:%M:%S ")  # type: ignore[arg-type]
+        t.append(f"as of {clock}({fmt_age(age)} ago)" if clock else f"as of {fmt_age(age)} ago",
+                 "yellow" if stale else "grey62")
     return t
 
 
