@@ -120,3 +120,16 @@ def test_market_session_new_york() -> None:
     sat = datetime(2026, 6, 6, 15, 0, tzinfo=UTC).timestamp()
     assert market_session(sat).state == "closed"
     assert market_session(sat).next_change.weekday() == 0
+
+
+def test_symbol_syntax() -> None:
+    from ttai_tui.core.symbols import normalise_symbol
+
+    assert normalise_symbol(" spy ") == "SPY"
+    assert normalise_symbol("brk/b") == "BRK/B"
+    assert normalise_symbol("/ESZ6") == "/ESZ6"
+    assert normalise_symbol(".SPY260717C500") == ".SPY260717C500"
+    for bad in ("", " ", "SPY?X=1", "../x", "BAD$$", "SPY;RM", "A" * 30, "\x1b[2J"):
+        with pytest.raises(ValueError, match="not a valid symbol") as info:
+            normalise_symbol(bad)
+        assert "\x1b" not in str(info.value)

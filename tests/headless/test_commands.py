@@ -191,3 +191,19 @@ async def test_unreachable_exchange_fails_fast_and_clearly(tmp_path: Path) -> No
     rc, out, err = await ttai(tmp_path, "--exchange", f"http://127.0.0.1:{port}", "balances")
     assert rc == 1 and out == ""
     assert f"cannot reach http://127.0.0.1:{port}" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("command", "kw"),
+    [
+        ("quotes", {"symbols": [""]}),
+        ("quotes", {"symbols": ["SPY", "SPY?X=1"]}),
+        ("chain", {"symbol": "../x"}),
+        ("chart", {"symbol": "\x1b]0;x\x07"}),
+    ],
+)
+def test_malformed_symbols_are_refused_before_connecting(command: str, kw: dict[str, Any]) -> None:
+    # the URL is never contacted: validation happens before any broker exists
+    rc, out, err = _call(command, "http://127.0.0.1:9", **kw)
+    assert rc == 1 and out == ""
+    assert "not a valid symbol" in err and "\x1b" not in err and len(err.splitlines()) == 1

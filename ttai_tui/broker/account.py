@@ -239,7 +239,10 @@ class AccountService:
                 pass
             self._kick.clear()
             try:
-                await self.refresh()
+                if self.account is None:
+                    await self.load()  # the first load failed: keep trying
+                else:
+                    await self.refresh()
             except BrokerFailure as e:
                 self.emit(ev.BrokerError(str(e), "account"))
             except Exception as e:  # keep polling whatever happened

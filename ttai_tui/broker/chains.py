@@ -69,7 +69,10 @@ async def fetch_chain(sessions: Any, symbol: str, *, use_cache: bool = True) -> 
     hit = _cache.get(key)
     if use_cache and hit is not None and time.monotonic() - hit[0] < CACHE_S:
         return hit[1]
-    items = await sessions.call(NestedOptionChain.get, symbol.upper(), what=f"chain {symbol}")
+    try:
+        items = await sessions.call(NestedOptionChain.get, symbol.upper(), what=f"chain {symbol}")
+    except UnknownSymbolError:
+        raise UnknownSymbolError(f"no option chain for {symbol}") from None
     items = [i for i in items if i.expirations]
     if not items:
         raise UnknownSymbolError(f"no option chain for {symbol}")

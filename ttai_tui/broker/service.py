@@ -133,11 +133,16 @@ class Broker:
 
     # ---- lifecycle -----------------------------------------------------------------------
 
-    async def start(self, *, stream: bool = True, account: bool = True) -> None:
+    async def start(
+        self, *, stream: bool = True, account: bool = True, account_required: bool = False
+    ) -> None:
         """Open the session (raises CredentialsRejectedError), then start background work.
 
         ``stream=False`` skips market data (e.g. ``ttai balances``); ``account=False`` skips
-        the account poller and streamer (e.g. ``ttai quotes``).
+        the account poller and streamer (e.g. ``ttai quotes``). If the account data cannot be
+        loaded, ``start()`` raises only with ``account_required=True`` (the headless account
+        commands); otherwise it emits ``BrokerError`` and the poller keeps trying, so market
+        data still streams.
         """
         if self._started:
             return
@@ -161,7 +166,15 @@ class Broker:
                 default_account=default, poll_s=self._account_poll_s,
                 alert_url=self._alert_url(),
             )
-            await self._accounts_svc.load()
+            try:
+                await self._accounts_svc.load()
+            except CredentialsRejectedError as e:
+                self.emit(ev.CredentialsRejected(str(e)))
+                raise
+            except BrokerFailure as e:
+                if account_required:
+                    raise
+                self.emit(ev.BrokerError(str(e), "account"))
             self._accounts_svc.start()
 
     async def stop(self) -> None:

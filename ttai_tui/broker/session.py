@@ -31,6 +31,7 @@ from ttai_tui.broker.errors import (
 )
 from ttai_tui.core.clock import Clock
 from ttai_tui.core.models import TokenStatus
+from ttai_tui.core.symbols import printable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,6 +72,16 @@ def make_session(mode: str, url: str | None, secret: str, refresh: str, **client
     from ttai_tui.broker.endpoint import make_session as endpoint_session
 
     return endpoint_session(secret, refresh, base_url=url, is_test=(mode == "sandbox"), **client_kwargs)
+
+
+def _first_error(e: Any) -> str:
+    """``expirations.0.strikes: Field required`` from a pydantic ValidationError, one line."""
+    try:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err.get("loc", ()))
+        return printable(f"{loc}: {err.get('msg', 'invalid')}", 160)
+    except Exception:
+        return "invalid data"
 
 
 def _secret(value: Any) -> str | None:
@@ -265,6 +276,7 @@ class SessionManager:
     ) -> T:
         """``await fn(session, *args, **kwargs)`` with the retry policy of this module."""
         import httpx2
+        import pydantic
         from tastytrade.utils import TastytradeError
 
         attempt = 0
@@ -299,11 +311,16 @@ class SessionManager:
                     log.info("%s: HTTP %d, retrying in %.2fs", what, e.status, delay)
                 await asyncio.sleep(delay)
             except TastytradeError as e:
-                text = str(e)
+                text = printable("; ".join(x for x in str(e).splitlines() if x.strip()), 200)
                 low = text.lower()
                 if "not_found" in low or "not found" in low or "invalid_symbol" in low:
-                    raise UnknownSymbolError(text.strip()) from None
-                raise BrokerFailure(f"{what} failed: {text.strip()}") from None
+                    raise UnknownSymbolError(f"{what}: {text}") from None
+                raise BrokerFailure(f"{what} failed: {text}") from None
+            except pydantic.ValidationError as e:
+                raise BrokerFailure(f"TastyTrade sent unexpected data for {what} ({_first_error(e)})") from None
+            except (KeyError, IndexError, TypeError, AttributeError) as e:
+                detail = printable(f"{type(e).__name__}: {e}", 120)
+                raise BrokerFailure(f"TastyTrade sent unexpected data for {what} ({detail})") from None
             except (OSError, TimeoutError, httpx2.TransportError) as e:
                 attempt += 1
                 if attempt > self.max_retries:

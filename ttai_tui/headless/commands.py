@@ -43,6 +43,13 @@ def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
         return EXIT_USER
 
 
+def _symbol(text: str) -> str:
+    """Validate a symbol argument before anything is sent anywhere (ValueError: one line)."""
+    from ttai_tui.core.symbols import normalise_symbol
+
+    return normalise_symbol(text)
+
+
 def _broker(settings: Any, target: Any) -> Any:
     from ttai_tui.broker.service import Broker
     from ttai_tui.core.market_state import MarketState
@@ -74,7 +81,11 @@ async def _wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.
 
 def quotes(settings: Any, target: Any, args: Any) -> int:
     """A table of quotes, or with --follow a live stream (JSON lines with --json)."""
-    symbols = list(dict.fromkeys(s.strip().upper() for s in args.symbols if s.strip()))
+    try:
+        symbols = list(dict.fromkeys(_symbol(s) for s in args.symbols))
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USER
     return _run(lambda: _quotes(settings, target, symbols, bool(args.follow), bool(args.json)))
 
 
@@ -140,6 +151,11 @@ def _stderr_listener(ev: Any) -> Callable[[Any], None]:
 
 def chain(settings: Any, target: Any, args: Any) -> int:
     """calls | strike | puts for one expiration, N strikes around the money."""
+    try:
+        args.symbol = _symbol(args.symbol)
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USER
     return _run(lambda: _chain(settings, target, args))
 
 
@@ -211,7 +227,7 @@ async def _positions(settings: Any, target: Any, as_json: bool) -> int:
 
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=True)
+        await broker.start(stream=True, account=True, account_required=True)
         state = broker.state
         syms = [p.streamer_symbol for p in broker.positions]
         await _wait_until(lambda: all(state.mark(s) is not None for s in syms), QUOTE_WAIT_S)
@@ -236,7 +252,7 @@ async def _balances(settings: Any, target: Any, as_json: bool) -> int:
 
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=False, account=True)
+        await broker.start(stream=False, account=True, account_required=True)
         bal = broker.balance
         if as_json:
             print(json.dumps(render.balance_dict(bal, broker.account)))
@@ -249,6 +265,11 @@ async def _balances(settings: Any, target: Any, as_json: bool) -> int:
 
 
 def chart(settings: Any, target: Any, args: Any) -> int:
+    try:
+        args.symbol = _symbol(args.symbol)
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_USER
     return _run(lambda: _chart(settings, target, args))
 
 
