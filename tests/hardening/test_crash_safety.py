@@ -105,9 +105,6 @@ def _notes(app: Any) -> list[str]:
 async def test_widget_exception_is_contained(
     static_app: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ttai_tui.ui import errors
-
-    errors._last_notified.clear()
     async with static_app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         pane = static_app.dashboard.watchlist
@@ -143,9 +140,6 @@ async def test_widget_exception_is_contained(
 async def test_worker_exception_is_contained(
     static_app: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ttai_tui.ui import errors
-
-    errors._last_notified.clear()
 
     async def failing() -> None:
         raise ConnectionError("account service unreachable")
