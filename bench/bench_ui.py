@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import math
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -41,6 +42,10 @@ from bench._rig import exchange_process, prepare_home
 SIZE = (160, 48)
 KEY_EVERY_S = 0.25
 KEY_GIVE_UP_S = 2.0
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
 def p99(values: list[float]) -> float:
@@ -79,14 +84,17 @@ class QuoteClock:
         self.apply = apply
         self.fresh: dict[str, float] = {}
         self.seen: dict[str, int] = {}
+        self.ages_ms: list[float] = []  # exchange time -> applied, for new quotes (diagnostic)
 
     def __call__(self, state: Any, batch: list[Any], now: float) -> None:
-        seen, fresh = self.seen, self.fresh
+        seen, fresh, ages = self.seen, self.fresh, self.ages_ms
+        wall_ms = time.time() * 1000.0
         for e in batch:
             t = max(e.bid_time, e.ask_time)
             sym = e.event_symbol
             if t > seen.get(sym, 0):
                 seen[sym] = t
+                ages.append(wall_ms - t)
                 if sym not in fresh:
                     fresh[sym] = t / 1000.0
         self.apply(state, batch, now)
@@ -187,7 +195,6 @@ async def _wait(cond: Any, timeout: float, what: str) -> None:
 
 async def _drive(app: Any, probe: Probe, warmup_s: float, window_s: float) -> dict[str, float]:
     import psutil
-    from textual.widgets import DataTable
 
     state = app.bridge.state
     async with app.run_test(size=SIZE) as pilot:
@@ -209,8 +216,8 @@ async def _drive(app: Any, probe: Probe, warmup_s: float, window_s: float) -> di
                 probe.key_ms.append((now - probe.key[0]) * 1000.0)  # never shown: count the wait
                 probe.key = None
             if probe.key is None and now >= next_key:
-                table = app.focused
-                if isinstance(table, DataTable) and table.row_count > 1:
+                table = app.focused  # any table with a row cursor (DataTable or the app's LiveTable)
+                if hasattr(table, "cursor_row") and getattr(table, "row_count", 0) > 1:
                     row = table.cursor_row
                     key, expected = ("down", row + 1) if row == 0 else ("up", row - 1)
                     probe.key = (time.perf_counter(), table, expected)
@@ -272,9 +279,16 @@ def measure(warmup_s: float, window_s: float) -> dict[str, float]:
                 app = make_app(settings, target)
                 probe = Probe()
                 instrument(app, probe, quotes)
-                return asyncio.run(_drive(app, probe, warmup_s, window_s))
+                out = asyncio.run(_drive(app, probe, warmup_s, window_s))
             finally:
                 APPLIERS["Quote"] = quotes.apply
+            ages = quotes.ages_ms[len(quotes.ages_ms) // 3 :]  # after start-up
+            print(
+                f"bench_ui: new quote, exchange time -> applied p50 {p50(ages):.0f} ms, "
+                f"p99 {p99(ages):.0f} ms; -> screen p50 {p50(probe.event_ms):.0f} ms",
+                file=sys.stderr,
+            )
+            return out
 
 
 def run(quick: bool = False) -> dict[str, float]:
