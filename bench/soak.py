@@ -15,8 +15,8 @@ Verdict (exit 1 when any holds):
   ERROR-level log record carrying a traceback;
 * after warm-up, RSS, tasks, sockets or fds grow: the median of the last third of the samples
   is compared with the median of the first third after warm-up (RSS may move by
-  ``max(12 MiB, 8 %)``; tasks by 2; sockets and fds by 2, since a reconnect in flight holds one
-  more);
+  ``max(8 MiB, 5 %)``; tasks by 2; sockets and fds by 2, since a reconnect in flight holds one
+  more). The report also gives the RSS trend after warm-up in MiB per minute (least squares);
 * market data stopped: no event for more than 15 s at a sample.
 """
 
@@ -247,7 +247,7 @@ def judge(report: Report, warmup_s: float) -> None:
         return float(statistics.median(getattr(s, attr) for s in xs))
 
     rss0, rss1 = med(first, "rss_mb"), med(last, "rss_mb")
-    if rss1 - rss0 > max(12.0, 0.08 * rss0):
+    if rss1 - rss0 > max(8.0, 0.05 * rss0):
         v.append(f"RSS grew after warm-up: {rss0:.1f} -> {rss1:.1f} MB")
     for attr, slack in (("tasks", 2), ("sockets", 2), ("fds", 2)):
         a, b = med(first, attr), med(last, attr)
@@ -258,6 +258,13 @@ def judge(report: Report, warmup_s: float) -> None:
         v.append(f"market data stalled at {len(stale)} sample(s), e.g. t={stale[0].t}s")
     if report.samples[-1].reconnects < 1 and report.minutes * 60 > 2 * 30:
         v.append("no reconnects happened: the drop fault did not apply")
+
+
+def _slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of ys over xs."""
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return 0.0 if den == 0 else sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
+    after = [x for x in report.samples if x.t >= warmup]
+    if len(after) >= 3:
+        summary["rss_trend_mb_per_min"] = round(
+            _slope([x.t / 60 for x in after], [x.rss_mb for x in after]), 3
+        )
     brief = {k: v for k, v in summary.items() if k != "samples"}
     first_after = next((s for s in report.samples if s.t >= warmup), None)
     if first_after and report.samples:
