@@ -192,3 +192,30 @@ async def test_credentials_refused_on_reconnect_fail_the_stream_loudly(
     kinds = [type(e).__name__ for e in seen]
     assert "CredentialsRejected" in kinds and "StreamFailed" in kinds
     assert "refused" in (b.status.reason or "")
+
+
+async def test_slow_rest_does_not_count_against_the_authorisation_timeout(
+    make_broker: Any, exchange: Any
+) -> None:
+    """The 1.5 s auth timeout covers WebSocket + AUTH only, not a slow quote-token answer."""
+    b, _seen = await _live(make_broker)
+    exchange.faults.delay = 2.0  # every REST answer takes 2 s
+    stamp = b.state.quotes["SPY"].updated
+    await exchange.drop_connections()
+    await wait_for(lambda: b.state.quotes["SPY"].updated > stamp, 8.0)
+    exchange.faults.delay = 0.0
+    assert b.stream.auth_timeouts == 0
+
+
+async def test_new_server_token_refused_once_then_immediate_retry(
+    make_broker: Any, exchange: Any
+) -> None:
+    b, seen = await _live(make_broker)
+    exchange.expire_access_tokens()  # like an exchange restart: our token is unknown now
+    stamp = b.state.quotes["SPY"].updated
+    t0 = time.monotonic()
+    await exchange.drop_connections()
+    await wait_for(lambda: b.state.quotes["SPY"].updated > stamp, 3.0)
+    assert time.monotonic() - t0 < 2.0
+    after_401 = [e for e in seen if isinstance(e, ev.Reconnecting) and "401" in e.reason]
+    assert after_401 and after_401[0].delay <= 0.05  # renewed token: no backoff wait

@@ -122,6 +122,8 @@ class SessionManager:
         self.last_error: str | None = None
         self.stats = {"retries_429": 0, "retries_5xx": 0, "retries_401": 0, "refresh_failures": 0}
         self._wake = asyncio.Event()
+        #: callables ``fn(path)`` told about every 2xx REST response
+        self.response_listeners: list[Callable[[str], None]] = []
 
     # ---- building ----------------------------------------------------------------------
 
@@ -141,7 +143,7 @@ class SessionManager:
         self.session = make_session(
             mode, url, secret, refresh,
             timeout=self._timeout,
-            event_hooks={"response": [_status_hook]},
+            event_hooks={"response": [_status_hook, self._notify_hook]},
         )
         attempt = 0
         while True:
@@ -159,6 +161,14 @@ class SessionManager:
                     ) from None
                 wait = getattr(e, "retry_after", None)
                 await asyncio.sleep(min(self.max_delay, wait or self._backoff(attempt)))
+
+    async def _notify_hook(self, response: Any) -> None:
+        """Tell listeners about successful responses (the stream supervisor times its connect
+        phases on the quote-token answer)."""
+        if response.status_code // 100 == 2 and self.response_listeners:
+            path = response.request.url.path
+            for fn in list(self.response_listeners):
+                fn(path)
 
     async def close(self) -> None:
         if self.session is not None:

@@ -42,6 +42,7 @@ from ttai_tui.core.models import StreamState, StreamStatus
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 4096
+QUOTE_TOKEN_PATH = "/api-quote-tokens"
 
 
 class AuthTimeout(Exception):
@@ -99,9 +100,10 @@ class StreamSupervisor:
         emit: Callable[[ev.BrokerEvent], None] | None = None,
         *,
         auth_timeout: float = 3.0,
+        rest_allowance: float = 12.0,
         backoff_base: float = 0.25,
         backoff_cap: float = 30.0,
-        fast_cap: float = 2.5,
+        fast_cap: float = 2.0,
         fast_window: float = 60.0,
         healthy_after: float = 5.0,
         jitter: float = 0.3,
@@ -115,6 +117,7 @@ class StreamSupervisor:
         self.clock = clock
         self.emit = emit or (lambda e: None)
         self.auth_timeout = auth_timeout
+        self.rest_allowance = rest_allowance
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.fast_cap = fast_cap
@@ -134,6 +137,7 @@ class StreamSupervisor:
         self._live_at: float | None = None
         self._delivered = False  # this connection applied at least one event
         self._outage_since: float | None = None
+        self._quick_retry_used = False
         self._gap_ewma: float | None = None  # typical seconds between batches (busy feed: small)
         self._last_batch: float | None = None
         self.streamer: Any = None
@@ -199,9 +203,11 @@ class StreamSupervisor:
             finally:
                 self.streamer = None
                 self.subs.detach()
+            refreshed = False
             if needs_refresh and failed is None:
                 try:
                     await self.sessions.refresh(force=True)
+                    refreshed = True
                 except CredentialsRejectedError as e:
                     failed = str(e)
                 except Exception:
@@ -220,11 +226,17 @@ class StreamSupervisor:
             if healthy:  # that connection worked: this is a new outage, start over
                 attempt = 0
                 self._outage_since = now_m
+                self._quick_retry_used = False
             elif self._outage_since is None:
                 self._outage_since = now_m
             attempt += 1
             outage = now_m - self._outage_since
             delay = max(self.backoff(attempt, outage), min(retry_after, self.backoff_cap))
+            if refreshed and not self._quick_retry_used:
+                # the token was the problem and is renewed: try again right away (once per
+                # outage, so a server that keeps saying 401 still gets the normal backoff)
+                self._quick_retry_used = True
+                delay = 0.05
             st.state = StreamState.RECONNECTING
             st.attempt = attempt
             st.reason = reason
@@ -239,29 +251,49 @@ class StreamSupervisor:
 
         session = self.sessions.session
         with anyio.CancelScope() as scope:
-            scope.deadline = anyio.current_time() + self.auth_timeout
-            async with DXLinkStreamer(session) as streamer:
-                scope.deadline = math.inf
-                self.streamer = streamer
-                self.connects += 1
-                now = self.clock.now()
-                self._live_at = time.monotonic()
-                st = self.status
-                st.state = StreamState.LIVE
-                st.connected_since = now
-                st.reason = None
-                st.next_try = None
-                await self.subs.attach(streamer)
-                self.emit(ev.Connected(attempt, now))
-                async with anyio.create_task_group() as tg:
-                    from tastytrade.streamer import MAP_EVENTS
+            # REST (token refresh + quote token) gets the HTTP client's own timeouts; the clock
+            # for "connect and authorise" starts when the quote token has arrived
+            scope.deadline = anyio.current_time() + self.rest_allowance + self.auth_timeout
 
-                    for name, cls in MAP_EVENTS.items():
-                        tg.start_soon(self._drain, streamer, cls, APPLIERS[name])
-                    tg.start_soon(self.subs.run)
-                    tg.start_soon(self._watchdog)
+            got_token = False
+
+            def quote_token_arrived(path: str) -> None:
+                nonlocal got_token
+                if path == QUOTE_TOKEN_PATH and scope.deadline != math.inf:
+                    got_token = True
+                    scope.deadline = anyio.current_time() + self.auth_timeout
+
+            listeners = getattr(self.sessions, "response_listeners", [])
+            listeners.append(quote_token_arrived)
+            try:
+                async with DXLinkStreamer(session) as streamer:
+                    scope.deadline = math.inf
+                    listeners.remove(quote_token_arrived)
+                    self.streamer = streamer
+                    self.connects += 1
+                    now = self.clock.now()
+                    self._live_at = time.monotonic()
+                    st = self.status
+                    st.state = StreamState.LIVE
+                    st.connected_since = now
+                    st.reason = None
+                    st.next_try = None
+                    await self.subs.attach(streamer)
+                    self.emit(ev.Connected(attempt, now))
+                    async with anyio.create_task_group() as tg:
+                        from tastytrade.streamer import MAP_EVENTS
+
+                        for name, cls in MAP_EVENTS.items():
+                            tg.start_soon(self._drain, streamer, cls, APPLIERS[name])
+                        tg.start_soon(self.subs.run)
+                        tg.start_soon(self._watchdog)
+            finally:
+                if quote_token_arrived in listeners:
+                    listeners.remove(quote_token_arrived)
         if scope.cancelled_caught:
             self.auth_timeouts += 1
+            if not got_token:
+                raise AuthTimeout(f"no quote token within {self.rest_allowance:g}s")
             raise AuthTimeout(f"not authorised within {self.auth_timeout:g}s")
 
     def stall_threshold(self) -> float | None:
