@@ -100,7 +100,7 @@ class StreamSupervisor:
         emit: Callable[[ev.BrokerEvent], None] | None = None,
         *,
         auth_timeout: float = 3.0,
-        rest_allowance: float = 12.0,
+        rest_allowance: float = 6.0,
         backoff_base: float = 0.25,
         backoff_cap: float = 30.0,
         fast_cap: float = 2.0,
