@@ -5,7 +5,9 @@ How they are deterministic: the exchange's market only moves when its clock adva
 balances on every run, and the app (and the broker) read the same frozen clock for ages, DTE and
 the market clock. The app still goes the whole real way: SDK -> Broker -> MarketState -> timer.
 The one value stamped with wall time is the SDK's access-token expiry, so the token state is
-pinned relative to the frozen clock. Review changes with `pytest --snapshot-update` only after
+pinned relative to the frozen clock, and tick flashes are off (on a frozen clock they would
+never expire, and whether the first trade lands before or after the first quote is a race).
+Review changes with `pytest --snapshot-update` only after
 looking at snapshot_report.html.
 """
 
@@ -18,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ttai_tui.config import Target
+from ttai_tui.config import Target, UISettings
 from ttai_tui.core.clock import FrozenClock
 from ttai_tui.core.formatting import MISSING, fmt_strike
 from ttai_tui.core.models import TokenStatus
@@ -66,7 +68,9 @@ class FrozenExchangeBridge(BrokerBridge):
 
 def _app():
     clock = FrozenClock(FROZEN_T)
-    settings = ui_settings()
+    # tick flashes are transient (and never expire on a frozen clock): off for snapshots,
+    # covered by test_watchlist.py instead
+    settings = ui_settings(ui=UISettings(refresh_hz=15.0, theme="textual-dark", flash=False))
     return make_app(settings, None, clock=clock, bridge=FrozenExchangeBridge(settings, clock))
 
 
@@ -88,8 +92,13 @@ def _watchlist_ready(app: Any) -> bool:
     return all(wl.table.shown(s, c) not in (None, MISSING) for s in wl.symbols for c in ("last", "ivr"))
 
 
+def _all_loaded(app: Any) -> bool:
+    """Quotes + IV rank in every row, balances, and the account's watchlists merged in."""
+    return _watchlist_ready(app) and app.bridge.balance() is not None and bool(app.store.account_names)
+
+
 async def _ready(pilot: Any) -> None:
-    await _until(pilot, lambda: _watchlist_ready(pilot.app) and pilot.app.bridge.balance() is not None)
+    await _until(pilot, lambda: _all_loaded(pilot.app))
 
 
 async def _chain(pilot: Any) -> None:
@@ -117,8 +126,10 @@ async def _chart(pilot: Any) -> None:
     pilot.app.dashboard.open_symbol("SPY")
     await pilot.press("g")
     chart = pilot.app.dashboard.chart()
-    ready = getattr(chart, "is_ready", None)
-    await _until(pilot, (lambda: bool(ready())) if callable(ready) else (lambda: True))
+    # drawn from a loaded series, with no redraw pending
+    await _until(pilot, lambda: len(chart.data) > 0 and chart.draws > 0 and not chart._dirty)
+    await asyncio.sleep(0.3)  # past the pane's 4 Hz redraw throttle, then one final flush
+    await _until(pilot, lambda: not chart._dirty)
 
 
 SIZES = [(80, 24), (160, 48)]
