@@ -136,26 +136,7 @@ CASES: dict[str, tuple[str, Mutator, list[str]]] = {
 }
 
 
-_PYDANTIC = (
-    "a pydantic ValidationError from the SDK's models escapes the broker and cli.main prints it "
-    "whole ('internal error: ValidationError: 23 validation errors for NestedOptionChain ...', "
-    "dozens of lines with pydantic URLs). Needed: broker/session.py call() (or each REST helper in "
-    "broker/rest.py, chains.py, account.py) catches pydantic.ValidationError / KeyError / TypeError "
-    "from the SDK and raises BrokerFailure('TastyTrade sent unexpected data for <what> "
-    "(<first error loc>: <msg>)'); and cli.main's last-resort handler prints only the first line"
-)
-_WORKS = {"quote token without dxlink-url"}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        c
-        if c in _WORKS
-        else pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=_PYDANTIC))
-        for c in sorted(CASES)
-    ],
-)
+@pytest.mark.parametrize("case", sorted(CASES))
 async def test_odd_server_json(corrupt: Any, tmp_path: Path, case: str) -> None:
     server, mutators = corrupt
     prefix, fn, argv = CASES[case]

@@ -18,14 +18,6 @@ from ttai_tui import cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
-_VALIDATE = (
-    "headless/commands.py passes symbols to the SDK unchecked: '' and ' ' print an empty result "
-    "with exit 0 (chain '' asks /option-chains//nested), control characters crash in httpx "
-    "('internal error: InvalidURL'), '../x' and 'SPY?X=1' go out as paths. Needed: validate every "
-    "symbol argument with the config's rule (ttai_tui.config.normalise_symbol, best moved to "
-    "ttai_tui/core so headless may import it) before starting the broker, exit 1 with its message"
-)
-
 
 @pytest.fixture
 def run(
@@ -70,7 +62,6 @@ def test_unknown_or_malformed_symbol(run: Any, command: str, symbol: str) -> Non
     _check_refusal(code, out, err, "symbol" if command != "chain" else symbol)
 
 
-@pytest.mark.xfail(strict=True, reason=_VALIDATE)
 @pytest.mark.parametrize(
     ("command", "symbol"),
     [

@@ -116,7 +116,9 @@ async def _resumes(
 
 def _no_stale(f: Follow) -> None:
     stale = f.stale_lines()
-    assert not stale, f"{len(stale)} stale line(s) printed as live, e.g. {stale[0][1]}"
+    assert not stale, (
+        f"{len(stale)} stale line(s) printed as live, e.g. {stale[0][1]:.1f}s old: {stale[0][2]}"
+    )
 
 
 async def test_dxlink_dropped_repeatedly(ex: Exchange, follow: Follow) -> None:
@@ -335,22 +337,25 @@ async def test_auth_refused(ex: Exchange, follow: Follow) -> None:
     _no_stale(follow)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nothing notices a connected DXLink stream that stopped delivering: `quotes --follow` "
-    "prints nothing to stderr and the status stays LIVE. Needed in broker/streaming.py: a stall "
-    "watchdog (no event for N s while subscribed -> status STALE and a Reconnecting event / "
-    "forced reconnect), and headless/commands.py _stderr_listener printing it",
+_HUNG_REST = (
+    "a reconnect attempt started while the server was silent waits out its whole quote-token "
+    "allowance (6 s, which 3 s REST delays need) before trying again, so data returns ~6 s after "
+    "the server does. Meeting 3 s needs broker/streaming.py to hedge: start a second "
+    "/api-quote-tokens request after ~2 s and use whichever answers first"
 )
+
+
 async def test_server_that_never_answers(ex: Exchange, follow: Follow) -> None:
     t_fault = await _baseline(follow)
     ex.server.faults.silent = True
-    await asyncio.sleep(4.0)
+    await asyncio.sleep(7.0)
     assert follow.alive
     said = follow.stderr_between(t_fault)
-    assert said, "stderr said nothing while the exchange stopped answering"
+    assert any("no data" in line or "reconnecting" in line for line in said), (
+        f"stderr did not say the feed stopped: {said}"
+    )
     assert not follow.lines_between(t_fault + 0.5, time.monotonic())
     ex.server.faults.silent = False
     t_end = time.monotonic()
-    await _resumes(follow, t_end)
+    await _resumes(follow, t_end, known=_HUNG_REST)
     _no_stale(follow)
