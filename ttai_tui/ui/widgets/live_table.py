@@ -122,6 +122,11 @@ class LiveTable(ScrollView, can_focus=True):
         self._cols = {c.key: c for c in columns}
         self._col_list = list(columns)
         self._width = sum(c.width + 2 for c in columns)
+        self._col_x: dict[str, int] = {}
+        x = 0
+        for c in columns:
+            self._col_x[c.key] = x
+            x += c.width + 2
         self._header = None
         self.drop_all()
 
@@ -187,7 +192,7 @@ class LiveTable(ScrollView, can_focus=True):
             return False
         self._shown[k] = (text, style)
         self.cell_updates += 1
-        self._refresh_row(key)
+        self._refresh_cell(key, col)
         return True
 
     def set_row(self, key: str, values: dict[str, tuple[str, str]]) -> int:
@@ -210,7 +215,7 @@ class LiveTable(ScrollView, can_focus=True):
             return
         self._flashes[(key, col)] = (now + FLASH_SECONDS, UP_FLASH if up else DOWN_FLASH)
         self.cell_updates += 1
-        self._refresh_row(key)
+        self._refresh_cell(key, col)
 
     def is_flashing(self, key: str, col: str) -> bool:
         return (key, col) in self._flashes
@@ -222,7 +227,7 @@ class LiveTable(ScrollView, can_focus=True):
         done = [k for k, (until, _) in self._flashes.items() if until <= now]
         for k in done:
             del self._flashes[k]
-            self._refresh_row(k[0])
+            self._refresh_cell(*k)
 
     # -- order, cursor -------------------------------------------------------------------------
 
@@ -340,6 +345,21 @@ class LiveTable(ScrollView, can_focus=True):
         y = i - int(self.scroll_y) + 1
         if 1 <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
+
+    def _refresh_cell(self, key: str, col: str) -> None:
+        """Repaint one cell's screen region only: over ssh, bytes follow what changed."""
+        self._strips.pop(key, None)
+        i = self._index.get(key)
+        if i is None:
+            return
+        y = i - int(self.scroll_y) + 1
+        if not 1 <= y < self.size.height:
+            return
+        x = self._col_x[col] - int(self.scroll_x)
+        w = self._cols[col].width + 2
+        if x + w <= 0 or x >= self.size.width:
+            return
+        self.refresh(Region(max(0, x), y, w + min(0, x), 1))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
