@@ -384,7 +384,8 @@ class LiveTable(ScrollView, can_focus=True):
                 if flash is not None:
                     style = flash[1]
                 segs.append(Segment(" " + _fit(text, c.width, c.justify) + " ", base + _style(style)))
-            strip = self._strips[key] = Strip(segs, self._width)
+            # merge neighbouring cells of the same style: one SGR sequence instead of one per cell
+            strip = self._strips[key] = Strip(segs, self._width).simplify()
         return strip
 
     def render_line(self, y: int) -> Strip:
