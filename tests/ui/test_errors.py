@@ -33,6 +33,9 @@ async def test_refused_credentials_show_a_modal_without_secrets():
             assert not isinstance(app.screen, MessageScreen)
             assert app.is_running
             assert "auth" in app.dashboard.query_one("#status")._last_plain  # the bar says so too
+            await pilot.press("q")
+            await pilot.pause()
+        assert app.return_code == 3  # the CLI's "credentials refused" code
     finally:
         await server.stop()
 

@@ -123,8 +123,10 @@ class TtaiApp(App[int]):
             await asyncio.sleep(METRICS_EVERY_S)
 
     async def action_quit(self) -> None:
+        """Quit; the exit code says when the credentials were refused (3, as the CLI's)."""
         await self._stop_bridge()
-        self.exit(0)
+        code = 3 if self.status.auth_error else 0
+        self.exit(code, return_code=code)
 
     async def on_unmount(self) -> None:
         await self._stop_bridge()
@@ -361,5 +363,5 @@ def make_app(
 def run_app(settings: Any, target: Any) -> int:
     """Entry point for `ttai` (cli.py): run the dashboard, return the process exit code."""
     app = make_app(settings, target)
-    result = app.run()
-    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)
+    app.run()
+    return int(app.return_code or 0)
