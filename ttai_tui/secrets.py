@@ -6,7 +6,7 @@ Stable API (the lead's logsetup/config/cli depend on these names):
   token, DXLink streamer token) so it is redacted everywhere from now on. Call it as soon as a
   value is known; the broker should call it for every new access/streamer token.
 * `redact(text) -> str` – the text with every registered secret, and anything that *looks*
-  like a token (``Bearer …``, ``"access_token": "…"``, ``refresh_token=…``), replaced by
+  like a token (``Bearer …``, ``"access_token": "…"``, ``refresh_token=…``, any JWT), replaced by
   ``********``. Pattern matching covers tokens nobody registered yet (e.g. SDK debug lines).
 * `RedactingFilter` – a `logging.Filter` for handlers: redacts the message, its args, the
   exception text and the stack text of every record.
@@ -73,6 +73,11 @@ _SHAPES = re.compile(
 )
 
 
+# A JSON Web Token anywhere in a line (OAuth access tokens are JWTs): three base64url parts,
+# the first starting with the encoded '{"'. Caught even when nobody registered it.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
+
+
 def register_secret(value: Any) -> None:
     """Redact `value` (a str, or anything with `.get()` such as config.Secret) from now on."""
     if value is None:
@@ -98,6 +103,7 @@ def redact(text: str) -> str:
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
+    text = _JWT.sub(REDACTED, text)
     return _SHAPES.sub(lambda m: m.group("pre") + REDACTED, text)
 
 

@@ -64,11 +64,12 @@ def test_secret_objects_are_accepted() -> None:
         "grant_type=refresh_token&refresh_token=unregistered-refresh-33",
         "client_secret='unregistered-client-22'",
         "session-token: unregistered-session-11",
+        "refresh failed for eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1bnJlZ2lzdGVyZWQifQ.c2lnbmF0dXJlX3VucmVn (401)",
     ],
 )
 def test_token_shapes_are_redacted_even_unregistered(line: str) -> None:
     out = secrets.redact(line)
-    assert "unregistered" not in out
+    assert "unregistered" not in out and "eyJzdWIi" not in out
     assert secrets.REDACTED in out
 
 
