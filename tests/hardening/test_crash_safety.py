@@ -72,12 +72,14 @@ def test_quit_restores_terminal(tmp_path: Path) -> None:
     "`loop = asyncio.get_running_loop(); for sig in (signal.SIGTERM, signal.SIGHUP): "
     "loop.add_signal_handler(sig, lambda s=sig: self.exit(128 + s, return_code=128 + s))`",
 )
-def test_sigterm_restores_terminal(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_signal_restores_terminal(tmp_path: Path, sig: signal.Signals) -> None:
+    """`kill PID`, a closed ssh session or a service manager: the terminal is handed back."""
     term = _start_demo(tmp_path / "home")
     try:
-        term.proc.send_signal(signal.SIGTERM)
+        term.proc.send_signal(sig)
         code = term.wait(20)
-        assert code is not None, "SIGTERM did not stop the app"
+        assert code is not None, f"{sig.name} did not stop the app"
         problems = restored(term.out)
         assert problems == [], problems
         assert _cooked(term), "terminal left in raw mode"
