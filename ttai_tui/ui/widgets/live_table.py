@@ -110,6 +110,9 @@ class LiveTable(ScrollView, can_focus=True):
         self._shown: dict[tuple[str, str], tuple[str, str]] = {}
         self._flashes: dict[tuple[str, str], tuple[float, str]] = {}
         self._strips: dict[str, Strip] = {}
+        self._final: dict[str, Strip] = {}  # cropped to the viewport, for the current geometry
+        self._geometry: tuple[int, int] = (-1, -1)
+        self._base: Style | None = None  # `rich_style` walks the DOM: computed once per restyle
         self._header: Strip | None = None
         self.cursor_row = 0
         self.cell_updates = 0  # cells really rewritten (tests and the bench read it)
@@ -171,6 +174,7 @@ class LiveTable(ScrollView, can_focus=True):
             self._shown.pop((key, col), None)
             self._flashes.pop((key, col), None)
         self._strips.pop(key, None)
+        self._final.pop(key, None)
         self._resize()
         self.refresh()
 
@@ -180,6 +184,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._shown.clear()
         self._flashes.clear()
         self._strips.clear()
+        self._final.clear()
         self._resize()
         self.refresh()
 
@@ -339,6 +344,7 @@ class LiveTable(ScrollView, can_focus=True):
     def _refresh_row(self, key: str, keep_cache: bool = False) -> None:
         if not keep_cache:
             self._strips.pop(key, None)
+            self._final.pop(key, None)
         i = self._index.get(key)
         if i is None:
             return
@@ -349,6 +355,7 @@ class LiveTable(ScrollView, can_focus=True):
     def _refresh_cell(self, key: str, col: str) -> None:
         """Repaint one cell's screen region only: over ssh, bytes follow what changed."""
         self._strips.pop(key, None)
+        self._final.pop(key, None)
         i = self._index.get(key)
         if i is None:
             return
@@ -364,7 +371,15 @@ class LiveTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
+        self._final.clear()
+        self._base = None
         self._header = None
+
+    @property
+    def _base_style(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def _header_strip(self) -> Strip:
         if self._header is None:
@@ -376,7 +391,7 @@ class LiveTable(ScrollView, can_focus=True):
     def _row_strip(self, key: str) -> Strip:
         strip = self._strips.get(key)
         if strip is None:
-            base = self.rich_style
+            base = self._base_style
             segs = []
             for c in self._col_list:
                 text, style = self._shown.get((key, c.key), (MISSING, "dim"))
@@ -391,19 +406,27 @@ class LiveTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x = int(self.scroll_x)
+        base = self._base_style
+        if (scroll_x, width) != self._geometry:
+            self._geometry = (scroll_x, width)
+            self._final.clear()
         if y == 0:
-            strip = self._header_strip()
-        else:
-            i = int(self.scroll_y) + y - 1
-            if i >= len(self._order):
-                return Strip.blank(width, self.rich_style)
-            key = self._order[i]
+            return self._header_strip().crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+        i = int(self.scroll_y) + y - 1
+        if i >= len(self._order):
+            return Strip.blank(width, base)
+        key = self._order[i]
+        if i == self.cursor_row:
             strip = self._row_strip(key)
-            if i == self.cursor_row:
-                cursor = "live-table--cursor" if self.has_focus else "live-table--cursor-blur"
-                over = self.get_component_rich_style(cursor)
-                strip = Strip(Segment.apply_style(iter(strip), post_style=over), strip.cell_length)
-        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
+            cursor = "live-table--cursor" if self.has_focus else "live-table--cursor-blur"
+            over = self.get_component_rich_style(cursor)
+            strip = Strip(Segment.apply_style(iter(strip), post_style=over), strip.cell_length)
+            return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+        final = self._final.get(key)
+        if final is None:
+            final = self._row_strip(key).crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+            self._final[key] = final
+        return final
 
 
 def cells(pairs: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
