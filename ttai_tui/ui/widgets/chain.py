@@ -69,23 +69,31 @@ def columns_for(fields: list[str]) -> list[Col]:
     return [*calls, Col("strike", "Strike", 8, "center"), *puts]
 
 
-def side_values(state: MarketState, sym: str) -> dict[str, str]:
+def _g(v: float | None, d: int) -> str:
+    return fmt_greek(v, d)
+
+
+FIELD_FORMAT = {
+    "bid": lambda q, g, s, t, st, sym: fmt_price(None if q is None else q.bid),
+    "ask": lambda q, g, s, t, st, sym: fmt_price(None if q is None else q.ask),
+    "mark": lambda q, g, s, t, st, sym: fmt_price(st.mark(sym)),
+    "delta": lambda q, g, s, t, st, sym: _g(None if g is None else g.delta, 2),
+    "gamma": lambda q, g, s, t, st, sym: _g(None if g is None else g.gamma, 3),
+    "theta": lambda q, g, s, t, st, sym: _g(None if g is None else g.theta, 2),
+    "vega": lambda q, g, s, t, st, sym: _g(None if g is None else g.vega, 2),
+    "iv": lambda q, g, s, t, st, sym: fmt_ratio_pct(None if g is None else g.volatility),
+    "oi": lambda q, g, s, t, st, sym: fmt_int(None if s is None else s.open_interest),
+    "volume": lambda q, g, s, t, st, sym: fmt_int(None if t is None else t.day_volume),
+}
+
+
+def side_values(state: MarketState, sym: str, fields: list[str] | None = None) -> dict[str, str]:
+    """Formatted values of one option for the fields on screen (all of them by default)."""
     q = state.quotes.get(sym)
     g = state.greeks.get(sym)
     s = state.summaries.get(sym)
     t = state.trades.get(sym)
-    return {
-        "bid": fmt_price(None if q is None else q.bid),
-        "ask": fmt_price(None if q is None else q.ask),
-        "mark": fmt_price(state.mark(sym)),
-        "delta": fmt_greek(None if g is None else g.delta, 2),
-        "gamma": fmt_greek(None if g is None else g.gamma, 3),
-        "theta": fmt_greek(None if g is None else g.theta, 2),
-        "vega": fmt_greek(None if g is None else g.vega, 2),
-        "iv": fmt_ratio_pct(None if g is None else g.volatility),
-        "oi": fmt_int(None if s is None else s.open_interest),
-        "volume": fmt_int(None if t is None else t.day_volume),
-    }
+    return {f: FIELD_FORMAT[f](q, g, s, t, state, sym) for f in (fields or FIELD_FORMAT)}
 
 
 @dataclass
@@ -237,8 +245,8 @@ class ChainView(Vertical):
 
     def _row_cells(self, row: StrikeRow, price: float | None) -> dict[str, tuple[str, str]]:
         state = self.bridge.state
-        call = side_values(state, row.call_streamer)
-        put = side_values(state, row.put_streamer)
+        call = side_values(state, row.call_streamer, self.fields)
+        put = side_values(state, row.put_streamer, self.fields)
         call_itm = price is not None and row.strike < price
         put_itm = price is not None and row.strike > price
         out: dict[str, tuple[str, str]] = {}
