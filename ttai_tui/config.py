@@ -197,7 +197,7 @@ def normalise_symbol(value: Any) -> str:
         raise ValueError("a symbol must be text")
     sym = value.strip().upper()
     if not SYMBOL_RE.match(sym):
-        raise ValueError(f'"{value}" is not a valid symbol (letters, digits, "/", "." or "-", up to 24 characters)')
+        raise ValueError(f'{_fmt(value.strip())} is not a valid symbol (letters, digits, "/", "." or "-", up to 24 characters)')
     return sym
 
 

@@ -91,6 +91,19 @@ class TtaiApp(App[int]):
         hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))
         self._flush_timer = self.set_interval(1.0 / hz, self.flush_market, name="ui-flush")
         self.call_after_refresh(self.start_broker)
+        self._handle_termination_signals()
+
+    def _handle_termination_signals(self) -> None:
+        """`kill`, a closed ssh session (SIGHUP) or a service manager: exit through Textual so
+        the terminal gets its normal screen, cooked mode and mouse state back."""
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, lambda s=sig: self.exit(return_code=128 + s))
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread (tests) or a platform without signal handlers
 
     @property
     def dashboard(self) -> DashboardScreen:
