@@ -100,13 +100,15 @@ async def test_widen_narrow_and_expirations(app_factory):
         assert chain.expiration != first
 
 
-async def test_narrow_terminal_shows_compact_columns_and_toggle_shows_the_rest(app_factory):
+async def test_narrow_terminal_shows_columns_that_fit_and_toggle_shows_the_rest(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         chain = await _open(pilot, app)
-        assert chain.fields == COLUMN_SETS["compact"]
+        assert chain.fields == COLUMN_SETS["minimal"]  # bid, ask, delta: fits 80 columns whole
+        assert set(chain.table.column_keys) >= {"c_bid", "c_ask", "c_delta", "p_delta"}
         chain.table.focus()
-        await pilot.press("v")  # auto -> compact
+        await pilot.press("v")  # auto -> minimal
+        await pilot.press("v")  # -> compact
         await pilot.press("v")  # -> standard
         await pilot.press("v")  # -> full
         await settle(pilot)

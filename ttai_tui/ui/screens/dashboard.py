@@ -23,6 +23,7 @@ from ttai_tui.ui.widgets.status_bar import StatusBar
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
 NARROW_BELOW = 120
+WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
 TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions"}
 
 
@@ -91,9 +92,15 @@ class DashboardScreen(Screen):
     def _apply_width(self, width: int) -> None:
         """Set `.narrow` only when it flips: a class on the screen restyles the whole DOM."""
         narrow = 0 < width < NARROW_BELOW
+        pane = self.query_one("#watchlist-pane")
         if narrow != self.has_class("narrow"):
             self.set_class(narrow, "narrow")
-            self.query_one("#watchlist-pane").styles.width = "1fr" if narrow else None
+            if narrow:
+                pane.styles.width = "1fr"
+        if not narrow:
+            # Side by side, the chain needs ~66 columns for bid/ask/delta on both sides: the
+            # watchlist gives up its rightmost columns (it scrolls sideways) until it fits.
+            pane.styles.width = max(WATCHLIST_MIN, min(WATCHLIST_FULL, width - CHAIN_MIN))
         self._apply_panes()
 
     def _apply_panes(self) -> None:

@@ -3,7 +3,7 @@
 Only the strikes in the window (``2 * strikes + 1`` centred on the underlying) are rows, and only
 the rows in the viewport (plus a small margin and the ATM strike) are subscribed: scrolling or a
 move of the underlying changes the subscription, which the bridge diffs. Column sets shrink
-with the pane width (compact / standard / full, `v` cycles); the table scrolls sideways for the
+with the pane width (minimal / compact / standard / full, `v` cycles); the table scrolls sideways for the
 rest.
 """
 
@@ -51,11 +51,12 @@ SIDE_FIELDS: dict[str, tuple[str, int]] = {
     "volume": ("Vol", 7),
 }
 COLUMN_SETS: dict[str, list[str]] = {
+    "minimal": ["bid", "ask", "delta"],
     "compact": ["bid", "ask", "delta", "iv"],
     "standard": ["bid", "ask", "mark", "delta", "theta", "iv", "oi"],
     "full": ["bid", "ask", "mark", "delta", "gamma", "theta", "vega", "iv", "oi", "volume"],
 }
-MODES = ["auto", "compact", "standard", "full"]
+MODES = ["auto", "minimal", "compact", "standard", "full"]
 
 
 def side_width(fields: list[str]) -> int:
@@ -116,7 +117,7 @@ class ChainView(Vertical):
         Binding("e", "pick_expiration", "Exp", id="chain-pick-expiration",
                 tooltip="Pick an expiration from the list (with DTE)"),
         Binding("v", "cycle_columns", "Cols", id="chain-columns",
-                tooltip="Cycle the column set: auto / compact / standard / full"),
+                tooltip="Cycle the column set: auto / minimal / compact / standard / full"),
     ]
 
     def __init__(self, strikes: int = 10, dte: int = 30, *, id: str | None = None) -> None:
@@ -198,10 +199,10 @@ class ChainView(Vertical):
         if self.mode != "auto":
             return COLUMN_SETS[self.mode]
         width = (self.size.width or 80) - 2
-        for name in ("full", "standard", "compact"):
+        for name in ("full", "standard", "compact", "minimal"):
             if 2 * side_width(COLUMN_SETS[name]) + 10 <= width:
                 return COLUMN_SETS[name]
-        return COLUMN_SETS["compact"]
+        return COLUMN_SETS["minimal"]
 
     def on_resize(self) -> None:
         fields = self._choose_fields()
