@@ -91,6 +91,8 @@ class TtaiApp(App[int]):
         hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))
         self._flush_timer = self.set_interval(1.0 / hz, self.flush_market, name="ui-flush")
         self.call_after_refresh(self.start_broker)
+        if self.settings.keys:
+            self.set_timer(0.5, self._check_keymap)
         self._handle_termination_signals()
 
     def _handle_termination_signals(self) -> None:
@@ -104,6 +106,13 @@ class TtaiApp(App[int]):
                 loop.add_signal_handler(sig, lambda s=sig: self.exit(return_code=128 + s))
             except (NotImplementedError, RuntimeError, ValueError):
                 return  # not the main thread (tests) or a platform without signal handlers
+
+    def _check_keymap(self) -> None:
+        from ttai_tui.ui.keymap_check import all_binding_classes, binding_ids, unknown_key_ids
+
+        for warning in unknown_key_ids(self.settings.keys, binding_ids(all_binding_classes())):
+            log.warning("%s", warning)
+            self.notify(warning + "; press ? for the list", title="Config", severity="warning", timeout=10)
 
     @property
     def dashboard(self) -> DashboardScreen:
