@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     which = c.add_mutually_exclusive_group()
     which.add_argument("--expiration", metavar="YYYY-MM-DD", help="expiration date")
     which.add_argument("--dte", type=int, metavar="N", help="expiration nearest N days out (default from config)")
-    c.add_argument("--strikes", type=int, metavar="N", help="strikes around the money (default from config)")
+    c.add_argument("--strikes", type=int, metavar="N", help="strikes on each side of the money (default from config)")
     c.add_argument("--json", action="store_true", help="JSON output")
 
     for name, text in (("positions", "print positions with live P&L and greeks"), ("balances", "print account balances")):

@@ -169,10 +169,11 @@ async def _chain(settings: Any, target: Any, args: Any) -> int:
 
     symbol = args.symbol.strip().upper()
     chain_cfg = getattr(settings, "chain", None)
-    count = args.strikes or getattr(chain_cfg, "strikes", 10)
-    if count <= 0:
+    per_side = args.strikes if args.strikes is not None else getattr(chain_cfg, "strikes", 10)
+    if per_side <= 0:
         _err("--strikes must be positive")
         return EXIT_USER
+    count = 2 * per_side + 1  # as in the dashboard and the config: N strikes each side of the money
     broker = _broker(settings, target)
     async with broker:
         await broker.start(stream=True, account=False)
