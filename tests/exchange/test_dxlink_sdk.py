@@ -88,6 +88,7 @@ async def test_every_event_type_for_equity_index_and_option(sdk_session, exchang
     assert got[Profile][EQUITY].description.startswith("SPDR")
     assert got[Underlying][EQUITY].volatility > 0
     assert got[Trade][EQUITY].day_volume > 0
+    assert got[Trade][INDEX].day_volume is None  # an index trades no volume: missing, not 0
 
 
 async def test_candle_history_honours_from_time_then_updates_live(sdk_session, exchange):

@@ -212,7 +212,8 @@ class Feed:
     def _eq_trade(self, st: SymState) -> Row:
         return (st.symbol, 0, st.trade_time, 0, st.trade_seq, "Q", day_id(st.day),  # type: ignore[arg-type]
                 st.tick_direction, False, _p(st.last), _p(st.change), st.last_size,
-                int(st.day_volume), round(st.day_turnover, 2))
+                # an index has no traded volume: "NaN", as the real feed, never a fake 0
+                *(("NaN", "NaN") if st.spec.is_index else (int(st.day_volume), round(st.day_turnover, 2))))
 
     def _eq_summary(self, st: SymState) -> Row:
         d = day_id(st.day)  # type: ignore[arg-type]
