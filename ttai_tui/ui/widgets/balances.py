@@ -76,7 +76,7 @@ class BalancesStrip(Static, can_focus=True):
         text = balances_text(balance, now, self.size.width or 80, live_day_pnl)
         if text.plain != self._last:
             self._last = text.plain
-            self.update(text)
+            self.update(text, layout=False)  # fixed height (CSS): no screen relayout
 
     @property
     def plain(self) -> str:

@@ -153,7 +153,7 @@ class ChainView(Vertical):
 
     def on_mount(self) -> None:
         self._render_header()
-        self.query_one("#chain-info", Static).update(Text("Open a symbol from the watchlist (enter) to see its chain.", "dim"))
+        self._set_info(Text("Open a symbol from the watchlist (enter) to see its chain.", "dim"))
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -167,7 +167,7 @@ class ChainView(Vertical):
         self.table.drop_all()
         self.window = []
         self._publish(set())
-        self.query_one("#chain-info", Static).update(Text(f"Loading the {symbol} chain…", "dim"))
+        self._set_info(Text(f"Loading the {symbol} chain…", "dim"))
         self._render_header()
         self._fetch(symbol)
 
@@ -185,7 +185,7 @@ class ChainView(Vertical):
             return
         if msg.chain is None or not msg.chain.expirations:
             self.error = msg.error or f"{msg.symbol} has no options"
-            self.query_one("#chain-info", Static).update(Text(self.error, "red"))
+            self._set_info(Text(self.error, "red"))
             self._publish({msg.symbol})
             return
         self.chain = msg.chain
@@ -311,7 +311,10 @@ class ChainView(Vertical):
                 t.append(f" ({i}/{n})", "grey50")
         t.append(f"  strikes ±{self.strikes}", "grey62")
         t.append(f"  cols {self.mode}", "grey50")
-        self.query_one("#chain-header", Static).update(t)
+        header = self.query_one("#chain-header", Static)
+        if getattr(self, "_header_plain", None) != t.plain:
+            self._header_plain = t.plain
+            header.update(t, layout=False)  # fixed one-line height: no screen relayout
 
     def atm_iv(self) -> float | None:
         if self._atm_strike is None:
@@ -352,11 +355,15 @@ class ChainView(Vertical):
         else:
             t.append(f"±{fmt_price(em)}", "bold magenta")
             t.append(f" ({fmt_price(price - em)}–{fmt_price(price + em)})", "magenta")
-        plain = t.plain
-        info = self.query_one("#chain-info", Static)
-        if getattr(self, "_info_plain", None) != plain:
-            self._info_plain = plain
-            info.update(t)
+        self._set_info(t)
+
+    def _set_info(self, t: Text) -> None:
+        """#chain-info is one fixed-height line: repaint it only when its text changed, and
+        without a layout pass (Static.update relayouts the whole screen by default, which was
+        most of the UI's CPU under streaming)."""
+        if getattr(self, "_info_plain", None) != t.plain:
+            self._info_plain = t.plain
+            self.query_one("#chain-info", Static).update(t, layout=False)
 
     # -- subscriptions ---------------------------------------------------------------------------
 

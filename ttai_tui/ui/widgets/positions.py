@@ -198,7 +198,9 @@ class PositionsView(Vertical):
 
     def _info(self, n: int, groups: int) -> None:
         text = "No open positions" if n == 0 else f"{n} positions in {groups} underlyings"
-        self.query_one("#positions-info", Static).update(text)
+        if text != getattr(self, "_info_text", None):  # a relayout only when the line changed
+            self._info_text = text
+            self.query_one("#positions-info", Static).update(text)
 
     def _update_age(self) -> None:
         key = self.table.selected_key

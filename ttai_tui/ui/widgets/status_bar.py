@@ -116,4 +116,4 @@ class StatusBar(Static):
         text = status_text(info, now, self.size.width or 80)
         if text.plain != self._last_plain:
             self._last_plain = text.plain
-            self.update(text)
+            self.update(text, layout=False)  # fixed height (CSS): no screen relayout
