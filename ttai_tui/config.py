@@ -414,7 +414,16 @@ def _credentials(from_file: Mapping[str, str], env: Mapping[str, str]) -> Creden
 
 
 def _stored_credentials() -> tuple[str, str] | None:
-    """Credentials saved by `ttai login`, if the credential store module offers them."""
+    """Credentials saved by `ttai login`, if the credential store module offers them.
+
+    Skipped for a `ttai --demo ...` process: the demo never uses account credentials, and
+    loading the keyring (its import and backend probe) costs ~0.1-0.2 s of start-up. Settings
+    are loaded before the mode is resolved, so the flag is read from the process's own
+    command line; `config` (which reports the credential source), `login` and `logout` still
+    look the store up, as does every other invocation.
+    """
+    if _demo_process():
+        return None
     try:
         from ttai_tui.secrets import load_credentials  # type: ignore[attr-defined]
     except ImportError:
@@ -423,6 +432,14 @@ def _stored_credentials() -> tuple[str, str] | None:
         return load_credentials()
     except Exception:  # a broken keyring must not stop the app; demo still works
         return None
+
+
+def _demo_process(argv: list[str] | None = None) -> bool:
+    """True when this process was started as `ttai --demo` (dashboard or headless command)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    return "--demo" in args and not {"config", "login", "logout"} & set(args)
 
 
 def resolve_target(settings: Settings, demo: bool = False, sandbox: bool = False, exchange: str | None = None) -> Target:
