@@ -65,13 +65,6 @@ def test_quit_restores_terminal(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(90)
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/app.py: nothing handles SIGTERM/SIGHUP, so the process dies with the alternate "
-    "screen, mouse reporting and raw mode still on. Needed (verified by hand): in TtaiApp.on_mount "
-    "`loop = asyncio.get_running_loop(); for sig in (signal.SIGTERM, signal.SIGHUP): "
-    "loop.add_signal_handler(sig, lambda s=sig: self.exit(128 + s, return_code=128 + s))`",
-)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_signal_restores_terminal(tmp_path: Path, sig: signal.Signals) -> None:
     """`kill PID`, a closed ssh session or a service manager: the terminal is handed back."""

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.hardening._follow import REFRESH, SECRET
-from tests.hardening.test_faults_quotes import _BACKOFF, _HUNG_REST
+from tests.hardening.test_faults_quotes import _HUNG_REST
 from ttai_tui.config import ChainSettings, Secret, Settings, Target, UISettings
 from ttai_tui.exchange.server import ExchangeServer
 
@@ -140,7 +140,7 @@ async def test_dashboard_exchange_restart(server: ExchangeServer) -> None:
         assert "streaming" not in _status(app)
         server.port = port
         await server.start()
-        await _resumes(pilot, known=_BACKOFF)
+        await _resumes(pilot)
         await app.action_quit()
 
 

@@ -28,13 +28,6 @@ from ttai_tui.exchange.server import ExchangeServer
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 RESUME_S = 3.0
-_BACKOFF = (
-    "broker/streaming.py StreamSupervisor: the reconnect backoff escalates (0.25 s doubling to a "
-    "30 s cap; attempts only reset after healthy_after=5 s live), so after a few drops or a few "
-    "seconds of outage the next try is 4-30 s away and data cannot resume within 3 s. Needed: "
-    "reset the attempt counter once a connection was authorised and delivered events, and cap "
-    "the delay at about 2.5 s (one attempt every ~2.5 s is not a storm)"
-)
 ACCESS_TOKEN = re.compile(r"tt-access-\d+-[0-9a-f]{12}|dxlink-\d+-[0-9a-f]{12}")
 
 
@@ -145,7 +138,7 @@ async def test_dxlink_dropped_repeatedly(ex: Exchange, follow: Follow) -> None:
 
 async def test_dxlink_drops_do_not_escalate_backoff(ex: Exchange, follow: Follow) -> None:
     """Issue 8 says drops every 3 s *for a minute*: each connection worked, so every drop must
-    be followed by data within 3 s, however many came before (scaled: 1 s drops for 14 s)."""
+    be followed by data within 3 s, however many came before (scaled: 1 s drops for 11 s)."""
     t_fault = await _baseline(follow)
     ex.server.faults.drop_every = 1.0
     await asyncio.sleep(11.0)
@@ -153,9 +146,6 @@ async def test_dxlink_drops_do_not_escalate_backoff(ex: Exchange, follow: Follow
     t_end = time.monotonic()
     assert follow.alive
     gap = follow.max_gap(t_fault, t_end)
-    await _resumes(follow, t_end, known=_BACKOFF)
-    if gap > RESUME_S:
-        pytest.xfail(f"a {gap:.1f}s hole in the data while the exchange was reachable: {_BACKOFF}")
     assert gap <= RESUME_S, (
         f"a {gap:.1f}s hole in the data while the exchange was reachable: "
         + " | ".join(follow.stderr_between(t_fault, t_end)[-4:])
@@ -176,7 +166,7 @@ async def test_exchange_restarted_on_same_port(ex: Exchange, follow: Follow) -> 
     )
     await ex.start(port=port)
     t_end = time.monotonic()
-    await _resumes(follow, t_end, known=_BACKOFF)
+    await _resumes(follow, t_end)
     # Attempts while down were spaced out (backoff), not a storm.
     assert len([line for line in outage if "reconnecting" in line]) <= 8, outage
     _no_stale(follow)
@@ -269,7 +259,7 @@ async def test_rate_limited_429_honours_retry_after(ex: Exchange, follow: Follow
     assert follow.alive
     # Retry-After: 1 -> about one request a second, not a hammering loop.
     assert 2 <= requests <= 8, f"{requests} REST requests in 5 s under 429 Retry-After: 1"
-    await _resumes(follow, t_end, known=_BACKOFF)
+    await _resumes(follow, t_end)
     _no_stale(follow)
 
 
@@ -313,13 +303,6 @@ async def test_oversized_frame(ex: Exchange, follow: Follow) -> None:
     _no_stale(follow)
 
 
-_AUTH_TIMEOUT = (
-    "broker/streaming.py StreamSupervisor(auth_timeout=10.0): a connection that is never "
-    "authorised is only abandoned after 10 s, so data resumes 5-10 s after AUTH works again. "
-    "Needed: auth_timeout of about 3 s (DXLink authorises in well under a second)"
-)
-
-
 async def test_auth_refused(ex: Exchange, follow: Follow) -> None:
     t_fault = await _baseline(follow)
     ex.server.faults.refuse_auth = True
@@ -333,7 +316,7 @@ async def test_auth_refused(ex: Exchange, follow: Follow) -> None:
     t_end = time.monotonic()
     said = follow.stderr_between(t_fault)
     assert any("reconnecting" in line for line in said), said
-    await _resumes(follow, t_end, known=_AUTH_TIMEOUT)
+    await _resumes(follow, t_end)
     _no_stale(follow)
 
 

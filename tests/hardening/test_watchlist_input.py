@@ -72,11 +72,5 @@ async def test_hostile_input_is_refused(app: Any) -> None:
     await _refuse_all(app, HOSTILE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='config.normalise_symbol echoes the raw value in its message (\'"\\x1b[2J" is not a '
-    "valid symbol'), and the add box shows it, so a pasted escape sequence reaches the terminal. "
-    "Needed (lead, config.py): format the value the way _fmt now does (escaped control characters)",
-)
 async def test_control_characters_are_refused_without_echo(app: Any) -> None:
     await _refuse_all(app, CONTROL)
