@@ -55,7 +55,9 @@ async def test_dashboard_chart_shows_live_candles(exchange: Any) -> None:
         pane = app.query_one(ChartPane)
         app.dashboard.open_symbol("SPY")  # type: ignore[attr-defined]
         app.dashboard.action_focus_pane("chart")  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: len(pane.data) > 20 and pane.info, "candles on the chart")
+        # the redraw is throttled to 4 Hz: wait for a drawn frame that has the history in it
+        await wait_for(pilot, lambda: len(pane.data) > 20 and pane.info and pane.info.bars > 20,
+                       "candles on the chart")
         assert pane.symbol == "SPY" and pane.info is not None
         assert pane.info.panels == 2 and pane.info.bars > 20
         assert pane.info.overlays == ("sma20", "ema50", "bb20")
