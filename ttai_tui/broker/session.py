@@ -32,6 +32,7 @@ from ttai_tui.broker.errors import (
 from ttai_tui.core.clock import Clock
 from ttai_tui.core.models import TokenStatus
 from ttai_tui.core.symbols import printable
+from ttai_tui.secrets import register_secret
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -237,6 +238,7 @@ class SessionManager:
             raise BrokerFailure("token refresh: malformed response") from None
         self.lifetime = max(1.0, float(self.session.session_expiration) - before)
         self.refreshes += 1
+        register_secret(self.session.session_token)  # exact redaction in every later log record
         self.last_error = None
         self._wake.set()
         self.emit(ev.TokenRefreshed(float(self.session.session_expiration), self.refreshes))
