@@ -274,8 +274,14 @@ class DxLinkConnection:
         """Rate mode: send ``budget`` events (carried over) round-robin over all subscriptions.
 
         Each subscription's event is re-encoded only when its content changed (once per tick at
-        most), so the cost per event is a list slot and its share of one join per frame."""
-        self._budget = min(self._budget + budget, 200_000.0)
+        most), so the cost per event is a list slot and its share of one join per frame.
+
+        Subscriptions whose value changed since they were last sent go first (a real feed sends
+        a change when it happens; the rest of the budget repeats values round-robin), and the
+        unsent budget carried over is capped at 0.1 s of rate, so a client that stalled is not
+        sent a burst of stale repeats when it resumes."""
+        cap = max(budget, 0.1 * float(self.server.rate or 0))
+        self._budget = min(self._budget + budget, cap)
         pairs = [(c, k) for c in self.channels.values() for k in c.order if k in c.subs]
         if not pairs:
             return
@@ -285,6 +291,11 @@ class DxLinkConnection:
         np_ = len(pairs)
         start = self._rr % np_
         rotated = pairs[start:] + pairs[:start]
+        if n < np_:  # not everything goes out this tick: the changed ones first
+            fresh = [p for p in rotated if p[0].subs[p[1]].frag_version != feed.version(*p[1])]
+            if fresh and len(fresh) < np_:
+                first = {id(p[0].subs[p[1]]) for p in fresh}
+                rotated = fresh + [p for p in rotated if id(p[0].subs[p[1]]) not in first]
         full, rem = divmod(n, np_)
         groups: dict[tuple[int, str], list[str]] = {}
         heads: dict[tuple[int, str], list[str]] = {}

@@ -213,10 +213,15 @@ class ExchangeServer:
     # ------------------------------------------------------------------ market loop
     async def _tick(self) -> None:
         day = self.book.today()
+        market = self.market
         while True:
-            await asyncio.sleep(STEP)
+            # wake when the next step is due, not at a random phase of the 100 ms grid: quotes
+            # are stamped with their step's time, so a late wake-up made every quote look up
+            # to 100 ms old before it was even sent
+            due = market.t + STEP - market.clock()
+            await asyncio.sleep(min(STEP, max(0.0, due) + 0.001))
             try:
-                self.market.advance()
+                market.advance()
                 if self.book.today() != day:
                     day = self.book.today()
                     self._cache.clear()
