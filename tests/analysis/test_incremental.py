@@ -225,3 +225,21 @@ def test_thousands_of_ticks_on_one_forming_bar_do_not_drift() -> None:
         got = obj.replace_last(x[-1])
         got = got[0] if isinstance(got, tuple) else got
         assert got == pytest.approx(vecs[name](x)[-1], rel=1e-11), name
+
+
+def test_forming_bar_level_shift_is_flushed_at_once():
+    """A forming bar corrected from 1e8 to ~1 must not leave 1e8-sized rounding in the sums."""
+    import numpy as np
+
+    from ttai_tui.analysis import incremental, indicators
+
+    rng = np.random.default_rng(7)
+    x = list(1.0 + rng.random(40))
+    for cls, vec in ((incremental.WMA, indicators.wma), (incremental.SMA, indicators.sma)):
+        ind = cls(10)
+        for v in x[:-1]:
+            ind.update(v)
+        ind.update(1e8)
+        ind.replace_last(x[-1])
+        want = vec(np.array(x), 10)[-1]
+        assert abs(ind.value - want) <= 1e-9 * abs(want)

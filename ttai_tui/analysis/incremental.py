@@ -79,6 +79,10 @@ class _WindowCore(_Core):
         self.s2 = 0.0
         self.w = 0.0  # sum of i * x_i (1 = oldest) when weighted, unshifted
         self.since = 0
+        # A new bar re-sums every n pushes (a level shift is flushed within one window); a
+        # forming bar's ticks re-sum every max(n, 64) replaces: a few dozen ulps at most, while
+        # tiny windows (HMA's sqrt(n) window is 4 wide) stop paying an O(n) sum every 4 ticks.
+        self.resum_every = max(n, 64)
         self._undo: tuple[float | None, float, float, float, float, int] | None = None
 
     @property
@@ -129,7 +133,8 @@ class _WindowCore(_Core):
         if self.weighted:
             self.w += len(buf) * (x - old)
         self.since += 1
-        if self.since >= self.n and len(buf) == self.n:
+        # a huge jump (a bad tick corrected, a level shift) is flushed at once, not 64 ticks later
+        if len(buf) == self.n and (self.since >= self.resum_every or abs(x - old) > 0.5 * abs(old)):
             self._resum()
 
     def pop(self) -> None:
