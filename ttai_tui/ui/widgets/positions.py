@@ -122,6 +122,7 @@ class PositionsView(Vertical):
         self._underlying_of: dict[str, str] = {}
         self.mode = "auto"
         self.layout_mode = "compact"
+        self._behind = False  # an account update arrived while the tab was hidden
 
     def compose(self) -> ComposeResult:
         yield Static("", id="positions-info", markup=False)
@@ -159,9 +160,23 @@ class PositionsView(Vertical):
         self._relayout()
         self.app.notify(f"Positions columns: {self.mode}", timeout=1.5)
 
+    def _shown(self) -> bool:
+        visible = getattr(self.screen, "visible", None)
+        return True if visible is None else bool(visible("positions"))
+
     def reload(self) -> None:
-        """Positions changed (account poll / switch): rebuild the row set if it differs."""
+        """Positions changed (account poll / switch): rebuild the row set if it differs.
+
+        While the tab is hidden only the subscriptions follow (the balances strip's live day
+        P&L needs the marks); the table, whose row changes relayout the screen, catches up in
+        the first flush after the tab is shown.
+        """
         positions = list(self.bridge.positions())
+        if not self._shown():
+            self._publish_symbols(positions)
+            self._behind = True
+            return
+        self._behind = False
         keys = [f"{p.account}:{p.symbol}" for p in positions]
         if keys == self._keys and positions == self._positions:
             self.flush(None, self.bridge.clock.now(), True)
@@ -187,14 +202,18 @@ class PositionsView(Vertical):
                 order += 1
         if views:
             table.ensure_row(TOTAL_KEY, total_cells("Total", totals(views), "bold reverse"), order=order)
-        syms = {p.streamer_symbol for p in positions} | {p.underlying for p in positions}
-        if positions:
-            syms.add(BETA_BENCHMARK)
-        self._symbols = syms
-        self.bridge.set_subscriptions("positions", syms)
+        self._publish_symbols(positions)
         if selected:
             table.select_key(selected)
         self._info(len(positions), len(groups))
+
+    def _publish_symbols(self, positions: list[Position]) -> None:
+        syms = {p.streamer_symbol for p in positions} | {p.underlying for p in positions}
+        if positions:
+            syms.add(BETA_BENCHMARK)
+        if syms != self._symbols:
+            self._symbols = syms
+            self.bridge.set_subscriptions("positions", syms)
 
     def _info(self, n: int, groups: int) -> None:
         text = "No open positions" if n == 0 else f"{n} positions in {groups} underlyings"
@@ -214,6 +233,9 @@ class PositionsView(Vertical):
             pane.border_subtitle = text
 
     def flush(self, dirty: set[str] | None, now: float, tick_second: bool) -> None:
+        if self._behind and dirty is not None:  # shown again after updates arrived hidden
+            self.reload()
+            return
         if tick_second:
             self._update_age()
         if not self._positions:
