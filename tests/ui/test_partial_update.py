@@ -64,3 +64,30 @@ def test_span_inside_a_segment_and_whole_chop() -> None:
     # a span covering the chop writes it whole, as Textual does
     out = _render(_update(x0, [(0, 0, 60)]))
     assert _screen_after(out)[x0 : x0 + len(full)] == full
+
+
+def test_span_static_changed_regions() -> None:
+    from rich.text import Text
+    from textual.geometry import Region
+
+    from ttai_tui.ui.widgets.span_static import _lines, changed_regions
+
+    def t(s: str, style_at: tuple[int, int, str] | None = None) -> Text:
+        text = Text(s)
+        if style_at:
+            text.stylize(style_at[2], style_at[0], style_at[1])
+        return text
+
+    a = t("NY 16:49:26 │ last event 1s", (24, 26, "green"))
+    same_len = t("NY 16:49:27 │ last event 2s", (24, 26, "green"))
+    # from the first changed character (the clock's last digit) to the last (the age digit)
+    assert changed_regions(_lines(a), _lines(same_len), 80) == [Region(10, 0, 16, 1)]
+    longer = t("NY 16:49:27 │ last event 12s", (24, 27, "green"))
+    assert changed_regions(_lines(a), _lines(longer), 80) == [Region(10, 0, 70, 1)]  # to the end
+    restyled = t("NY 16:49:26 │ last event 1s", (24, 26, "yellow"))
+    assert changed_regions(_lines(a), _lines(restyled), 80) == [Region(24, 0, 2, 1)]
+    assert changed_regions(_lines(a), _lines(a.copy()), 80) == []
+    two = t("line one\nas of 4s ago")
+    two_b = t("line one\nas of 5s ago")
+    assert changed_regions(_lines(two), _lines(two_b), 40) == [Region(6, 1, 1, 1)]
+    assert changed_regions(_lines(two), _lines(t("one line")), 40) is None

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import Static
 
 from ttai_tui.core.clock import NEW_YORK
 from ttai_tui.core.formatting import MISSING, fmt_age, fmt_money
 from ttai_tui.core.models import Balance
+from ttai_tui.ui.widgets.span_static import SpanStatic
 
 STALE_SECONDS = 120.0
 
@@ -65,7 +65,7 @@ def balances_text(b: Balance | None, now: float, width: int, live_day_pnl: float
     return t
 
 
-class BalancesStrip(Static, can_focus=True):
+class BalancesStrip(SpanStatic, can_focus=True):
     """Focusable (key `b`) so the user can land on it; it shows the same figures either way."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -76,7 +76,7 @@ class BalancesStrip(Static, can_focus=True):
         text = balances_text(balance, now, self.size.width or 80, live_day_pnl)
         if text.plain != self._last:
             self._last = text.plain
-            self.update(text, layout=False)  # fixed height (CSS): no screen relayout
+            self.show_text(text)  # fixed height (CSS): no relayout; only the changed columns
 
     @property
     def plain(self) -> str:

@@ -35,6 +35,7 @@ from ttai_tui.core.formatting import (
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import Expiration, OptionChain, StrikeRow
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
+from ttai_tui.ui.widgets.span_static import SpanStatic
 
 ATM_KEY = "__atm__"
 ITM_STYLE = "on grey23"
@@ -140,7 +141,7 @@ class ChainView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chain-header", markup=False)
-        yield Static("", id="chain-info", markup=False)
+        yield SpanStatic("", id="chain-info", markup=False)
         yield LiveTable(columns_for(self.fields), id="chain-table")
 
     @property
@@ -363,7 +364,7 @@ class ChainView(Vertical):
         most of the UI's CPU under streaming)."""
         if getattr(self, "_info_plain", None) != t.plain:
             self._info_plain = t.plain
-            self.query_one("#chain-info", Static).update(t, layout=False)
+            self.query_one("#chain-info", SpanStatic).show_text(t)
 
     # -- subscriptions ---------------------------------------------------------------------------
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
 
 from ttai_tui.core.clock import market_session
 from ttai_tui.core.formatting import fmt_age
 from ttai_tui.core.models import StreamState, StreamStatus, TokenStatus
+from ttai_tui.ui.widgets.span_static import SpanStatic
 
 MODE_STYLE = {
     "LIVE": "bold white on dark_red",
@@ -105,7 +105,7 @@ def status_text(info: StatusInfo, now: float, width: int) -> Text:
     return t
 
 
-class StatusBar(Static):
+class StatusBar(SpanStatic):
     """Shows `status_text`; `show()` is a no-op when nothing visible changed."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -116,4 +116,4 @@ class StatusBar(Static):
         text = status_text(info, now, self.size.width or 80)
         if text.plain != self._last_plain:
             self._last_plain = text.plain
-            self.update(text, layout=False)  # fixed height (CSS): no screen relayout
+            self.show_text(text)  # fixed height (CSS): no relayout; only the changed columns
