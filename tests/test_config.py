@@ -139,3 +139,13 @@ def test_symbols_are_normalised_and_deduplicated(tmp_path):
 def test_paths_honour_ttai_home(tmp_path):
     assert paths.config_file() == tmp_path / "home" / "config" / "config.toml"
     assert paths.log_dir() == tmp_path / "home" / "log"
+
+
+def test_credential_store_is_consulted_unless_the_caller_says_not(monkeypatch):
+    calls = []
+    monkeypatch.setattr(config, "_stored_credentials", lambda: calls.append(1) or ("st-secret", "st-refresh"))
+    creds = config.load_settings().settings.credentials
+    assert creds.source == "credential store" and creds.refresh_token.get() == "st-refresh"
+    calls.clear()
+    creds = config.load_settings(credential_store=False).settings.credentials
+    assert calls == [] and creds.source == "none" and not creds.complete

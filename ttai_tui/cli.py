@@ -145,7 +145,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     try:
-        loaded = config.load_settings(args.config)
+        # the demo never uses account credentials: do not open the keyring for it
+        demo_only = bool(args.demo) and command not in ("config", "login", "logout")
+        loaded = config.load_settings(args.config, credential_store=not demo_only)
     except config.ConfigError as exc:
         _err(str(exc))
         return EXIT_CONFIG

@@ -363,8 +363,17 @@ def _build(values: Mapping[str, Any], creds: Credentials) -> Settings:
     return settings
 
 
-def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> LoadedSettings:
-    """Read the config file in force (see `paths.config_file`), apply env overrides, validate."""
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    credential_store: bool = True,
+) -> LoadedSettings:
+    """Read the config file in force (see `paths.config_file`), apply env overrides, validate.
+
+    ``credential_store=False`` skips what `ttai login` stored: `ttai --demo` never uses account
+    credentials, and opening the keyring (import and backend probe) costs ~0.1-0.2 s of start-up.
+    """
     from ttai_tui import paths
 
     env = os.environ if env is None else env
@@ -396,34 +405,25 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
             else:
                 values[section] = checked[section]
 
-    creds = _credentials(values.get("credentials", {}), env)
+    creds = _credentials(values.get("credentials", {}), env, credential_store)
     return LoadedSettings(_build(values, creds), file, exists, col.warnings)
 
 
-def _credentials(from_file: Mapping[str, str], env: Mapping[str, str]) -> Credentials:
+def _credentials(from_file: Mapping[str, str], env: Mapping[str, str], use_store: bool = True) -> Credentials:
     secret, refresh = env.get("TT_SECRET"), env.get("TT_REFRESH")
     if secret and refresh:
         return Credentials(Secret(secret), Secret(refresh), "environment")
     fs, fr = secret or from_file.get("provider_secret"), refresh or from_file.get("refresh_token")
     if fs and fr:
         return Credentials(Secret(fs), Secret(fr), "environment + config file" if secret or refresh else "config file")
-    stored = _stored_credentials()
+    stored = _stored_credentials() if use_store else None
     if stored is not None:
         return Credentials(Secret(stored[0]), Secret(stored[1]), "credential store")
     return Credentials(Secret(fs) if fs else None, Secret(fr) if fr else None, "none")
 
 
 def _stored_credentials() -> tuple[str, str] | None:
-    """Credentials saved by `ttai login`, if the credential store module offers them.
-
-    Skipped for a `ttai --demo ...` process: the demo never uses account credentials, and
-    loading the keyring (its import and backend probe) costs ~0.1-0.2 s of start-up. Settings
-    are loaded before the mode is resolved, so the flag is read from the process's own
-    command line; `config` (which reports the credential source), `login` and `logout` still
-    look the store up, as does every other invocation.
-    """
-    if _demo_process():
-        return None
+    """Credentials saved by `ttai login`, if the credential store module offers them."""
     try:
         from ttai_tui.secrets import load_credentials  # type: ignore[attr-defined]
     except ImportError:
@@ -432,14 +432,6 @@ def _stored_credentials() -> tuple[str, str] | None:
         return load_credentials()
     except Exception:  # a broken keyring must not stop the app; demo still works
         return None
-
-
-def _demo_process(argv: list[str] | None = None) -> bool:
-    """True when this process was started as `ttai --demo` (dashboard or headless command)."""
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    return "--demo" in args and not {"config", "login", "logout"} & set(args)
 
 
 def resolve_target(settings: Settings, demo: bool = False, sandbox: bool = False, exchange: str | None = None) -> Target:
