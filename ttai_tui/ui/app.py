@@ -31,13 +31,13 @@ from ttai_tui.ui.messages import (
     BrokerEvent,
     OpenSymbol,
 )
-from ttai_tui.ui.partial_update import install as install_partial_update
 from ttai_tui.ui.screens.dashboard import DashboardScreen
+from ttai_tui.ui.span_writer import install as install_span_writer
 from ttai_tui.ui.watchlist_store import FILE_NAME, WatchlistStore
 from ttai_tui.ui.widgets.status_bar import StatusInfo
 
 log = logging.getLogger("ttai_tui.ui")
-install_partial_update()  # partial screen updates write only the changed span (ssh bytes)
+install_span_writer()  # partial screen updates send only the changed columns (ssh bytes)
 
 METRICS_EVERY_S = 60.0
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
