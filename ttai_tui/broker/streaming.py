@@ -88,6 +88,11 @@ def _is_malformed(exc: BaseException) -> bool:
     return False
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    """A connect phase or a request that got no answer in time (not a refusal or an error)."""
+    return isinstance(exc, AuthTimeout | StreamStalled | TimeoutError) or "Timeout" in type(exc).__name__
+
+
 class StreamSupervisor:
     """Owns the DXLink connection; read ``status``; ``start()`` / ``stop()``."""
 
@@ -110,6 +115,8 @@ class StreamSupervisor:
         stall_min: float = 3.0,
         stall_factor: float = 20.0,
         stall_arm: float = 1.0,
+        probe_every: float = 2.0,
+        probe_max: int = 6,
     ) -> None:
         self.sessions = sessions
         self.state = state
@@ -127,6 +134,10 @@ class StreamSupervisor:
         self.stall_min = stall_min
         self.stall_factor = stall_factor
         self.stall_arm = stall_arm
+        self.probe_every = probe_every
+        self.probe_max = probe_max
+        self.probes = 0  # readiness probes sent after timeouts
+        self._timed_out = False  # the last attempt ended in a timeout (silent or very slow server)
         self.stalls = 0  # connections abandoned by the stall watchdog
         self.status = StreamStatus()
         self.connects = 0  # successful authorisations
@@ -187,11 +198,15 @@ class StreamSupervisor:
             needs_refresh = False
             retry_after = 0.0
             try:
+                if self._timed_out:
+                    await self._wait_until_server_answers()
+                self._timed_out = False
                 await self._connect_once(attempt)
             except* CredentialsRejectedError as eg:
                 failed = str(leaves(eg)[0])
             except* Exception as eg:
                 reason = describe(eg)
+                self._timed_out = any(_is_timeout(x) for x in leaves(eg))
                 if _is_malformed(eg):
                     self.malformed += 1
                     log.warning("stream: malformed frame (%s); reconnecting", reason)
@@ -295,6 +310,40 @@ class StreamSupervisor:
             if not got_token:
                 raise AuthTimeout(f"no quote token within {self.rest_allowance:g}s")
             raise AuthTimeout(f"not authorised within {self.auth_timeout:g}s")
+
+    async def _wait_until_server_answers(self) -> None:
+        """After a timeout, probe before reconnecting: a new `GET /api-quote-tokens` every
+        ``probe_every`` s (at most ``probe_max`` in flight) until one gets any answer.
+
+        A connect attempt made while the server was silent would otherwise wait out its whole
+        quote-token allowance (long enough for a merely slow server) after the server is back;
+        hedged probes notice within ``probe_every`` s. Any answer, even an error or a refused
+        connection, ends the wait: the ordinary attempt and backoff take over from there.
+        """
+        client = self.sessions.session._client  # the SDK session's HTTP client (auth headers set)
+        answered = asyncio.Event()
+
+        async def probe() -> None:
+            try:
+                await client.get(QUOTE_TOKEN_PATH)
+            except Exception as exc:  # an error is an answer too, but a timeout is not
+                if _is_timeout(exc):
+                    return
+            answered.set()
+
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            while not answered.is_set():
+                if sum(not t.done() for t in tasks) < self.probe_max:
+                    self.probes += 1
+                    tasks.append(asyncio.create_task(probe()))
+                try:
+                    await asyncio.wait_for(answered.wait(), self.probe_every)
+                except TimeoutError:
+                    pass
+        finally:
+            for t in tasks:
+                t.cancel()
 
     def stall_threshold(self) -> float | None:
         """Seconds without events after which a busy feed counts as stalled (None: disarmed).
