@@ -84,6 +84,20 @@ async def test_revoked_refresh_token_reports_credentials_rejected(
     assert b.token.last_error == "credentials rejected"
 
 
+async def test_a_refused_refresh_token_is_not_asked_again(make_broker: Any, exchange: Any) -> None:
+    """After the refusal, callers (stream, poller, metrics, retries) get the answer at once."""
+    b = make_broker()
+    await b.start(stream=False, account=False)
+    exchange.revoke_refresh_token()
+    f0 = exchange.stats.refresh_failures
+    for _ in range(3):
+        results = await asyncio.gather(
+            *(b.sessions.refresh(force=True) for _ in range(4)), return_exceptions=True
+        )
+        assert all(isinstance(r, CredentialsRejectedError) for r in results)
+    assert exchange.stats.refresh_failures - f0 == 1
+
+
 async def test_5xx_errors_are_retried_with_backoff(make_broker: Any, exchange: Any) -> None:
     b = make_broker()
     await b.start(stream=False, account=False)

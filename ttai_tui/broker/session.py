@@ -121,6 +121,9 @@ class SessionManager:
         self.refreshes = 0
         self.lifetime: float | None = None
         self.last_error: str | None = None
+        # Once the server has refused the refresh token, every later refresh would be refused
+        # too: answer at once instead of asking again (no retry storm from concurrent callers).
+        self.rejected = False
         self.stats = {"retries_429": 0, "retries_5xx": 0, "retries_401": 0, "refresh_failures": 0}
         self._wake = asyncio.Event()
         #: callables ``fn(path)`` told about every 2xx REST response
@@ -186,6 +189,8 @@ class SessionManager:
 
     async def refresh(self, force: bool = False) -> None:
         """Single-flight refresh: concurrent callers await the same request."""
+        if self.rejected:
+            raise CredentialsRejectedError(REJECTED_MESSAGE)
         if not force and self._fresh():
             return
         if self._inflight is not None:
@@ -221,6 +226,7 @@ class SessionManager:
         except HttpStatusError as e:
             if e.path == OAUTH_PATH and e.status in (400, 401, 403):
                 self.last_error = "credentials rejected"
+                self.rejected = True
                 raise CredentialsRejectedError(REJECTED_MESSAGE) from None
             self.stats["refresh_failures"] += 1
             self.last_error = f"token refresh failed: HTTP {e.status}"
@@ -230,6 +236,7 @@ class SessionManager:
             self.stats["refresh_failures"] += 1
             if "invalid" in text or "unauthori" in text or "grant" in text:
                 self.last_error = "credentials rejected"
+                self.rejected = True
                 raise CredentialsRejectedError(REJECTED_MESSAGE) from None
             self.last_error = "token refresh failed"
             raise BrokerFailure("token refresh failed") from None
