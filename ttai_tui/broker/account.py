@@ -17,6 +17,7 @@ from typing import Any
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.broker.subscriptions import SubscriptionManager
+from ttai_tui.broker.tasks import cancel_all
 from ttai_tui.core.clock import NEW_YORK, Clock, ny_date
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import AccountInfo, Balance, Position
@@ -220,13 +221,7 @@ class AccountService:
         self._tasks.append(asyncio.create_task(self._alerts(), name="ttai-account-stream"))
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_all(self._tasks)
         self._tasks.clear()
 
     async def _poller(self) -> None:

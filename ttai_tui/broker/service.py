@@ -59,6 +59,7 @@ from typing import Any
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError
+from ttai_tui.broker.tasks import cancel_all
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import (
@@ -182,13 +183,7 @@ class Broker:
         if self._accounts_svc is not None:
             await self._accounts_svc.stop()
         await self.stream.stop()
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_all(self._tasks)
         self._tasks.clear()
         await self.sessions.close()
         if self.exchange_server is not None:

@@ -35,6 +35,7 @@ from ttai_tui.broker import events as ev
 from ttai_tui.broker.apply import APPLIERS
 from ttai_tui.broker.errors import CredentialsRejectedError, HttpStatusError
 from ttai_tui.broker.subscriptions import SubscriptionManager
+from ttai_tui.broker.tasks import cancel_all
 from ttai_tui.core.clock import Clock
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import StreamState, StreamStatus
@@ -161,12 +162,7 @@ class StreamSupervisor:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_all([task])
         self.subs.detach()
         self.status.state = StreamState.STOPPED
 
