@@ -330,7 +330,8 @@ class StreamSupervisor:
         tasks: list[asyncio.Task[None]] = []
         try:
             while not answered.is_set():
-                if sum(not t.done() for t in tasks) < self.probe_max:
+                tasks = [t for t in tasks if not t.done()]  # a long outage keeps no finished probes
+                if len(tasks) < self.probe_max:
                     self.probes += 1
                     tasks.append(asyncio.create_task(probe()))
                 try:
