@@ -94,6 +94,7 @@ def test_live_without_credentials_is_refused(tmp_path):
         ("[ui]\nrefresh_hz = 0.1\n", "ui.refresh_hz", "number from 1 to 60"),
         ('[chart]\ntimeframe = "2m"\n', "chart.timeframe", '"1m"'),
         ('[chart]\nindicators = ["sma0"]\n', "chart.indicators", "sma<N>"),
+        ('[chart]\nindicators = ["sma20\\n"]\n', "chart.indicators", "sma<N>"),
         ('[watchlists]\nMine = ["SPY", "BAD$$"]\n', "watchlists.Mine", "not a valid symbol"),
         ('environment = "prod"\n', "environment", '"live"'),
         ('chain = "x"\n', "chain", "[chain] table"),

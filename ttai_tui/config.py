@@ -21,8 +21,8 @@ ENVIRONMENTS = ("auto", "demo", "live", "sandbox")
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
 LOWER_PANELS = ("rsi", "macd", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-SYMBOL_RE = re.compile(r"^(?:[/.$]?[A-Z0-9][A-Z0-9./:\-]{0,23})$")
-INDICATOR_RE = re.compile(r"^(?:(?:sma|ema|wma|hma|bb|rsi)[1-9][0-9]{0,3}|macd)$")
+SYMBOL_RE = re.compile(r"^(?:[/.$]?[A-Z0-9][A-Z0-9./:\-]{0,23})\Z")
+INDICATOR_RE = re.compile(r"^(?:(?:sma|ema|wma|hma|bb|rsi)[1-9][0-9]{0,3}|macd)\Z")
 DEFAULT_WATCHLIST = ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN"]
 
 
@@ -220,7 +220,7 @@ def _indicators(value: Any) -> tuple[str, ...]:
         raise _Bad('a list of indicators, like ["sma20", "ema50", "bb20"]')
     for v in value:
         if not INDICATOR_RE.match(v.lower()):
-            raise _Bad(f'indicators of the form sma<N>, ema<N>, wma<N>, hma<N>, bb<N>, rsi<N> or macd; "{v}" is not one')
+            raise _Bad(f'indicators of the form sma<N>, ema<N>, wma<N>, hma<N>, bb<N>, rsi<N> or macd; {_fmt(v)} is not one')
     return tuple(v.lower() for v in value)
 
 

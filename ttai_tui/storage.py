@@ -333,13 +333,13 @@ def restore_backup(path: str | os.PathLike[str]) -> Path:
 # watchlists (tables, strings, ints, floats, bools, arrays of those); anything else is a
 # programming error and raises TypeError rather than writing something unreadable.
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # fullmatch: `$` would let "key\n" through
 
 
 def _toml_key(key: str) -> str:
     if not isinstance(key, str):
         raise TypeError(f"TOML keys must be strings, not {type(key).__name__}")
-    return key if _BARE_KEY.match(key) else _toml_str(key)
+    return key if _BARE_KEY.fullmatch(key) else _toml_str(key)
 
 
 def _toml_str(value: str) -> str:

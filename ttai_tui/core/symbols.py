@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SYMBOL_RE = re.compile(r"^(?:[/.$]?[A-Z0-9][A-Z0-9./:\-]{0,23})$")
+SYMBOL_RE = re.compile(r"^(?:[/.$]?[A-Z0-9][A-Z0-9./:\-]{0,23})\Z")
 
 
 def printable(text: str, limit: int = 40) -> str:
