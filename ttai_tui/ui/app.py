@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from ttai_tui import paths
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
 from ttai_tui.core.portfolio import position_view, totals
+from ttai_tui.ui import heap
 from ttai_tui.ui.bridge import Bridge, StaticBridge
 from ttai_tui.ui.errors import guarded, report
 from ttai_tui.ui.messages import (
@@ -40,6 +41,8 @@ log = logging.getLogger("ttai_tui.ui")
 install_span_writer()  # partial screen updates send only the changed columns (ssh bytes)
 
 METRICS_EVERY_S = 60.0
+HEAP_SETTLE_S = 5.0  # after the broker starts: start-up garbage gone, first chain loaded
+HEAP_RESETTLE_S = 300.0  # then again every 5 minutes (see ui/heap.py)
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
 
 
@@ -129,6 +132,11 @@ class TtaiApp(App[int]):
         self.post_message(AccountDataChanged())
         self.load_account_watchlists()
         self.metrics_loop()
+        self.set_timer(HEAP_SETTLE_S, self._settle_heap, name="heap-settle")
+        self.set_interval(HEAP_RESETTLE_S, self._settle_heap, name="heap-resettle")
+
+    def _settle_heap(self) -> None:
+        log.debug("heap settled in %.0f ms", heap.settle())
 
     @work(group="account-watchlists", exclusive=True, exit_on_error=False, description="Account watchlists")
     async def load_account_watchlists(self) -> None:
@@ -153,6 +161,7 @@ class TtaiApp(App[int]):
         self.exit(code, return_code=code)
 
     async def on_unmount(self) -> None:
+        heap.release()
         await self._stop_bridge()
 
     async def _stop_bridge(self) -> None:
