@@ -47,7 +47,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
@@ -125,6 +124,8 @@ def _wma_seg(x: Array, n: int) -> Array:
 
 def _recursive(seed: float, inputs: Array, alpha: float) -> Array:
     """``y0 = seed; y[t] = (1 - alpha) * y[t-1] + alpha * inputs[t]`` (one C loop via pandas)."""
+    import pandas as pd  # here, not at the top: pandas costs ~0.18 s of start-up before any chart
+
     series = pd.Series(np.concatenate(([seed], inputs)))
     return series.ewm(alpha=alpha, adjust=False).mean().to_numpy()
 

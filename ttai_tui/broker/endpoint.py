@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ttai_tui.broker.lazy_calendar import import_sdk
+from ttai_tui.broker.lazy_sdk import import_sdk
 
-import_sdk()  # the first SDK import of a process: the NYSE calendar is built on first use
+import_sdk()  # the first SDK import of a process: pandas and the NYSE calendar load on first use
 from tastytrade import AlertStreamer, Session  # noqa: E402
 
 DEFAULT_TIMEOUT = 10.0

@@ -1,4 +1,4 @@
-"""The SDK imported through `import_sdk` defers the NYSE calendar and behaves the same."""
+"""The SDK imported through `import_sdk` defers pandas and the NYSE calendar and behaves the same."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import textwrap
 SCRIPT = textwrap.dedent(
     """
     import datetime as dt, sys
-    from ttai_tui.broker.lazy_calendar import LazyCalendar, import_sdk
+    from ttai_tui.broker.lazy_sdk import LazyCalendar, import_sdk
     import_sdk()
     assert "tastytrade" in sys.modules
     assert "pandas_market_calendars" not in sys.modules, "calendar built at import"
+    assert "pandas" not in sys.modules, "pandas imported with the SDK"
     import tastytrade.utils as u
     assert isinstance(u.NYSE, LazyCalendar)
     a, b = dt.date(2026, 11, 20), dt.date(2026, 12, 31)
@@ -30,6 +31,31 @@ SCRIPT = textwrap.dedent(
     """
 )
 
+TIMESTAMP_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from ttai_tui.broker.lazy_sdk import import_sdk
+    import_sdk()
+    import tastytrade.utils as u
+    assert "pandas" not in sys.modules
+    ts = u.Timestamp("2026-11-20 09:30", tz="America/New_York")   # first use imports pandas
+    import pandas as pd
+    assert type(sys.modules["pandas"]).__name__ == "module"  # the real one, not the stand-in
+    assert ts == pd.Timestamp("2026-11-20 14:30", tz="UTC") and type(ts) is pd.Timestamp
+    assert isinstance(pd.Timestamp(0), u.Timestamp) and not isinstance(0, u.Timestamp)
+    assert issubclass(pd.Timestamp, u.Timestamp)
+    assert u.Timestamp.min == pd.Timestamp.min
+    assert pd.DataFrame is not None
+    print("ok")
+    """
+)
+
+
+def test_sdk_timestamp_is_pandas_timestamp_once_used() -> None:
+    out = subprocess.run([sys.executable, "-c", TIMESTAMP_SCRIPT], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
 
 def test_sdk_import_defers_the_calendar_transparently() -> None:
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
@@ -40,7 +66,7 @@ def test_sdk_import_defers_the_calendar_transparently() -> None:
 def test_import_sdk_after_a_plain_import_is_the_plain_module() -> None:
     script = (
         "import sys, tastytrade\n"
-        "from ttai_tui.broker.lazy_calendar import import_sdk\n"
+        "from ttai_tui.broker.lazy_sdk import import_sdk\n"
         "assert import_sdk() is tastytrade\n"
         "import tastytrade.utils as u\n"
         "assert type(u.NYSE).__name__ != 'LazyCalendar'\n"
