@@ -135,13 +135,17 @@ class TtaiApp(App[int]):
         self.set_timer(HEAP_SETTLE_S, self._warm_up, name="heap-settle")
         self.set_interval(HEAP_RESETTLE_S, self._settle_heap, name="heap-resettle")
 
-    def _warm_up(self) -> None:
+    @work(group="warm-up", exclusive=True, exit_on_error=False, description="Warm-up")
+    async def _warm_up(self) -> None:
         """Once live: import what start-up skipped (pandas, for the chart's EMA and VWAP
-        sessions: ~0.2 s that would otherwise land on the first chart key), then settle."""
+        sessions: ~0.2 s that would otherwise land on the first chart key), then settle.
+
+        The import runs in a thread, so the screen keeps updating (more slowly) instead of
+        freezing for it; a chart key pressed meanwhile waits on the same import."""
         import importlib
 
         t0 = time.perf_counter()
-        importlib.import_module("pandas")
+        await asyncio.to_thread(importlib.import_module, "pandas")
         log.debug("warm-up imports took %.0f ms", (time.perf_counter() - t0) * 1000.0)
         self._settle_heap()
 
