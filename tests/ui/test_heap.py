@@ -60,3 +60,28 @@ async def test_app_settles_the_heap_after_start_and_releases_it_on_exit(app_fact
         await wait_for(pilot, lambda: app.bridge.state.mark("SPY") is not None, what="a SPY price")
         await wait_for(pilot, lambda: gc.get_freeze_count() > 0, what="the heap to settle")
     assert gc.get_freeze_count() == 0
+
+
+def _rss_bytes() -> int:
+    import os
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not heap.can_trim(), reason="no glibc malloc_trim on this platform")
+def test_trim_returns_freed_allocator_memory_to_the_system():
+    # 4 KiB objects bypass Python's small-object allocator and come from glibc's heap; keeping
+    # the last one alive pins the top of the heap, so only trimming can give the rest back
+    blocks = [bytes(4096) for _ in range(8192)]  # 32 MiB
+    keep = blocks[-1]
+    del blocks
+    before = _rss_bytes()
+    assert heap.trim() is True
+    assert before - _rss_bytes() > 16 * 2**20
+    assert keep
+
+
+def test_trim_is_harmless_where_unsupported(monkeypatch):
+    monkeypatch.setattr(heap, "_malloc_trim", lambda: None)
+    assert heap.trim() is False and heap.can_trim() is False

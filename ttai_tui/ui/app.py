@@ -43,6 +43,7 @@ install_span_writer()  # partial screen updates send only the changed columns (s
 METRICS_EVERY_S = 60.0
 HEAP_SETTLE_S = 5.0  # after the broker starts: start-up garbage gone, first chain loaded
 HEAP_RESETTLE_S = 300.0  # then again every 5 minutes (see ui/heap.py)
+HEAP_TRIM_S = 30.0  # free C-allocator memory goes back to the system this often
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
 
 
@@ -134,6 +135,8 @@ class TtaiApp(App[int]):
         self.metrics_loop()
         self.set_timer(HEAP_SETTLE_S, self._warm_up, name="heap-settle")
         self.set_interval(HEAP_RESETTLE_S, self._settle_heap, name="heap-resettle")
+        if heap.can_trim():
+            self.set_interval(HEAP_TRIM_S, heap.trim, name="heap-trim")
 
     @work(group="warm-up", exclusive=True, exit_on_error=False, description="Warm-up")
     async def _warm_up(self) -> None:

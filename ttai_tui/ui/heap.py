@@ -1,4 +1,4 @@
-"""Keep the garbage collector's full passes short while the dashboard streams.
+"""Keep the heap from pausing the screen or growing while the dashboard streams.
 
 Measured in `bench_ui` (10,000 events/s, 160x48): a full (generation 2) collection walks the
 whole heap (Textual's widgets and caches, the SDK, the loaded chains: ~175,000 objects) and stops
@@ -12,20 +12,56 @@ a frozen object that later becomes part of unreachable cyclic garbage is not rec
 next `settle()`, which unfreezes everything first; the app settles again every few minutes, so
 that memory is bounded and returned. `release()` unfreezes on exit, leaving the process (and any
 test run in it) as it was.
+
+`trim()` hands memory that the C allocator holds free back to the operating system (glibc's
+`malloc_trim`; a no-op elsewhere). Measured at 10,000 events/s: Python's allocated block count
+stayed flat, yet the resident size grew ~0.5 MB a minute for as long as it ran (+13 MB in 25
+minutes): memory freed to glibc (most likely the larger, short-lived buffers of received frames,
+which bypass Python's small-object allocator) was kept, not reused. Trimming every 30 s costs
+0.2-0.4 ms and kept the resident size flat (+0.6 MB in 4.5 minutes, versus +2.6 MB without).
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import sys
 import time
+from collections.abc import Callable
+from functools import cache
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None (not Linux, or a C library without it, such as musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_size_t]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def can_trim() -> bool:
+    return _malloc_trim() is not None
+
+
+def trim() -> bool:
+    """Return the allocator's free memory to the system; True if any was released."""
+    fn = _malloc_trim()
+    return bool(fn(0)) if fn is not None else False
 
 
 def settle() -> float:
-    """Unfreeze, collect everything, freeze the survivors; returns the milliseconds it took."""
+    """Unfreeze, collect everything, freeze the survivors, trim; returns the milliseconds taken."""
     t0 = time.perf_counter()
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    trim()
     return (time.perf_counter() - t0) * 1000.0
 
 
