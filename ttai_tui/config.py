@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ttai_tui.core.symbols import SYMBOL_RE  # one symbol shape for config, CLI and dashboard
+
 ENVIRONMENTS = ("auto", "demo", "live", "sandbox")
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
 LOWER_PANELS = ("rsi", "macd", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-SYMBOL_RE = re.compile(r"^(?:[/.$]?[A-Z0-9][A-Z0-9./:\-]{0,23})\Z")
 INDICATOR_RE = re.compile(r"^(?:(?:sma|ema|wma|hma|bb|rsi)[1-9][0-9]{0,3}|macd)\Z")
 DEFAULT_WATCHLIST = ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN"]
 
