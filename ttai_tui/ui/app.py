@@ -133,7 +133,7 @@ class TtaiApp(App[int]):
         self.post_message(AccountDataChanged())
         self.load_account_watchlists()
         self.metrics_loop()
-        self.set_timer(HEAP_SETTLE_S, self._warm_up, name="heap-settle")
+        self.set_timer(HEAP_SETTLE_S, self._warm_up, name="warm-up")
         self.set_interval(HEAP_RESETTLE_S, self._settle_heap, name="heap-resettle")
         if heap.can_trim():
             self.set_interval(HEAP_TRIM_S, heap.trim, name="heap-trim")

@@ -71,18 +71,14 @@ def columns_for(fields: list[str]) -> list[Col]:
     return [*calls, Col("strike", "Strike", 8, "center"), *puts]
 
 
-def _g(v: float | None, d: int) -> str:
-    return fmt_greek(v, d)
-
-
 FIELD_FORMAT = {
     "bid": lambda q, g, s, t, st, sym: fmt_price(None if q is None else q.bid),
     "ask": lambda q, g, s, t, st, sym: fmt_price(None if q is None else q.ask),
     "mark": lambda q, g, s, t, st, sym: fmt_price(st.mark(sym)),
-    "delta": lambda q, g, s, t, st, sym: _g(None if g is None else g.delta, 2),
-    "gamma": lambda q, g, s, t, st, sym: _g(None if g is None else g.gamma, 3),
-    "theta": lambda q, g, s, t, st, sym: _g(None if g is None else g.theta, 2),
-    "vega": lambda q, g, s, t, st, sym: _g(None if g is None else g.vega, 2),
+    "delta": lambda q, g, s, t, st, sym: fmt_greek(None if g is None else g.delta, 2),
+    "gamma": lambda q, g, s, t, st, sym: fmt_greek(None if g is None else g.gamma, 3),
+    "theta": lambda q, g, s, t, st, sym: fmt_greek(None if g is None else g.theta, 2),
+    "vega": lambda q, g, s, t, st, sym: fmt_greek(None if g is None else g.vega, 2),
     "iv": lambda q, g, s, t, st, sym: fmt_ratio_pct(None if g is None else g.volatility),
     "oi": lambda q, g, s, t, st, sym: fmt_int(None if s is None else s.open_interest),
     "volume": lambda q, g, s, t, st, sym: fmt_int(None if t is None else t.day_volume),
