@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench soak clean venv
+.PHONY: demo test lint bench soak clean venv browser
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ttai needs Python >= 3.11"'
@@ -29,7 +29,14 @@ lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check ttai_tui tests bench
 	$(VENV)/bin/lint-imports
 
-test: lint
+# The browser tests drive Debian's Chromium (a browser download is impossible here); install it
+# when it is missing (machines and CI run as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+
+test: lint browser
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 bench: $(DEVSTAMP)

@@ -12,8 +12,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ttai_tui import __version__
+
+if TYPE_CHECKING:
+    from ttai_tui.config import Settings
 
 EXIT_OK, EXIT_USER, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -104,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--width", type=int, default=None, metavar="W", help="columns (default: terminal width)")
     ch.add_argument("--height", type=int, default=None, metavar="H", help="rows (default: terminal height)")
 
+    sv = add("serve", "serve the dashboard to a web browser, locked by a per-run access token")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    sv.add_argument("--port", type=int, default=None, help="port to listen on (default from config: 8470; 0 picks a free one)")
+    sv.add_argument("--allow-remote", action="store_true", help="allow a --host other than loopback (use TLS or an ssh tunnel)")
+    sv.add_argument("--max-sessions", type=int, default=None, metavar="N", help="browser tabs at once (default from config: 1)")
+
     add("login", "store TastyTrade credentials in the system keyring (or a 0600 file)")
     add("logout", "remove stored TastyTrade credentials")
     return parser
@@ -186,6 +196,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         _err(str(exc))
         return EXIT_CREDENTIALS
 
+    if command == "serve":
+        return _serve(args, settings)
     if command is None:
         from ttai_tui.ui.app import run_app
 
@@ -193,6 +205,39 @@ def _dispatch(args: argparse.Namespace) -> int:
     from ttai_tui.headless import commands
 
     return getattr(commands, command)(settings, target, args)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """`ttai serve`: refuse a reachable address unless asked, then hand over to the web server."""
+    from ttai_tui.web.server import WebServer, is_loopback, serve, session_command
+
+    if not is_loopback(args.host) and not args.allow_remote:
+        _err(
+            f"refusing to serve on {args.host}: anyone who can reach it could watch (and trade) this account. "
+            "Use an ssh tunnel (see README, 'In a browser'), or add --allow-remote if you really mean it."
+        )
+        return EXIT_USER
+    if not is_loopback(args.host):
+        _err(
+            f"warning: serving on {args.host} without TLS: the access token and the screen travel in clear text. "
+            "Prefer 127.0.0.1 with `ssh -L`, or put a TLS proxy in front."
+        )
+    port = settings.serve.port if args.port is None else args.port
+    limit = settings.serve.max_sessions if args.max_sessions is None else args.max_sessions
+    if not 0 <= port <= 65535 or limit < 1:
+        _err("--port must be 0-65535 and --max-sessions at least 1")
+        return EXIT_USER
+    flags: list[str] = []
+    for name in ("demo", "sandbox"):
+        if getattr(args, name, False):
+            flags.append(f"--{name}")
+    if getattr(args, "exchange", None):
+        flags += ["--exchange", args.exchange]
+    if getattr(args, "config", None):
+        flags += ["--config", args.config]
+    server = WebServer(session_command(sys.executable, flags), host=args.host, port=port, max_sessions=limit)
+    _register_secret(server.token)  # the logs never carry it
+    return serve(server)
 
 
 def _redact(text: str) -> str:

@@ -103,6 +103,14 @@ class DemoSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """`ttai serve`: how many browser tabs (each its own app process) may run at once."""
+
+    max_sessions: int = 1
+    port: int = 8470
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "auto"
     account: str | None = None
@@ -114,6 +122,7 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     log: LogSettings = field(default_factory=LogSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +262,7 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
     "ui": {"refresh_hz": _float(1, 60), "theme": _str, "flash": _bool},
     "log": {"level": _choice(LOG_LEVELS, upper=True), "file": _path},
     "demo": {"seed": _int(0, 2**31 - 1), "market_hours": _bool},
+    "serve": {"max_sessions": _int(1, 20), "port": _int(1, 65535)},
 }
 
 def _clean(name: str) -> str:
@@ -487,4 +497,5 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
         "keys": settings.keys,
         "log": {"level": settings.log.level, "file": str(settings.log.file) if settings.log.file else "(default)"},
         "demo": {"seed": settings.demo.seed, "market_hours": settings.demo.market_hours},
+        "serve": {"max_sessions": settings.serve.max_sessions, "port": settings.serve.port},
     }

@@ -92,6 +92,7 @@ class TtaiApp(App[int]):
         return DashboardScreen(self.settings, self.store)
 
     def on_mount(self) -> None:
+        self.status.web = self.is_web  # `ttai serve`: the bar says WEB beside LIVE/SANDBOX/DEMO
         if self.store.load_error:
             self.notify(self.store.load_error, title="Watchlists", severity="warning", timeout=10)
         hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))

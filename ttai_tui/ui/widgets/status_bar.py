@@ -21,6 +21,8 @@ MODE_STYLE = {
     "DEMO": "bold white on dark_blue",
 }
 
+WEB_STYLE = "bold black on cyan"
+
 STREAM_STYLE = {
     StreamState.LIVE: ("●", "green"),
     StreamState.CONNECTING: ("◌", "yellow"),
@@ -35,6 +37,7 @@ class StatusInfo:
     """Everything the bar shows; built by the app from broker state, never by workers."""
 
     mode: str = "DEMO"
+    web: bool = False  # served to a browser by `ttai serve`
     account: str | None = None
     stream: StreamStatus | None = None
     token: TokenStatus | None = None
@@ -81,6 +84,8 @@ def status_text(info: StatusInfo, now: float, width: int) -> Text:
     sep = " │ "
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f" {info.mode} ", MODE_STYLE.get(info.mode, "bold reverse"))
+    if info.web:
+        t.append(" WEB ", WEB_STYLE)
     t.append(" ")
     t.append(info.account or "no account", "bold" if info.account else "grey50")
     t.append(sep, "grey42")
