@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -112,6 +113,7 @@ class MarketInputs:
     vol: float | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def expiry_timestamp(expiration: dt.date, settlement: str = "PM") -> float:
     """Epoch seconds of the expiry instant: 16:00 New York (PM) or 09:30 (AM settlement),
     the convention the simulated exchange prices with."""

@@ -170,6 +170,7 @@ def whatif(risks: Sequence[StrategyRisk], now: float, rate: float, moves: Sequen
     left_out: list[str] = []
     seen_m = seen_iv = False
     mv = np.asarray(moves, dtype=float)
+    ivs = np.asarray(iv_shifts, dtype=float)
     for r in risks:
         label = f"{r.strategy.underlying} {r.strategy.name}"
         spot = r.spot
@@ -177,31 +178,25 @@ def whatif(risks: Sequence[StrategyRisk], now: float, rate: float, moves: Sequen
             rows.append(WhatIfRow(label, (None,) * len(moves), (None,) * len(iv_shifts)))
             left_out.append(r.strategy.underlying)
             continue
-        mkt = MarketInputs(spot, now, rate)
-        legs = r.strategy.legs
-        base = pnl_today(legs, [spot], mkt)
-        if base is None:
-            rows.append(WhatIfRow(label, (None,) * len(moves), (None,) * len(iv_shifts)))
+        # one vectorised evaluation per strategy: now, the moves, the IV shifts, the beta moves
+        beta = r.beta if r.beta is not None else 0.0
+        nm, ni = len(mv), len(ivs)
+        prices = np.concatenate(([spot], spot * (1.0 + mv), np.full(ni, spot), spot * (1.0 + beta * mv)))
+        shifts = np.concatenate((np.zeros(1 + nm), ivs, np.zeros(nm)))
+        vals = pnl_today(r.strategy.legs, prices, MarketInputs(spot, now, rate), iv_shift=shifts)
+        if vals is None:
+            rows.append(WhatIfRow(label, (None,) * nm, (None,) * ni))
             left_out.append(r.strategy.underlying)
             continue
-        b0 = float(base[0])
-        curve = pnl_today(legs, spot * (1.0 + mv), mkt)
-        assert curve is not None
-        by_move = tuple(float(x) - b0 for x in curve)
-        by_iv_l: list[float] = []
-        for sh in iv_shifts:
-            v = pnl_today(legs, [spot], mkt, iv_shift=sh)
-            assert v is not None
-            by_iv_l.append(float(v[0]) - b0)
-        rows.append(WhatIfRow(label, by_move, tuple(by_iv_l)))
-        port_iv += np.asarray(by_iv_l)
+        delta = vals - vals[0]
+        by_move, by_iv, weighted = delta[1:1 + nm], delta[1 + nm:1 + nm + ni], delta[1 + nm + ni:]
+        rows.append(WhatIfRow(label, tuple(float(x) for x in by_move), tuple(float(x) for x in by_iv)))
+        port_iv += by_iv
         seen_iv = True
         if r.beta is None:
             left_out.append(r.strategy.underlying)
             continue
-        weighted = pnl_today(legs, spot * (1.0 + r.beta * mv), mkt)
-        assert weighted is not None
-        port_m += weighted - b0
+        port_m += weighted
         seen_m = True
     portfolio = WhatIfRow(
         f"Portfolio (β-weighted to {BENCHMARK})",

@@ -147,7 +147,7 @@ class RiskView(Vertical):
         Binding("v", "toggle_lower", "Payoff/What-if", id="risk-toggle",
                 tooltip="Risk: switch between the payoff diagram and the what-if grid"),
     ]
-    MAX_HZ: ClassVar[float] = 3.0
+    MAX_HZ: ClassVar[float] = 2.0
 
     def __init__(self, settings: Any = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
