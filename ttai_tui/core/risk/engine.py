@@ -11,7 +11,7 @@ their intrinsic value, later-dated legs (calendars, diagonals) their BSM value a
 with their own IV. "Today" means now, every option at its BSM value. With a single expiration
 the expiration payoff is piecewise linear in the underlying's price, so max profit, max loss and
 breakevens come in closed form from the strikes (``exact``); with several expirations they are
-found on a dense price grid and refined by bisection (``exact`` False).
+found on a dense price grid, breakevens refined in vectorised rounds (``exact`` False).
 
 Probability of profit is the probability, under the implied (risk-neutral lognormal)
 distribution of the underlying's price at the first expiration, that the P&L at expiration is
