@@ -30,6 +30,8 @@ def _money_ticks(lo: float, hi: float, n: int) -> tuple[list[float], list[str]]:
     if hi <= lo:
         hi = lo + 1.0
     ticks = np.linspace(lo, hi, max(n, 2))
+    if lo < 0.0 < hi:  # the zero line gets its own label: P&L reads from it
+        ticks[int(np.argmin(np.abs(ticks)))] = 0.0
     labels = []
     for t in ticks:
         a = abs(t)
