@@ -318,3 +318,12 @@ async def _chart(settings: Any, target: Any, args: Any) -> int:
     text = render_text(data, spec, width=width, height=height)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
+
+
+# ---- risk ---------------------------------------------------------------------------------
+
+
+def risk(settings: Any, target: Any, args: Any) -> int:
+    from ttai_tui.headless.risk import run_risk
+
+    return _run(lambda: run_risk(settings, target, bool(args.json), bool(args.what_if)))

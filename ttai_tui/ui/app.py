@@ -309,6 +309,8 @@ class TtaiApp(App[int]):
                     dash.positions.flush(state.take_dirty("positions"), now, tick)
                 if dash.visible("chart"):
                     self._flush_chart(dash, now)
+                if dash.visible("risk"):
+                    dash.risk.flush(state.take_dirty("risk"), now, tick)
             if tick:
                 self._render_status()
                 dash.query_one("#balances").show(self.bridge.balance(), now, self._live_day_pnl(now))  # type: ignore[attr-defined]
@@ -356,6 +358,7 @@ class TtaiApp(App[int]):
         from ttai_tui.ui.widgets.chain import ChainView
         from ttai_tui.ui.widgets.live_table import LiveTable
         from ttai_tui.ui.widgets.positions import PositionsView
+        from ttai_tui.ui.widgets.risk import RiskView
         from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
         owners: list[tuple[str, type]] = [
@@ -364,6 +367,7 @@ class TtaiApp(App[int]):
             ("watchlist", WatchlistPane),
             ("chain", ChainView),
             ("positions", PositionsView),
+            ("risk", RiskView),
             ("tables", LiveTable),
         ]
         try:

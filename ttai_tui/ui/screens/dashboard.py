@@ -19,12 +19,13 @@ from ttai_tui.ui.widgets.balances import BalancesStrip
 from ttai_tui.ui.widgets.chain import ChainView
 from ttai_tui.ui.widgets.key_hints import KeyHints
 from ttai_tui.ui.widgets.positions import PositionsView
+from ttai_tui.ui.widgets.risk import RiskView
 from ttai_tui.ui.widgets.status_bar import StatusBar
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
 NARROW_BELOW = 120
 WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
-TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions"}
+TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions", "risk": "tab-risk"}
 
 
 def make_chart_pane(settings) -> object:
@@ -52,6 +53,7 @@ class DashboardScreen(Screen):
         Binding("c", "focus_pane('chain')", "Chain", id="focus-chain", tooltip="Show the option chain"),
         Binding("g", "focus_pane('chart')", "Chart", id="focus-chart", tooltip="Show the chart"),
         Binding("p", "focus_pane('positions')", "Pos", id="focus-positions", tooltip="Show positions"),
+        Binding("R", "focus_pane('risk')", "Risk", id="focus-risk", tooltip="Show the risk view"),
         Binding("b", "focus_pane('balances')", "Balances", id="focus-balances", show=False,
                 tooltip="Focus the balances strip"),
         Binding("r", "refresh_account", "Refresh", id="refresh-account", show=False,
@@ -76,6 +78,8 @@ class DashboardScreen(Screen):
                     yield make_chart_pane(self.settings)  # type: ignore[misc]
                 with TabPane("Positions", id="tab-positions"):
                     yield PositionsView(id="positions-view")
+                with TabPane("Risk", id="tab-risk"):
+                    yield RiskView(self.settings, id="risk-view")
         yield BalancesStrip(id="balances")
         yield KeyHints(id='key-hints')
 
@@ -129,6 +133,10 @@ class DashboardScreen(Screen):
         return self.query_one(PositionsView)
 
     @property
+    def risk(self) -> RiskView:
+        return self.query_one(RiskView)
+
+    @property
     def tabs(self) -> TabbedContent:
         return self.query_one("#main-tabs", TabbedContent)
 
@@ -166,6 +174,7 @@ class DashboardScreen(Screen):
             "watchlist": lambda: self.watchlist.table,
             "chain": lambda: self.chain.table,
             "positions": lambda: self.positions.table,
+            "risk": lambda: self.risk.table,
             "balances": lambda: self.query_one(BalancesStrip),
             "chart": self.chart,
         }[pane]()
