@@ -103,6 +103,11 @@ class DemoSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    retry_s: float = 30.0  # one-shot commands give up reaching the server after this (exit 5)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "auto"
     account: str | None = None
@@ -114,6 +119,7 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     log: LogSettings = field(default_factory=LogSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +259,7 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
     "ui": {"refresh_hz": _float(1, 60), "theme": _str, "flash": _bool},
     "log": {"level": _choice(LOG_LEVELS, upper=True), "file": _path},
     "demo": {"seed": _int(0, 2**31 - 1), "market_hours": _bool},
+    "network": {"retry_s": _float(0, 3600)},
 }
 
 def _clean(name: str) -> str:
@@ -487,4 +494,5 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
         "keys": settings.keys,
         "log": {"level": settings.log.level, "file": str(settings.log.file) if settings.log.file else "(default)"},
         "demo": {"seed": settings.demo.seed, "market_hours": settings.demo.market_hours},
+        "network": {"retry_s": settings.network.retry_s},
     }

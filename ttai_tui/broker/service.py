@@ -46,19 +46,22 @@ How the UI uses it (all on the app's asyncio loop; nothing here imports Textual)
 * Start-up: ``start()`` returns once the token is fetched and, unless ``account=False``, the
   accounts, balances and positions are loaded; the stream connects in parallel, so declare
   the first subscriptions before or right after calling it. If TastyTrade cannot be reached
-  at all, ``start()`` retries with backoff for about 15 s, then raises ``BrokerFailure``.
+  at all, ``start()`` keeps retrying with the stream's backoff (``status`` says CONNECTING and
+  when the next try is); ``start(retry_for=S)`` gives up after about S s with
+  ``ServerUnreachable``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 from ttai_tui.broker import events as ev
-from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError
+from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, ServerUnreachable
 from ttai_tui.broker.tasks import cancel_all
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
 from ttai_tui.core.market_state import MarketState
@@ -68,6 +71,7 @@ from ttai_tui.core.models import (
     Metrics,
     OptionChain,
     Position,
+    StreamState,
     StreamStatus,
     SymbolMatch,
     TokenStatus,
@@ -135,9 +139,20 @@ class Broker:
     # ---- lifecycle -----------------------------------------------------------------------
 
     async def start(
-        self, *, stream: bool = True, account: bool = True, account_required: bool = False
+        self,
+        *,
+        stream: bool = True,
+        account: bool = True,
+        account_required: bool = False,
+        retry_for: float | None = None,
     ) -> None:
         """Open the session (raises CredentialsRejectedError), then start background work.
+
+        Until the server answers (network down, DNS, timeouts, 5xx) ``start()`` keeps trying
+        with the stream's backoff, publishing ``status`` as CONNECTING with the next try and
+        emitting ``Connecting``; forever when ``retry_for`` is None (the dashboard,
+        ``quotes --follow``), else for about ``retry_for`` seconds, then it raises
+        ``ServerUnreachable`` (one-shot commands). Only refused credentials stop it at once.
 
         ``stream=False`` skips market data (e.g. ``ttai balances``); ``account=False`` skips
         the account poller and streamer (e.g. ``ttai quotes``). If the account data cannot be
@@ -148,12 +163,12 @@ class Broker:
         if self._started:
             return
         self._started = True
-        if getattr(self.target, "mode", None) == "demo" and not getattr(self.target, "url", None):
-            await self._start_demo_exchange()
         try:
-            await self.sessions.open(self._url())
-        except CredentialsRejectedError as e:
-            self.emit(ev.CredentialsRejected(str(e)))
+            if getattr(self.target, "mode", None) == "demo" and not getattr(self.target, "url", None):
+                await self._start_demo_exchange()
+            await self._open_session(retry_for)
+        except BaseException:
+            self._started = False  # a later start() tries again from the beginning
             raise
         self._tasks.append(asyncio.create_task(self.sessions.run_refresher(), name="ttai-token"))
         if stream:
@@ -177,6 +192,38 @@ class Broker:
                     raise
                 self.emit(ev.BrokerError(str(e), "account"))
             self._accounts_svc.start()
+
+    async def _open_session(self, retry_for: float | None) -> None:
+        """``sessions.open`` until it succeeds, with the stream's backoff (see ``start``)."""
+        st = self.stream.status
+        t0 = time.monotonic()
+        attempt = 0
+        while True:
+            st.state, st.next_try = StreamState.CONNECTING, None
+            try:
+                await self.sessions.open(self._url())
+                st.reason = None
+                return
+            except CredentialsRejectedError as e:
+                st.state, st.reason = StreamState.FAILED, str(e)
+                self.emit(ev.CredentialsRejected(str(e)))
+                raise
+            except ServerUnreachable as e:
+                attempt += 1
+                elapsed = time.monotonic() - t0
+                delay = max(self.stream.backoff(attempt, elapsed), min(e.retry_after or 0.0, 30.0))
+                if retry_for is not None:
+                    left = retry_for - elapsed
+                    if left <= 0:
+                        raise ServerUnreachable(
+                            f"{e}; gave up after {elapsed:.0f}s ({attempt} attempts)"
+                        ) from None
+                    delay = min(delay, left)
+                st.attempt, st.reason = attempt, str(e)
+                st.next_try = self.clock.now() + delay
+                log.info("start-up: %s; retry %d in %.1fs", e, attempt, delay)
+                self.emit(ev.Connecting(attempt, delay, st.next_try, str(e)))
+                await asyncio.sleep(delay)
 
     async def stop(self) -> None:
         """Stop everything started by ``start()``; safe to call twice."""

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from typing import Any
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.apply import APPLIERS
+from ttai_tui.broker.backoff import stream_policy
 from ttai_tui.broker.errors import CredentialsRejectedError, HttpStatusError
 from ttai_tui.broker.subscriptions import SubscriptionManager
 from ttai_tui.broker.tasks import cancel_all
@@ -126,12 +126,9 @@ class StreamSupervisor:
         self.emit = emit or (lambda e: None)
         self.auth_timeout = auth_timeout
         self.rest_allowance = rest_allowance
-        self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.fast_cap = fast_cap
-        self.fast_window = fast_window
+        self.policy = stream_policy(backoff_base, backoff_cap, fast_cap, fast_window, jitter)
         self.healthy_after = healthy_after
-        self.jitter = jitter
         self.stall_min = stall_min
         self.stall_factor = stall_factor
         self.stall_arm = stall_arm
@@ -144,7 +141,6 @@ class StreamSupervisor:
         self.connects = 0  # successful authorisations
         self.malformed = 0  # connections lost to a malformed frame
         self.auth_timeouts = 0
-        self._rng = random.Random()
         self._task: asyncio.Task[None] | None = None
         self._live_at: float | None = None
         self._delivered = False  # this connection applied at least one event
@@ -167,16 +163,9 @@ class StreamSupervisor:
         self.status.state = StreamState.STOPPED
 
     def backoff(self, attempt: int, outage: float = math.inf) -> float:
-        """Delay before retry ``attempt`` (1-based): doubling from base, +-jitter, capped.
-
-        The cap is ``fast_cap`` (~2.5 s) during the first ``fast_window`` seconds of an outage,
-        so a short outage is over for the user within seconds of the server coming back, and
-        ``backoff_cap`` (~30 s) after that, so a long outage is not a retry storm.
-        """
-        cap = self.fast_cap if outage < self.fast_window else self.backoff_cap
-        base = min(cap, self.backoff_base * 2 ** (attempt - 1))
-        j = 1.0 + self.jitter * (2.0 * self._rng.random() - 1.0)
-        return min(cap, base * j)
+        """Delay before retry ``attempt`` (1-based): the stream policy of ``broker.backoff``
+        (fast cap in the first minute of an outage, the long cap after)."""
+        return self.policy.delay(attempt, outage)
 
     # ---- the loop -------------------------------------------------------------------------
 

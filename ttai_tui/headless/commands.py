@@ -3,7 +3,9 @@
 They run the very same Broker (session, refresher, stream supervisor, MarketState) as the
 dashboard, so a script or a plain ssh session sees exactly what the TUI would. Exit codes:
 0 ok, 1 unknown symbol/expiration or other user-facing failure, 3 credentials refused,
-130 Ctrl-C. Imports stay lazy so ``ttai --version`` never pays for the SDK.
+5 server unreachable after the bounded retry (``[network] retry_s``; ``quotes --follow`` keeps
+trying like the dashboard), 130 Ctrl-C. Imports stay lazy so ``ttai --version`` never pays for
+the SDK.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 3, 5, 130
 QUOTE_WAIT_S = 10.0
 CHAIN_WAIT_S = 6.0
 
@@ -26,7 +28,12 @@ def _err(msg: str) -> None:
 
 def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
     """Run one command; map broker failures to exit codes and messages (never tracebacks)."""
-    from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, UnknownSymbolError
+    from ttai_tui.broker.errors import (
+        BrokerFailure,
+        CredentialsRejectedError,
+        ServerUnreachable,
+        UnknownSymbolError,
+    )
 
     try:
         return asyncio.run(coro_fn())
@@ -38,6 +45,9 @@ def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
     except UnknownSymbolError as e:
         _err(str(e))
         return EXIT_USER
+    except ServerUnreachable as e:
+        _err(str(e))
+        return EXIT_UNREACHABLE
     except BrokerFailure as e:
         _err(str(e))
         return EXIT_USER
@@ -55,8 +65,32 @@ def _broker(settings: Any, target: Any) -> Any:
     from ttai_tui.core.market_state import MarketState
 
     state = MarketState()
-    # a script wants a quick, clear failure rather than 15 s of retries when nothing answers
+    # a script wants a quick, clear failure rather than long retries of one request; reaching
+    # the server at all is retried for ``[network] retry_s`` (see _retry_for)
     return Broker(target, settings, state, session_options={"max_retries": 3})
+
+
+def _retry_for(settings: Any) -> float:
+    """How long a one-shot command keeps trying to reach the server (then exit 5)."""
+    network = getattr(settings, "network", None)
+    return float(getattr(network, "retry_s", 30.0))
+
+
+async def _keep_trying(broker: Any, step: Callable[[], Awaitable[None]]) -> None:
+    """``await step()`` until the server answers it (``--follow`` never gives up on a flaky
+    server; only refused credentials or an unknown symbol end it)."""
+    from ttai_tui.broker.errors import ServerUnreachable
+
+    attempt = 0
+    while True:
+        try:
+            await step()
+            return
+        except ServerUnreachable as e:
+            attempt += 1
+            delay = broker.stream.backoff(attempt)
+            _err(f"{e}; retrying in {delay:.1f}s (attempt {attempt})")
+            await asyncio.sleep(delay)
 
 
 def _console() -> Any:
@@ -98,8 +132,12 @@ async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, 
     async with broker:
         if follow:
             broker.add_listener(_stderr_listener(ev))
-        await broker.start(stream=True, account=False)
-        await check_symbols(broker.sessions, symbols)
+        # --follow keeps trying to reach the server like the dashboard; a snapshot gives up
+        await broker.start(stream=True, account=False, retry_for=None if follow else _retry_for(settings))
+        if follow:
+            await _keep_trying(broker, lambda: check_symbols(broker.sessions, symbols))
+        else:
+            await check_symbols(broker.sessions, symbols)
         broker.subscriptions.declare(
             "quotes", {(t, s) for s in symbols for t in ("Quote", "Trade", "Summary")}
         )
@@ -136,7 +174,9 @@ def _emit_quote(render: Any, state: Any, symbol: str, as_json: bool) -> None:
 
 def _stderr_listener(ev: Any) -> Callable[[Any], None]:
     def on_event(e: Any) -> None:
-        if isinstance(e, ev.Reconnecting):
+        if isinstance(e, ev.Connecting):
+            _err(f"{e.reason}; retrying in {e.delay:.1f}s (attempt {e.attempt})")
+        elif isinstance(e, ev.Reconnecting):
             _err(f"stream lost ({e.reason}); reconnecting in {e.delay:.1f}s (attempt {e.attempt})")
         elif isinstance(e, ev.Connected) and e.attempt:
             _err("stream reconnected")
@@ -176,7 +216,7 @@ async def _chain(settings: Any, target: Any, args: Any) -> int:
     count = 2 * per_side + 1  # as in the dashboard and the config: N strikes each side of the money
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=False)
+        await broker.start(stream=True, account=False, retry_for=_retry_for(settings))
         ch = await broker.get_chain(symbol)
         today = ny_date(broker.clock.now())
         if args.expiration:
@@ -228,7 +268,7 @@ async def _positions(settings: Any, target: Any, as_json: bool) -> int:
 
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=True, account_required=True)
+        await broker.start(stream=True, account=True, account_required=True, retry_for=_retry_for(settings))
         state = broker.state
         syms = [p.streamer_symbol for p in broker.positions]
         await _wait_until(lambda: all(state.mark(s) is not None for s in syms), QUOTE_WAIT_S)
@@ -253,7 +293,7 @@ async def _balances(settings: Any, target: Any, as_json: bool) -> int:
 
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=False, account=True, account_required=True)
+        await broker.start(stream=False, account=True, account_required=True, retry_for=_retry_for(settings))
         bal = broker.balance
         if as_json:
             print(json.dumps(render.balance_dict(bal, broker.account)))
@@ -305,7 +345,7 @@ async def _chart(settings: Any, target: Any, args: Any) -> int:
     bars = max(60, min(400, width))  # about one bar per column
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=False)
+        await broker.start(stream=True, account=False, retry_for=_retry_for(settings))
         await check_symbols(broker.sessions, [symbol])
         span = TIMEFRAME_SECONDS.get(timeframe, 300) * bars
         if timeframe != "1d":

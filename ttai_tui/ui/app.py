@@ -205,6 +205,8 @@ class TtaiApp(App[int]):
             self.post_message(BrokerEvent("connected", "reconnected" if event.attempt else "connected"))
         elif isinstance(event, ev.Reconnecting):
             self.post_message(BrokerEvent("reconnecting", event.reason, "warning"))
+        elif isinstance(event, ev.Connecting):
+            self.post_message(BrokerEvent("connecting", event.reason, "warning"))
         elif isinstance(event, ev.StreamFailed):
             self.post_message(BrokerEvent("stream-failed", event.reason, "error"))
         elif isinstance(event, ev.TokenRefreshed):

@@ -55,6 +55,13 @@ def _stream_text(stream: StreamStatus | None, now: float, narrow: bool) -> tuple
         else:
             label = f"{glyph} reconnecting"
         return label, style
+    if stream.state is StreamState.CONNECTING and stream.next_try is not None:
+        # start-up has not reached the server yet (Broker.start keeps trying)
+        wait = max(0.0, stream.next_try - now)
+        label = f"{glyph} retry {wait:.0f}s" if narrow else (
+            f"{glyph} connecting… retry in {wait:.0f}s (try {stream.attempt})"
+        )
+        return label, style
     if stream.state is StreamState.LIVE:
         return (f"{glyph} live" if narrow else f"{glyph} streaming"), style
     return f"{glyph} {stream.state.value}", style
