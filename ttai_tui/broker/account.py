@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ttai_tui.broker import events as ev
+from ttai_tui.broker.backoff import background_policy
 from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.broker.subscriptions import SubscriptionManager
 from ttai_tui.broker.tasks import cancel_all
@@ -152,6 +153,7 @@ class AccountService:
         self._tasks: list[asyncio.Task[Any]] = []
         self._kick = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._backoff = background_policy()
 
     async def load(self) -> None:
         """Accounts, then the default account's balances and positions."""
@@ -265,7 +267,7 @@ class AccountService:
             except* Exception as eg:
                 log.info("account streamer dropped: %s", [type(e).__name__ for e in eg.exceptions])
             failures += 1
-            await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+            await asyncio.sleep(self._backoff.delay(failures))
 
     async def _listen_kick(self, st: Any, cls_name: str) -> None:
         from tastytrade.streamer import MAP_ALERTS

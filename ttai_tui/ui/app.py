@@ -12,11 +12,13 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from ttai_tui import paths
@@ -80,6 +82,7 @@ class TtaiApp(App[int]):
         self._last_second = -1
         self._auth_modal_open = False
         self._bridge_stopped = False
+        self._view_errors: dict[str, str] = {}  # view -> the error it is failing with now
         self.set_keymap(dict(settings.keys))
         theme = settings.ui.theme
         if theme in self.available_themes:
@@ -300,20 +303,43 @@ class TtaiApp(App[int]):
         tick = second != self._last_second
         self._last_second = second
         state = self.bridge.state
+        view = self._flush_view
         with self.batch_update():
             if dash.is_current:
                 if dash.visible("watchlist"):
-                    dash.watchlist.flush(state.take_dirty("watchlist"), now, tick)
+                    view("watchlist", lambda: dash.watchlist.flush(state.take_dirty("watchlist"), now, tick))
                 if dash.visible("chain"):
-                    dash.chain.flush(state.take_dirty("chain"), now, tick)
+                    view("chain", lambda: dash.chain.flush(state.take_dirty("chain"), now, tick))
                 if dash.visible("positions"):
-                    dash.positions.flush(state.take_dirty("positions"), now, tick)
+                    view("positions", lambda: dash.positions.flush(state.take_dirty("positions"), now, tick))
                 if dash.visible("chart"):
-                    self._flush_chart(dash, now)
+                    chart = dash.chart()
+                    if chart is not None:
+                        view("chart", lambda: chart.flush(now))
             if tick:
-                self._render_status()
-                dash.query_one("#balances").show(self.bridge.balance(), now, self._live_day_pnl(now))  # type: ignore[attr-defined]
+                view("status", self._render_status)
+                view("balances", lambda: dash.balances.show(self.bridge.balance(), now, self._live_day_pnl(now)))
         self.flush_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    def _flush_view(self, name: str, flush: Callable[[], None]) -> None:
+        """Flush one view; its exception is reported once and the other views keep updating.
+
+        A view that keeps failing with the same error at the refresh rate is logged (with the
+        traceback) and notified once, and named in the status bar until a flush succeeds again.
+        """
+        try:
+            flush()
+        except Exception as exc:
+            what = f"{type(exc).__name__}: {exc}"
+            if self._view_errors.get(name) != what:
+                self._view_errors[name] = what
+                report(self, f"{name} view", exc)
+                self.status.failed_views = tuple(sorted(self._view_errors))
+            return
+        if name in self._view_errors:
+            del self._view_errors[name]
+            self.status.failed_views = tuple(sorted(self._view_errors))
+            log.info("%s view updates again", name)
 
     def _live_day_pnl(self, now: float) -> float | None:
         """Sum of the positions' live day P&L (for accounts that do not report one)."""
@@ -323,28 +349,16 @@ class TtaiApp(App[int]):
         today = ny_date(now)
         return totals([position_view(p, self.bridge.state, today) for p in positions]).day_pnl
 
-    def _flush_chart(self, dash: DashboardScreen, now: float) -> None:
-        chart = dash.chart()
-        fn = getattr(chart, "flush", None)
-        if fn is None:
-            return
-        try:
-            fn(now)
-        except TypeError:
-            fn()
-        except Exception as exc:
-            report(chart, "chart", exc)
-
     def _render_status(self, force: bool = False) -> None:
         self.status.stream = self.bridge.stream_status()
         self.status.token = self.bridge.token_status()
         if self.status.account is None:
             self.status.account = self.bridge.account()
         try:
-            bar = self.dashboard.query_one("#status")
-        except Exception:
+            bar = self.dashboard.status_bar
+        except (LookupError, NoMatches):  # before the dashboard is composed, or after quit
             return
-        bar.show(self.status, self.clock.now())  # type: ignore[attr-defined]
+        bar.show(self.status, self.clock.now())
 
     # -- global actions --------------------------------------------------------------------------
 

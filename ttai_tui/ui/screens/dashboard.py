@@ -7,11 +7,14 @@ footer keys are clickable for mouse users. `z` maximises the focused pane at any
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
@@ -22,21 +25,20 @@ from ttai_tui.ui.widgets.positions import PositionsView
 from ttai_tui.ui.widgets.status_bar import StatusBar
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
+if TYPE_CHECKING:
+    from ttai_tui.config import Settings
+    from ttai_tui.ui.widgets.chart import ChartPane
+
 NARROW_BELOW = 120
 WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
 TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions"}
 
 
-def make_chart_pane(settings) -> object:
-    """The analysis helper's ChartPane, or a placeholder if it cannot be built."""
-    try:
-        from ttai_tui.ui.widgets.chart import ChartPane
-    except Exception:  # not there yet: the dashboard still works
-        return Static("Chart not available", classes="placeholder", id="chart")
-    try:
-        return ChartPane(settings=settings, id="chart")
-    except TypeError:
-        return ChartPane(id="chart")
+def make_chart_pane(settings: Settings) -> ChartPane:
+    """The chart pane (imported here, not at the top: plotext loads only when composed)."""
+    from ttai_tui.ui.widgets.chart import ChartPane
+
+    return ChartPane(settings=settings, id="chart")
 
 
 class MainPane(Vertical):
@@ -59,7 +61,7 @@ class DashboardScreen(Screen):
         Binding("z", "zoom", "Zoom", id="zoom", show=False, tooltip="Maximise / restore the focused pane"),
     ]
 
-    def __init__(self, settings, store: WatchlistStore) -> None:
+    def __init__(self, settings: Settings, store: WatchlistStore) -> None:
         super().__init__()
         self.settings = settings
         self.store = store
@@ -73,7 +75,7 @@ class DashboardScreen(Screen):
                 with TabPane("Chain", id="tab-chain"):
                     yield ChainView(self.settings.chain.strikes, self.settings.chain.dte, id="chain-view")
                 with TabPane("Chart", id="tab-chart"):
-                    yield make_chart_pane(self.settings)  # type: ignore[misc]
+                    yield make_chart_pane(self.settings)
                 with TabPane("Positions", id="tab-positions"):
                     yield PositionsView(id="positions-view")
         yield BalancesStrip(id="balances")
@@ -129,6 +131,14 @@ class DashboardScreen(Screen):
         return self.query_one(PositionsView)
 
     @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def balances(self) -> BalancesStrip:
+        return self.query_one(BalancesStrip)
+
+    @property
     def tabs(self) -> TabbedContent:
         return self.query_one("#main-tabs", TabbedContent)
 
@@ -136,10 +146,12 @@ class DashboardScreen(Screen):
     def active_tab(self) -> str:
         return self.tabs.active
 
-    def chart(self):
+    def chart(self) -> ChartPane | None:
+        from ttai_tui.ui.widgets.chart import ChartPane
+
         try:
-            return self.query_one("#chart")
-        except Exception:
+            return self.query_one("#chart", ChartPane)
+        except NoMatches:  # not composed yet, or being torn down
             return None
 
     def visible(self, view: str) -> bool:

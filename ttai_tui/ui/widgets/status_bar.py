@@ -40,6 +40,7 @@ class StatusInfo:
     token: TokenStatus | None = None
     auth_error: str | None = None
     note: str | None = None
+    failed_views: tuple[str, ...] = ()  # views whose flush is failing (the rest keep updating)
 
 
 def _stream_text(stream: StreamStatus | None, now: float, narrow: bool) -> tuple[str, str]:
@@ -109,6 +110,9 @@ def status_text(info: StatusInfo, now: float, width: int) -> Text:
     if info.note:
         t.append(sep, "grey42")
         t.append(info.note, "yellow")
+    if info.failed_views:
+        t.append(sep, "grey42")
+        t.append("✕ " + ", ".join(info.failed_views) + (" failing" if narrow else " view failing (see log)"), "red")
     return t
 
 
