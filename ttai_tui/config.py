@@ -8,6 +8,7 @@ defaults; secrets may come from `TT_SECRET` / `TT_REFRESH` (the names the SDK re
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -431,14 +432,16 @@ def _credentials(from_file: Mapping[str, str], env: Mapping[str, str], use_store
 
 
 def _stored_credentials() -> tuple[str, str] | None:
-    """Credentials saved by `ttai login`, if the credential store module offers them."""
-    try:
-        from ttai_tui.secrets import load_credentials  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    """Credentials saved by `ttai login` (keyring or the 0600 file), if any."""
+    from ttai_tui.secrets import load_credentials
+
     try:
         return load_credentials()
-    except Exception:  # a broken keyring must not stop the app; demo still works
+    except Exception as exc:  # a broken keyring must not stop the app; demo still works
+        logging.getLogger(__name__).warning(
+            "the credential store could not be read (%s); continuing without stored credentials",
+            type(exc).__name__,
+        )
         return None
 
 

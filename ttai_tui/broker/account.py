@@ -48,6 +48,7 @@ def _parse_occ(occ: str) -> tuple[Any, float, str] | None:
         exp = datetime.strptime(rest[:6], "%y%m%d").date()
         return exp, int(rest[7:15]) / 1000.0, rest[6]
     except ValueError:
+        log.debug("not an OCC option symbol: %r", occ[:40])
         return None
 
 

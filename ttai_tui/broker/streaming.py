@@ -210,8 +210,8 @@ class StreamSupervisor:
                     refreshed = True
                 except CredentialsRejectedError as e:
                     failed = str(e)
-                except Exception:
-                    pass
+                except Exception as e:  # the next attempt gets the normal backoff, then a 401 again
+                    log.warning("stream: token refresh after a 401 failed (%s)", describe(e))
             if failed is not None:
                 st.state = StreamState.FAILED
                 st.reason = failed
@@ -312,6 +312,7 @@ class StreamSupervisor:
             try:
                 await client.get(QUOTE_TOKEN_PATH)
             except Exception as exc:  # an error is an answer too, but a timeout is not
+                log.debug("stream: readiness probe got %s", type(exc).__name__)
                 if _is_timeout(exc):
                     return
             answered.set()

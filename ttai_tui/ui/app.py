@@ -113,8 +113,10 @@ class TtaiApp(App[int]):
         for sig in (signal.SIGTERM, signal.SIGHUP):
             try:
                 loop.add_signal_handler(sig, lambda s=sig: self.exit(return_code=128 + s))
-            except (NotImplementedError, RuntimeError, ValueError):
-                return  # not the main thread (tests) or a platform without signal handlers
+            except (NotImplementedError, RuntimeError, ValueError) as exc:
+                # not the main thread (tests) or a platform without signal handlers
+                log.debug("no handler for %s: %s", sig.name, exc)
+                return
 
     def _check_keymap(self) -> None:
         from ttai_tui.ui.keymap_check import all_binding_classes, binding_ids, unknown_key_ids

@@ -6,9 +6,15 @@ and symbol hits come from the broker's symbol search (through the bridge) as the
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from ttai_tui.broker.errors import BrokerFailure
+from ttai_tui.ui.bridge import require_bridge
+
+log = logging.getLogger(__name__)
 
 
 class TtaiCommands(Provider):
@@ -22,7 +28,7 @@ class TtaiCommands(Provider):
         wl = dash.watchlist
         for name in wl.store.names:
             out.append((f"Watchlist: {name}", partial(wl.show_list, name), "switch to this watchlist"))
-        for acct in app.bridge.accounts():  # type: ignore[attr-defined]
+        for acct in require_bridge(app).accounts():
             label = f"Account: {acct.number}" + (f" ({acct.nickname})" if acct.nickname else "")
             out.append((label, partial(app.switch_account, acct.number), "switch account"))  # type: ignore[attr-defined]
         for theme in sorted(app.available_themes):
@@ -45,8 +51,9 @@ class TtaiCommands(Provider):
         if not text or len(text) > 24 or " " in text:
             return
         try:
-            matches = await self.app.bridge.search(text)  # type: ignore[attr-defined]
-        except Exception:
+            matches = await require_bridge(self.app).search(text)
+        except BrokerFailure as exc:  # no hits this time; the palette keeps working
+            log.info("palette symbol search for %r failed: %s", text, exc)
             return
         for m in matches[:10]:
             dash = self.app.dashboard  # type: ignore[attr-defined]

@@ -29,7 +29,8 @@ def report(node: Any, where: str, exc: BaseException) -> None:
     now = time.monotonic()
     try:
         app = getattr(node, "app", None)
-    except Exception:  # no active app (shutdown)
+    except Exception as no_app:  # no active app (shutdown): the log above has the failure
+        log.debug("no app to notify about %s: %s", where, type(no_app).__name__)
         return
     if app is None:
         return
@@ -40,8 +41,8 @@ def report(node: Any, where: str, exc: BaseException) -> None:
     try:
         app.notify(f"{where} failed: {exc}", title="Error (the app keeps running)",
                        severity="error", timeout=6)
-    except Exception:  # during shutdown there may be no app to tell
-        pass
+    except Exception as no_app:  # during shutdown there may be no app to tell
+        log.debug("could not notify about %s: %s", where, type(no_app).__name__)
 
 
 def guarded(where: str) -> Callable[[F], F]:

@@ -7,6 +7,7 @@ gets the same readable reason the config validator gives.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from textual import work
@@ -19,8 +20,11 @@ from textual.suggester import Suggester, SuggestionReady
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.config import normalise_symbol
 from ttai_tui.core.models import SymbolMatch
+
+log = logging.getLogger(__name__)
 
 DEBOUNCE_S = 0.2
 
@@ -91,7 +95,8 @@ class AddSymbolScreen(ModalScreen[str | None]):
     async def _search(self, text: str) -> None:
         try:
             matches = await self.bridge.search(text)
-        except Exception as exc:
+        except Exception as exc:  # shown under the input; the form keeps working
+            log.warning("symbol search for %r failed: %s", text, exc, exc_info=not isinstance(exc, BrokerFailure))
             self.post_message(SearchDone(text, [], str(exc) or type(exc).__name__))
             return
         self.post_message(SearchDone(text, list(matches)))
