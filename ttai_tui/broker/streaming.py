@@ -116,8 +116,8 @@ class StreamSupervisor:
         stall_min: float = 3.0,
         stall_factor: float = 20.0,
         stall_arm: float = 1.0,
-        probe_every: float = 2.0,
-        probe_max: int = 6,
+        probe_every: float = 1.0,
+        probe_max: int = 12,
     ) -> None:
         self.sessions = sessions
         self.state = state
