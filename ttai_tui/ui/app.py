@@ -35,12 +35,10 @@ from ttai_tui.ui.messages import (
     OpenSymbol,
 )
 from ttai_tui.ui.screens.dashboard import DashboardScreen
-from ttai_tui.ui.span_writer import install as install_span_writer
 from ttai_tui.ui.watchlist_store import FILE_NAME, WatchlistStore
 from ttai_tui.ui.widgets.status_bar import StatusInfo
 
 log = logging.getLogger("ttai_tui.ui")
-install_span_writer()  # partial screen updates send only the changed columns (ssh bytes)
 
 METRICS_EVERY_S = 60.0
 HEAP_SETTLE_S = 5.0  # after the broker starts: start-up garbage gone, first chain loaded
@@ -430,6 +428,9 @@ def make_app(
 
 def run_app(settings: Any, target: Any) -> int:
     """Entry point for `ttai` (cli.py): run the dashboard, return the process exit code."""
+    from ttai_tui.ui import span_writer
+
+    span_writer.install()  # partial screen updates send only the changed columns (ssh bytes)
     app = make_app(settings, target)
     app.run()
     return int(app.return_code or 0)
