@@ -127,13 +127,15 @@ async def test_every_subscribed_type_is_drained(make_broker: Any, exchange: Any)
     await wait_for(lambda: b.status.events > 20000, 30.0)
     from tastytrade.streamer import MAP_EVENTS
 
+    from ttai_tui.broker.sdk_adapter import event_queue
+
     st = b.stream.streamer
     assert st is not None
     # an undrained queue only grows; a drained one is near empty at least once in a few looks
     backlog = {n: 10**9 for n in MAP_EVENTS}
     for _ in range(5):
         for n, c in MAP_EVENTS.items():
-            backlog[n] = min(backlog[n], st._recv[c].statistics().current_buffer_used)
+            backlog[n] = min(backlog[n], event_queue(st, c).statistics().current_buffer_used)
         await asyncio.sleep(0.05)
     assert max(backlog.values()) < 1500, backlog  # at most about one frame in flight
     assert {"SPY", "QQQ"} <= set(b.state.profiles) and {"SPY", "QQQ"} <= set(b.state.summaries)

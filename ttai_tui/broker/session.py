@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ttai_tui.broker import events as ev
+from ttai_tui.broker import sdk_adapter
 from ttai_tui.broker.backoff import background_policy, rest_policy
 from ttai_tui.broker.errors import (
     BrokerFailure,
@@ -188,7 +189,7 @@ class SessionManager:
     async def close(self) -> None:
         if self.session is not None:
             try:
-                await self.session._client.aclose()
+                await sdk_adapter.close(self.session)
             except Exception as exc:  # closing a half-broken client is best effort
                 log.info("closing the HTTP client failed: %s", type(exc).__name__)
 

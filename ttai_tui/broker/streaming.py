@@ -26,11 +26,11 @@ import asyncio
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from ttai_tui.broker import events as ev
+from ttai_tui.broker import sdk_adapter
 from ttai_tui.broker.apply import APPLIERS
 from ttai_tui.broker.backoff import stream_policy
 from ttai_tui.broker.errors import CredentialsRejectedError, HttpStatusError
@@ -305,7 +305,7 @@ class StreamSupervisor:
         hedged probes notice within ``probe_every`` s. Any answer, even an error or a refused
         connection, ends the wait: the ordinary attempt and backoff take over from there.
         """
-        client = self.sessions.session._client  # the SDK session's HTTP client (auth headers set)
+        client = sdk_adapter.http_client(self.sessions.session)  # auth headers already set
         answered = asyncio.Event()
 
         async def probe() -> None:
@@ -378,14 +378,13 @@ class StreamSupervisor:
         """
         from anyio import WouldBlock
 
-        recv = streamer._recv[cls]  # the SDK's per-type queue (what get_event reads)
+        recv = sdk_adapter.event_queue(streamer, cls)  # what the SDK's get_event reads
         nowait = recv.receive_nowait
-        buf = getattr(getattr(recv, "_state", None), "buffer", None)
-        fast = isinstance(buf, deque)
+        buf = sdk_adapter.queue_buffer(recv)
         state, status, clock = self.state, self.status, self.clock
         while True:
             batch = [await recv.receive()]
-            if fast:
+            if buf is not None:
                 n = len(buf)
                 if n:
                     if n > MAX_BATCH:
