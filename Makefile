@@ -28,6 +28,7 @@ demo: $(STAMP)
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check ttai_tui tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 test: lint
 	$(PY) -m pytest -n 2 --dist loadgroup -q

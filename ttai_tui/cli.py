@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ttai_tui import __version__
 
@@ -36,7 +37,7 @@ config: --config PATH, else $TTAI_CONFIG, else the platform config directory
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options accepted before or after the subcommand (`ttai --demo quotes` = `ttai quotes --demo`)."""
-    d = {"default": argparse.SUPPRESS} if suppress else {}
+    d: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
     g = parser.add_argument_group("connection")
     mode = g.add_mutually_exclusive_group()
     mode.add_argument("--demo", action="store_true", help="run against the built-in simulated exchange", **d)

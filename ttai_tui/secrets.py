@@ -216,7 +216,7 @@ def _keyring_load(kr: Any) -> tuple[str, str] | None:
         )
         return None
     if all(values):
-        return values[0], values[1]  # type: ignore[return-value]
+        return values[0], values[1]
     return None
 
 

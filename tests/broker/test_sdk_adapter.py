@@ -23,7 +23,7 @@ def test_a_missing_private_attribute_is_named() -> None:
     class NotASession:
         pass
 
-    with pytest.raises(sdk_adapter.SdkChanged, match="Session._client"):
+    with pytest.raises(sdk_adapter.SdkChanged, match=r"Session\._client"):
         sdk_adapter.http_client(NotASession())  # type: ignore[arg-type]
     with pytest.raises(sdk_adapter.SdkChanged, match="_recv"):
         sdk_adapter.event_queue(NotASession(), int)  # type: ignore[arg-type]

@@ -35,7 +35,10 @@ async def test_follow_started_before_the_exchange_streams_once_it_is_up(tmp_path
     f = await Follow(f"http://127.0.0.1:{port}", tmp_path / "home").start()
     server = _server(port)
     try:
-        await asyncio.sleep(4.0)
+        for _ in range(300):  # the child needs a moment to start (longer on a busy machine)
+            if f.stderr_text().count("retrying in") >= 2 or not f.alive:
+                break
+            await asyncio.sleep(0.1)
         assert f.alive, f.stderr_text()
         said = f.stderr_text()
         assert "cannot reach" in said and "retrying in" in said, said
@@ -55,7 +58,10 @@ async def test_follow_survives_503_kill_and_restart_during_start_up(tmp_path: Pa
     server.faults.error_rate, server.faults.error_codes = 1.0, (503,)
     f = await Follow(server.url, tmp_path / "home").start()
     try:
-        await asyncio.sleep(3.0)
+        for _ in range(300):  # the child needs a moment to start (longer on a busy machine)
+            if "HTTP 503" in f.stderr_text() or not f.alive:
+                break
+            await asyncio.sleep(0.1)
         assert "HTTP 503" in f.stderr_text(), f.stderr_text()
         await server.stop()  # killed during start-up
         await asyncio.sleep(2.0)

@@ -35,9 +35,10 @@ How the UI uses it (all on the app's asyncio loop; nothing here imports Textual)
 * ``get_chain``, ``search``, ``watchlists``, ``metrics``, ``refresh_account``,
   ``candle_history`` are REST helpers with retries; they raise ``BrokerFailure`` subclasses
   (``UnknownSymbolError`` for an unknown symbol) and never leak SDK types.
-* Demo mode: when ``target.mode == "demo"`` and ``target.url`` is None, ``start()`` runs the
-  simulated exchange in-process on a free loopback port (``exchange_server`` holds it) and
-  connects to it through the very same path as live.
+* Demo mode: the composition root (``ttai_tui.demo.demo_server``, used by the CLI, ``make_app``
+  and the headless commands) passes the in-process simulated exchange as ``local_server``;
+  ``start()`` starts it on this loop (a free loopback port) and connects to it through the very
+  same path as live; ``stop()`` stops it. The broker never imports the exchange.
 * ``broker.chains.ChainWindow(broker.subscriptions, broker.state)`` is a ready-made "N strikes
   around the money" window whose subscriptions follow the underlying (``show``/``follow``/
   ``close``); views may use it or declare their own strike sets.
@@ -58,7 +59,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, ServerUnreachable
@@ -79,9 +80,23 @@ from ttai_tui.core.models import (
 )
 from ttai_tui.core.portfolio import BETA_BENCHMARK, PositionView, position_view
 
+if TYPE_CHECKING:
+    from ttai_tui.config import Settings, Target
+
 log = logging.getLogger(__name__)
 
 Listener = Callable[[ev.BrokerEvent], Any]
+
+
+class LocalServer(Protocol):
+    """A server the broker runs on its own loop (the demo's in-process exchange)."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Broker:
@@ -89,14 +104,15 @@ class Broker:
 
     def __init__(
         self,
-        target: Any,
-        settings: Any = None,
+        target: Target,
+        settings: Settings | None = None,
         state: MarketState | None = None,
         clock: Clock = SYSTEM_CLOCK,
         *,
-        stream_options: dict[str, float] | None = None,
-        session_options: dict[str, float] | None = None,
+        stream_options: dict[str, Any] | None = None,  # keyword arguments of StreamSupervisor
+        session_options: dict[str, Any] | None = None,  # keyword arguments of SessionManager
         account_poll_s: float = 60.0,
+        local_server: LocalServer | None = None,
     ) -> None:
         from ttai_tui.broker.session import SessionManager
         from ttai_tui.broker.streaming import StreamSupervisor
@@ -107,7 +123,8 @@ class Broker:
         self.clock = clock
         self.state = state if state is not None else MarketState(clock)
         self._listeners: list[Listener] = []
-        self.exchange_server: Any = None
+        self.local_server = local_server
+        self._local_running = False
         self.sessions = SessionManager(target, clock, emit=self.emit, **(session_options or {}))
         self.subscriptions = SubscriptionManager()
         self.stream = StreamSupervisor(
@@ -164,8 +181,9 @@ class Broker:
             return
         self._started = True
         try:
-            if getattr(self.target, "mode", None) == "demo" and not getattr(self.target, "url", None):
-                await self._start_demo_exchange()
+            if self.local_server is not None and not self._local_running:
+                await self.local_server.start()
+                self._local_running = True
             await self._open_session(retry_for)
         except BaseException:
             self._started = False  # a later start() tries again from the beginning
@@ -176,7 +194,7 @@ class Broker:
         if account:
             from ttai_tui.broker.account import AccountService
 
-            default = getattr(self.settings, "account", None) if self.settings else None
+            default = self.settings.account if self.settings else None
             self._accounts_svc = AccountService(
                 self.sessions, self.state, self.subscriptions, self.clock, self.emit,
                 default_account=default, poll_s=self._account_poll_s,
@@ -233,9 +251,9 @@ class Broker:
         await cancel_all(self._tasks)
         self._tasks.clear()
         await self.sessions.close()
-        if self.exchange_server is not None:
-            await self.exchange_server.stop()
-            self.exchange_server = None
+        if self.local_server is not None and self._local_running:
+            await self.local_server.stop()
+            self._local_running = False
         self._started = False
 
     async def __aenter__(self) -> Broker:
@@ -245,9 +263,9 @@ class Broker:
         await self.stop()
 
     def _url(self) -> str | None:
-        if self.exchange_server is not None:
-            return str(self.exchange_server.url)
-        return getattr(self.target, "url", None)
+        if self.local_server is not None:
+            return self.local_server.url
+        return self.target.url
 
     def _alert_url(self) -> str | None:
         """The account-streamer URL for exchange/demo targets (live uses the SDK default)."""
@@ -257,11 +275,6 @@ class Broker:
         from ttai_tui.broker.endpoint import notifications_url
 
         return notifications_url(url)
-
-    async def _start_demo_exchange(self) -> None:
-        from ttai_tui.broker.demo import start_demo_exchange
-
-        self.exchange_server = await start_demo_exchange(self.settings)
 
     # ---- status --------------------------------------------------------------------------
 
@@ -275,7 +288,7 @@ class Broker:
 
     @property
     def mode(self) -> str:
-        return str(getattr(self.target, "mode", "live"))
+        return self.target.mode
 
     # ---- account data ---------------------------------------------------------------------
 

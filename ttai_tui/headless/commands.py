@@ -14,8 +14,12 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.service import Broker
+    from ttai_tui.config import Settings, Target
 
 EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 3, 5, 130
 QUOTE_WAIT_S = 10.0
@@ -26,7 +30,7 @@ def _err(msg: str) -> None:
     print(f"ttai: {msg}", file=sys.stderr, flush=True)
 
 
-def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
+def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> int:
     """Run one command; map broker failures to exit codes and messages (never tracebacks)."""
     from ttai_tui.broker.errors import (
         BrokerFailure,
@@ -60,14 +64,18 @@ def _symbol(text: str) -> str:
     return normalise_symbol(text)
 
 
-def _broker(settings: Any, target: Any) -> Any:
+def _broker(settings: Settings, target: Target) -> Broker:
     from ttai_tui.broker.service import Broker
     from ttai_tui.core.market_state import MarketState
+    from ttai_tui.demo import demo_server
 
     state = MarketState()
     # a script wants a quick, clear failure rather than long retries of one request; reaching
     # the server at all is retried for ``[network] retry_s`` (see _retry_for)
-    return Broker(target, settings, state, session_options={"max_retries": 3})
+    return Broker(
+        target, settings, state, session_options={"max_retries": 3},
+        local_server=demo_server(settings, target),
+    )
 
 
 def _retry_for(settings: Any) -> float:
@@ -113,7 +121,7 @@ async def _wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.
 # ---- quotes -------------------------------------------------------------------------------
 
 
-def quotes(settings: Any, target: Any, args: Any) -> int:
+def quotes(settings: Settings, target: Target, args: Any) -> int:
     """A table of quotes, or with --follow a live stream (JSON lines with --json)."""
     try:
         symbols = list(dict.fromkeys(_symbol(s) for s in args.symbols))
@@ -123,7 +131,7 @@ def quotes(settings: Any, target: Any, args: Any) -> int:
     return _run(lambda: _quotes(settings, target, symbols, bool(args.follow), bool(args.json)))
 
 
-async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, as_json: bool) -> int:
+async def _quotes(settings: Settings, target: Target, symbols: list[str], follow: bool, as_json: bool) -> int:
     from ttai_tui.broker import events as ev
     from ttai_tui.broker.validate import check_symbols
     from ttai_tui.headless import render
@@ -189,7 +197,7 @@ def _stderr_listener(ev: Any) -> Callable[[Any], None]:
 # ---- chain --------------------------------------------------------------------------------
 
 
-def chain(settings: Any, target: Any, args: Any) -> int:
+def chain(settings: Settings, target: Target, args: Any) -> int:
     """calls | strike | puts for one expiration, N strikes around the money."""
     try:
         args.symbol = _symbol(args.symbol)
@@ -199,7 +207,7 @@ def chain(settings: Any, target: Any, args: Any) -> int:
     return _run(lambda: _chain(settings, target, args))
 
 
-async def _chain(settings: Any, target: Any, args: Any) -> int:
+async def _chain(settings: Settings, target: Target, args: Any) -> int:
     from datetime import date
 
     from ttai_tui.broker.chains import ChainWindow
@@ -259,11 +267,11 @@ async def _chain(settings: Any, target: Any, args: Any) -> int:
 # ---- positions / balances -----------------------------------------------------------------
 
 
-def positions(settings: Any, target: Any, args: Any) -> int:
+def positions(settings: Settings, target: Target, args: Any) -> int:
     return _run(lambda: _positions(settings, target, bool(args.json)))
 
 
-async def _positions(settings: Any, target: Any, as_json: bool) -> int:
+async def _positions(settings: Settings, target: Target, as_json: bool) -> int:
     from ttai_tui.headless import render
 
     broker = _broker(settings, target)
@@ -284,11 +292,11 @@ async def _positions(settings: Any, target: Any, as_json: bool) -> int:
         return EXIT_OK
 
 
-def balances(settings: Any, target: Any, args: Any) -> int:
+def balances(settings: Settings, target: Target, args: Any) -> int:
     return _run(lambda: _balances(settings, target, bool(args.json)))
 
 
-async def _balances(settings: Any, target: Any, as_json: bool) -> int:
+async def _balances(settings: Settings, target: Target, as_json: bool) -> int:
     from ttai_tui.headless import render
 
     broker = _broker(settings, target)
@@ -305,7 +313,7 @@ async def _balances(settings: Any, target: Any, as_json: bool) -> int:
 # ---- chart --------------------------------------------------------------------------------
 
 
-def chart(settings: Any, target: Any, args: Any) -> int:
+def chart(settings: Settings, target: Target, args: Any) -> int:
     try:
         args.symbol = _symbol(args.symbol)
     except ValueError as e:
@@ -314,7 +322,7 @@ def chart(settings: Any, target: Any, args: Any) -> int:
     return _run(lambda: _chart(settings, target, args))
 
 
-async def _chart(settings: Any, target: Any, args: Any) -> int:
+async def _chart(settings: Settings, target: Target, args: Any) -> int:
     import shutil
 
     from ttai_tui.broker.validate import check_symbols

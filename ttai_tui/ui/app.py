@@ -9,19 +9,22 @@ listener callback and become Messages. Workers never touch widgets: they post me
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import Provider
 from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from ttai_tui import paths
+from ttai_tui.broker import events as ev
+from ttai_tui.config import Settings, Target
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
 from ttai_tui.core.portfolio import position_view, totals
 from ttai_tui.ui import heap
@@ -47,7 +50,15 @@ HEAP_TRIM_S = 30.0  # free C-allocator memory goes back to the system this often
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
 
 
+def _ttai_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens."""
+    from ttai_tui.ui.commands import TtaiCommands
+
+    return TtaiCommands
+
+
 class TtaiApp(App[int]):
+    COMMANDS = App.COMMANDS | {_ttai_commands}
     CSS_PATH = "styles/app.tcss"
     TITLE = "ttai"
     BINDINGS = [
@@ -59,23 +70,20 @@ class TtaiApp(App[int]):
 
     def __init__(
         self,
-        settings: Any,
-        target: Any,
+        settings: Settings,
+        target: Target,
         *,
         clock: Clock = SYSTEM_CLOCK,
         bridge: Bridge | None = None,
         store: WatchlistStore | None = None,
     ) -> None:
         super().__init__()
-        from ttai_tui.ui.commands import TtaiCommands
-
-        self.COMMANDS = App.COMMANDS | {TtaiCommands}
         self.settings = settings
         self.target = target
         self.clock = clock
         self.bridge: Bridge = bridge if bridge is not None else StaticBridge(clock=clock)
         self.store = store or WatchlistStore(paths.data_dir() / FILE_NAME, dict(settings.watchlists))
-        self.status = StatusInfo(mode=MODE_LABEL.get(getattr(target, "mode", "demo"), "DEMO"))
+        self.status = StatusInfo(mode=MODE_LABEL.get(target.mode, "DEMO"))
         self.flush_ms: deque[float] = deque(maxlen=2000)
         self._last_second = -1
         self._auth_modal_open = False
@@ -110,7 +118,7 @@ class TtaiApp(App[int]):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             try:
-                loop.add_signal_handler(sig, lambda s=sig: self.exit(return_code=128 + s))
+                loop.add_signal_handler(sig, functools.partial(self.exit, return_code=128 + sig))
             except (NotImplementedError, RuntimeError, ValueError) as exc:
                 # not the main thread (tests) or a platform without signal handlers
                 log.debug("no handler for %s: %s", sig.name, exc)
@@ -196,10 +204,8 @@ class TtaiApp(App[int]):
 
     # -- broker events -> messages -------------------------------------------------------------
 
-    def _broker_listener(self, event: Any) -> None:
+    def _broker_listener(self, event: ev.BrokerEvent) -> None:
         """Called by the broker (same event loop or not): only posts a message."""
-        from ttai_tui.broker import events as ev
-
         if isinstance(event, ev.CredentialsRejected):
             self.post_message(AuthFailed(event.message))
         elif isinstance(event, ev.AccountUpdated):
@@ -407,26 +413,25 @@ class TtaiApp(App[int]):
 
 
 def make_app(
-    settings: Any = None,
-    target: Any = None,
+    settings: Settings | None = None,
+    target: Target | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
     bridge: Bridge | None = None,
     store: WatchlistStore | None = None,
 ) -> TtaiApp:
     """Build the app (tests inject a clock, a bridge over the in-process exchange, a store)."""
-    from ttai_tui.config import Settings, Target
-
     settings = settings if settings is not None else Settings()
     target = target if target is not None else Target("demo")
     if bridge is None:
+        from ttai_tui.demo import demo_server
         from ttai_tui.ui.broker_bridge import BrokerBridge
 
-        bridge = BrokerBridge(settings, target, clock=clock)
+        bridge = BrokerBridge(settings, target, clock=clock, local_server=demo_server(settings, target))
     return TtaiApp(settings, target, clock=clock, bridge=bridge, store=store)
 
 
-def run_app(settings: Any, target: Any) -> int:
+def run_app(settings: Settings, target: Target) -> int:
     """Entry point for `ttai` (cli.py): run the dashboard, return the process exit code."""
     from ttai_tui.ui import span_writer
 

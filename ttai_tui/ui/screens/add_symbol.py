@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestionReady
+from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -63,7 +64,7 @@ class AddSymbolScreen(ModalScreen[str | None]):
         self.list_name = list_name
         self.suggester = MatchSuggester()
         self.matches: list[SymbolMatch] = []
-        self._timer = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-box"):

@@ -298,7 +298,7 @@ class WatchlistPane(Vertical):
         self.rebuild()
         if self.table.row_count:
             self.table.move_cursor(row=min(row, self.table.row_count - 1), animate=False)
-        key = self.app.get_key_display(self._binding("watchlist-undo"))  # type: ignore[arg-type]
+        key = self.app.get_key_display(self._binding("watchlist-undo"))
         self.app.notify(f"Removed {sym} from {self.current} — {key} to undo", timeout=4)
 
     def _binding(self, bid: str) -> Binding:
