@@ -6,7 +6,7 @@ supported route (wire reference §1.2, approach B) is to build the Session norma
 its httpx2 client's public ``base_url`` setter (the client itself is private: reached through
 ``broker.sdk_adapter``, the one module that touches SDK internals). DXLink needs nothing: the server names its own
 WebSocket URL in ``/api-quote-tokens``. The account streamer reads the documented
-``AlertStreamer.base_url`` attribute, set before ``async with``.
+``AlertStreamer.base_url`` attribute, set before ``async with`` (to :func:`notifications_url`).
 
 ``trust_env=False`` keeps proxy variables from hijacking loopback (httpx2 does not exempt
 127.0.0.1). ``Session.deserialize()`` rebuilds the client, so call :func:`point_session` again
@@ -22,7 +22,7 @@ from ttai_tui.broker import sdk_adapter
 from ttai_tui.broker.lazy_sdk import import_sdk
 
 import_sdk()  # the first SDK import of a process: pandas and the NYSE calendar load on first use
-from tastytrade import AlertStreamer, Session  # noqa: E402
+from tastytrade import Session  # noqa: E402
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -65,21 +65,3 @@ def make_session(
     if base_url is not None:
         point_session(session, base_url)
     return session
-
-
-def session_base_url(session: Session) -> str:
-    """Where this session's REST calls go (for the account streamer and for messages)."""
-    return sdk_adapter.base_url(session)
-
-
-def make_alert_streamer(session: Session, base_url: str | None = None) -> AlertStreamer:
-    """An AlertStreamer for ``session``; pointed at ``base_url``'s /notifications if given.
-
-    Enter it with ``async with`` as usual; the URL must be set before entering.
-    """
-    streamer = AlertStreamer(session)
-    if base_url is not None:
-        if not hasattr(streamer, "base_url"):
-            raise RuntimeError("tastytrade SDK changed: AlertStreamer.base_url is gone")
-        streamer.base_url = notifications_url(base_url)
-    return streamer

@@ -234,7 +234,7 @@ class TtaiApp(App[int]):
     @guarded("broker event")
     def on_broker_event(self, msg: BrokerEvent) -> None:
         if msg.kind in ("fill", "error", "stream-failed") or (msg.kind == "connected" and msg.detail == "reconnected"):
-            self.notify(msg.detail, severity=msg.severity, timeout=5)  # type: ignore[arg-type]
+            self.notify(msg.detail, severity=msg.severity, timeout=5)
         if msg.kind == "connected":
             self.status.note = None
         elif msg.kind == "stream-failed":

@@ -14,7 +14,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 log = logging.getLogger("ttai_tui.ui")
 
@@ -59,7 +59,7 @@ def guarded(where: str) -> Callable[[F], F]:
                     report(self, where, exc)
                     return None
 
-            return awrapper  # type: ignore[return-value]
+            return cast(F, awrapper)
 
         @functools.wraps(fn)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -69,6 +69,6 @@ def guarded(where: str) -> Callable[[F], F]:
                 report(self, where, exc)
                 return None
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return deco

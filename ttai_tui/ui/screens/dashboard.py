@@ -13,7 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from ttai_tui.ui.messages import OpenSymbol
@@ -27,6 +29,7 @@ from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
 if TYPE_CHECKING:
     from ttai_tui.config import Settings
+    from ttai_tui.ui.app import TtaiApp
     from ttai_tui.ui.widgets.chart import ChartPane
 
 NARROW_BELOW = 120
@@ -131,6 +134,16 @@ class DashboardScreen(Screen):
         return self.query_one(PositionsView)
 
     @property
+    def ttai_app(self) -> TtaiApp:
+        """The app, typed (the dashboard only runs inside TtaiApp)."""
+        from ttai_tui.ui.app import TtaiApp
+
+        app = self.app
+        if not isinstance(app, TtaiApp):
+            raise LookupError("the dashboard runs inside TtaiApp")
+        return app
+
+    @property
     def status_bar(self) -> StatusBar:
         return self.query_one(StatusBar)
 
@@ -187,22 +200,22 @@ class DashboardScreen(Screen):
             self.set_focus(target)
         elif pane == "chart":
             self.set_focus(self.tabs.query_one("Tabs"))
-        self.app.flush_now()  # type: ignore[attr-defined]
+        self.ttai_app.flush_now()
 
     def action_refresh_account(self) -> None:
-        self.app.refresh_account()  # type: ignore[attr-defined]
+        self.ttai_app.refresh_account()
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
             self.minimize()
             return
-        focused = self.focused
-        pane = None
-        while focused is not None:
-            if getattr(focused, "id", None) in ("watchlist-pane", "main-pane"):
-                pane = focused
+        node: DOMNode | None = self.focused
+        pane: Widget | None = None
+        while node is not None:
+            if isinstance(node, Widget) and node.id in ("watchlist-pane", "main-pane"):
+                pane = node
                 break
-            focused = focused.parent  # type: ignore[assignment]
+            node = node.parent
         if pane is not None:
             self.maximize(pane, container=False)
 
@@ -212,7 +225,7 @@ class DashboardScreen(Screen):
         self.query_one("#main-pane").border_subtitle = ""
         if self.active_tab != TABS["chain"]:
             self.chain.release()
-        self.app.flush_now()  # type: ignore[attr-defined]
+        self.ttai_app.flush_now()
 
     def on_open_symbol(self, msg: OpenSymbol) -> None:
         msg.stop()

@@ -326,9 +326,9 @@ class ChainView(Vertical):
         row = next((r for r in self.window if r.strike == self._atm_strike), None)
         if row is None:
             return None
-        ivs = [state.greeks[s].volatility for s in (row.call_streamer, row.put_streamer)
-               if s in state.greeks and state.greeks[s].volatility is not None]
-        return sum(ivs) / len(ivs) if ivs else None  # type: ignore[arg-type]
+        found = (state.greeks[s].volatility for s in (row.call_streamer, row.put_streamer) if s in state.greeks)
+        ivs = [v for v in found if v is not None]
+        return sum(ivs) / len(ivs) if ivs else None
 
     def expected_move(self) -> float | None:
         if self.expiration is None or self.symbol is None:

@@ -236,9 +236,9 @@ class WatchlistPane(Vertical):
         if key == "symbol":
             ranked = sorted(syms, reverse=self.sort_reverse)
         else:
-            known = [s for s in syms if self._raw.get(s, {}).get(key) is not None]
-            unknown = [s for s in syms if s not in known]
-            known.sort(key=lambda s: self._raw[s][key], reverse=self.sort_reverse)  # type: ignore[arg-type,return-value]
+            values = {s: v for s in syms if (v := self._raw.get(s, {}).get(key)) is not None}
+            known = sorted(values, key=values.__getitem__, reverse=self.sort_reverse)
+            unknown = [s for s in syms if s not in values]
             ranked = known + unknown  # missing values always last
         self.table.set_order({s: i for i, s in enumerate(ranked)})
 
