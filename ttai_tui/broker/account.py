@@ -248,15 +248,14 @@ class AccountService:
 
     async def _alerts(self) -> None:
         """Account streamer with reconnects; any push schedules a reload."""
-        from tastytrade import AlertStreamer
         from tastytrade.order import PlacedOrder
+
+        from ttai_tui.broker.endpoint import make_alert_streamer
 
         failures = 0
         while True:
             try:
-                streamer = AlertStreamer(self.sessions.session)
-                if self.alert_url:
-                    streamer.base_url = self.alert_url
+                streamer = make_alert_streamer(self.sessions.session, self.alert_url)
                 async with streamer as st:
                     assert self.account is not None
                     await st.subscribe_accounts([self._sdk[self.account.number]])

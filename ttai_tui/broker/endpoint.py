@@ -22,7 +22,7 @@ from ttai_tui.broker import sdk_adapter
 from ttai_tui.broker.lazy_sdk import import_sdk
 
 import_sdk()  # the first SDK import of a process: pandas and the NYSE calendar load on first use
-from tastytrade import Session  # noqa: E402
+from tastytrade import AlertStreamer, Session  # noqa: E402
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -65,3 +65,14 @@ def make_session(
     if base_url is not None:
         point_session(session, base_url)
     return session
+
+
+def make_alert_streamer(session: Session, url: str | None = None) -> AlertStreamer:
+    """An AlertStreamer for ``session``, connecting to ``url`` (a :func:`notifications_url`)
+    instead of the SDK's default when given. Enter it with ``async with`` as usual."""
+    streamer = AlertStreamer(session)
+    if url is not None:
+        if not hasattr(streamer, "base_url"):
+            raise RuntimeError("tastytrade SDK changed: AlertStreamer.base_url is gone")
+        streamer.base_url = url
+    return streamer
