@@ -102,13 +102,43 @@ class TtaiApp(App[int]):
 
     def on_mount(self) -> None:
         if self.store.load_error:
-            self.notify(self.store.load_error, title="Watchlists", severity="warning", timeout=10)
+            self.call_after_refresh(self._offer_watchlist_backup)
         hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))
         self._flush_timer = self.set_interval(1.0 / hz, self.flush_market, name="ui-flush")
         self.call_after_refresh(self.start_broker)
         if self.settings.keys:
             self.set_timer(0.5, self._check_keymap)
         self._handle_termination_signals()
+
+    def _offer_watchlist_backup(self) -> None:
+        """The watchlists file is corrupt: offer its previous version, or just say so."""
+        store = self.store
+        if store.backup is None:
+            self.notify(store.load_error or "", title="Watchlists", severity="warning", timeout=10)
+            return
+        from ttai_tui.ui.screens.modals import ConfirmScreen
+
+        body = (
+            f"{store.load_error}\n\nRestore the previous version? The damaged file is kept as "
+            f"{store.path.name}.corrupt either way. Until then the config's lists are shown."
+        )
+        self.push_screen(
+            ConfirmScreen("Watchlists file damaged", body, yes="Restore backup", no="Not now"),
+            self._restore_watchlists,
+        )
+
+    def _restore_watchlists(self, restore: bool | None) -> None:
+        if not restore:
+            return
+        from ttai_tui.storage import StorageError
+
+        try:
+            self.store.restore_backup()
+        except StorageError as exc:
+            report(self, "watchlist restore", exc)
+            return
+        self.dashboard.watchlist.rebuild()
+        self.notify("Watchlists restored from the backup", title="Watchlists", timeout=5)
 
     def _handle_termination_signals(self) -> None:
         """`kill`, a closed ssh session (SIGHUP) or a service manager: exit through Textual so
