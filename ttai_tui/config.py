@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ttai_tui.core.symbols import SYMBOL_RE  # one symbol shape for config, CLI and dashboard
+from ttai_tui.core.symbols import normalise_symbol  # one symbol rule for config, CLI and dashboard
 
 ENVIRONMENTS = ("auto", "demo", "live", "sandbox")
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
@@ -197,16 +197,6 @@ def _float(lo: float, hi: float) -> Validator:
         return float(value)
 
     return check
-
-
-def normalise_symbol(value: Any) -> str:
-    """Upper-case a symbol and check its shape; raise ValueError with a readable reason."""
-    if not isinstance(value, str):
-        raise ValueError("a symbol must be text")
-    sym = value.strip().upper()
-    if not SYMBOL_RE.match(sym):
-        raise ValueError(f'{_fmt(value.strip())} is not a valid symbol (letters, digits, "/", "." or "-", up to 24 characters)')
-    return sym
 
 
 def _symbols(value: Any) -> list[str]:

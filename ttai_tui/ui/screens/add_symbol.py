@@ -22,8 +22,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ttai_tui.broker.errors import BrokerFailure
-from ttai_tui.config import normalise_symbol
 from ttai_tui.core.models import SymbolMatch
+from ttai_tui.core.symbols import normalise_symbol
 
 log = logging.getLogger(__name__)
 
