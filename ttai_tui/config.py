@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -464,28 +464,31 @@ class MissingCredentials(Exception):
 
 
 def effective_settings(settings: Settings) -> dict[str, Any]:
-    """The settings as plain data for `ttai config check`, with secrets redacted."""
+    """The settings as plain data for `ttai config check`, with secrets redacted.
+
+    Generic over the dataclasses, so a new section shows up here without editing this."""
+    out: dict[str, Any] = {f.name: _plain(getattr(settings, f.name)) for f in fields(Settings)}
     creds = settings.credentials
-    return {
-        "environment": settings.environment,
-        "account": settings.account or "(first account)",
-        "credentials": {
-            "provider_secret": "********" if creds.provider_secret else "(not set)",
-            "refresh_token": "********" if creds.refresh_token else "(not set)",
-            "source": creds.source,
-        },
-        "watchlists": settings.watchlists,
-        "chain": {"strikes": settings.chain.strikes, "dte": settings.chain.dte},
-        "chart": {
-            "timeframe": settings.chart.timeframe,
-            "indicators": list(settings.chart.indicators),
-            "lower": settings.chart.lower,
-            "levels": settings.chart.levels,
-            "fibonacci": settings.chart.fibonacci,
-        },
-        "ui": {"refresh_hz": settings.ui.refresh_hz, "theme": settings.ui.theme, "flash": settings.ui.flash},
-        "keys": settings.keys,
-        "log": {"level": settings.log.level, "file": str(settings.log.file) if settings.log.file else "(default)"},
-        "demo": {"seed": settings.demo.seed, "market_hours": settings.demo.market_hours},
-        "network": {"retry_s": settings.network.retry_s},
+    out["account"] = settings.account or "(first account)"
+    out["credentials"] = {
+        "provider_secret": "********" if creds.provider_secret else "(not set)",
+        "refresh_token": "********" if creds.refresh_token else "(not set)",
+        "source": creds.source,
     }
+    out["log"]["file"] = str(settings.log.file) if settings.log.file else "(default)"
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and paths as JSON-ready data (secrets are handled by the caller)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Secret):
+        return "********"
+    return value
