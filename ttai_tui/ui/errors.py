@@ -16,13 +16,15 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from textual.dom import DOMNode
+
 log = logging.getLogger("ttai_tui.ui")
 
 F = TypeVar("F", bound=Callable[..., Any])
 NOTIFY_EVERY = 10.0
 
 
-def report(node: Any, where: str, exc: BaseException) -> None:
+def report(node: DOMNode, where: str, exc: BaseException) -> None:
     """Log and notify one failure (no secrets: messages only, never locals)."""
     ident = getattr(node, "id", None) or type(node).__name__
     log.error("UI error in %s (%s): %s", where, ident, exc, exc_info=exc)

@@ -42,6 +42,7 @@ from textual_plotext import PlotextPlot
 from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, draw, parse_indicators
 from ttai_tui.chart.live import IndicatorCache
 from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerPanel
+from ttai_tui.config import ChartSettings, Settings
 from ttai_tui.core.candles import CandleSeries
 from ttai_tui.ui.bridge import bridge_of
 
@@ -81,7 +82,7 @@ class ChartPane(Widget, can_focus=True):
 
     def __init__(
         self,
-        settings: Any = None,
+        settings: Settings | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
         name: str | None = None,
@@ -293,7 +294,7 @@ class OverlayPicker(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-def _initial_spec(cfg: Any) -> ChartSpec:
+def _initial_spec(cfg: ChartSettings | None) -> ChartSpec:
     """The config's chart section as a spec; a bad entry falls back to the defaults."""
     indicators = list(getattr(cfg, "indicators", DEFAULT_INDICATORS))
     lower = getattr(cfg, "lower", "rsi")
