@@ -143,3 +143,22 @@ def test_internal_error_exits_70_and_names_the_log(
     for handler in __import__("logging").getLogger().handlers:
         handler.flush()
     assert "Traceback" in log.read_text()
+
+
+def test_a_crashed_dashboard_exits_70(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """Textual ends an app on an unhandled exception with its code 1 (the documented code for a
+    bad symbol): run_app turns that into 70 and says where the log is."""
+    from ttai_tui.ui import app as app_module
+
+    class Crashed:
+        return_code = 1
+
+        def run(self) -> None:
+            return None
+
+    from ttai_tui.ui import span_writer
+
+    monkeypatch.setattr(app_module, "make_app", lambda settings, target: Crashed())
+    monkeypatch.setattr(span_writer, "install", lambda: False)
+    assert app_module.run_app(None, None) == 70  # type: ignore[arg-type]
+    assert "internal error" in capsys.readouterr().err

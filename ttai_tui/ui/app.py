@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -468,4 +469,12 @@ def run_app(settings: Settings, target: Target) -> int:
     span_writer.install()  # partial screen updates send only the changed columns (ssh bytes)
     app = make_app(settings, target)
     app.run()
-    return int(app.return_code or 0)
+    code = int(app.return_code or 0)
+    if code == 1:  # Textual's code for an unhandled exception (it printed the traceback)
+        from ttai_tui.logsetup import current_log_file
+
+        log.error("the dashboard stopped on an unhandled exception (exit 70)")
+        print(f"ttai: internal error: the dashboard stopped (traceback above; log: {current_log_file()})",
+              file=sys.stderr)
+        return 70
+    return code
