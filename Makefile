@@ -28,6 +28,7 @@ demo: $(STAMP)
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check ttai_tui tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # The browser tests drive Debian's Chromium (a browser download is impossible here); install it
 # when it is missing (machines and CI run as root).

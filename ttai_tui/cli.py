@@ -3,7 +3,8 @@
 Everything heavy (Textual, the SDK, aiohttp, pandas) is imported inside the branch that
 needs it, so `ttai --version` and `ttai --help` answer instantly. Exit codes: 0 ok,
 1 user error (unknown symbol or expiration), 2 configuration error, 3 credentials
-missing or refused, 130 interrupted.
+missing or refused, 4 order not confirmed, 5 server unreachable after the bounded retry,
+70 internal error (a ttai bug: the message names the log file), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ttai_tui import __version__
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from ttai_tui.config import Settings
 
 EXIT_OK, EXIT_USER, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): a bug in ttai, not in the input or the network
 
 DESCRIPTION = """\
 A keyboard-driven terminal dashboard for TastyTrade: streaming watchlists, option chains
@@ -31,12 +34,13 @@ modes: live when credentials are configured (TT_SECRET / TT_REFRESH, [credential
 config, or `ttai login`), otherwise demo. The screen always says LIVE, SANDBOX or DEMO.
 config: --config PATH, else $TTAI_CONFIG, else the platform config directory
 (`ttai config path` prints it). exit codes: 0 ok, 1 bad symbol/expiration, 2 bad config,
-3 credentials missing or refused."""
+3 credentials missing or refused, 4 order not confirmed, 5 server unreachable (after
+[network] retry_s), 70 internal error (see the log file it names), 130 Ctrl-C."""
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options accepted before or after the subcommand (`ttai --demo quotes` = `ttai quotes --demo`)."""
-    d = {"default": argparse.SUPPRESS} if suppress else {}
+    d: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
     g = parser.add_argument_group("connection")
     mode = g.add_mutually_exclusive_group()
     mode.add_argument("--demo", action="store_true", help="run against the built-in simulated exchange", **d)
@@ -140,11 +144,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as exc:  # the last line of defence: a message, the details in the log
-        import logging
+        return internal_error(exc, f"`ttai {args.command or ''}`")
 
-        logging.getLogger("ttai").exception("unhandled error in `ttai %s`", args.command or "")
-        _err(f"internal error: {type(exc).__name__}: {_redact(str(exc))} (details in the log: `ttai config path`)")
-        return EXIT_USER
+
+def internal_error(exc: BaseException, where: str) -> int:
+    """Log a ttai bug with its traceback, tell the user where the log is, return exit 70."""
+    import logging
+
+    from ttai_tui.logsetup import current_log_file
+    from ttai_tui.secrets import redact
+
+    logging.getLogger("ttai").error("unhandled error in %s", where, exc_info=exc)
+    log = current_log_file()
+    details = f"details in {log}" if log is not None else "no log file was open"
+    _err(f"internal error: {type(exc).__name__}: {redact(str(exc))} ({details})")
+    return EXIT_INTERNAL
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -244,29 +258,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(server)
 
 
-def _redact(text: str) -> str:
-    try:
-        from ttai_tui.secrets import redact
-    except ImportError:
-        return text
-    return redact(text)
-
-
 def _register_secret(value: str | None) -> None:
     if not value:
         return
-    try:
-        from ttai_tui.secrets import register_secret
-    except ImportError:
-        return
+    from ttai_tui.secrets import register_secret
+
     register_secret(value)
 
 
-def _permission_warnings(path: object) -> None:
-    try:
-        from ttai_tui.secrets import check_permissions
-    except ImportError:
-        return
+def _permission_warnings(path: Path) -> None:
+    from ttai_tui.secrets import check_permissions
+
     message = check_permissions(path)
     if message:
         _err(f"warning: {message}")

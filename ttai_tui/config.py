@@ -8,16 +8,17 @@ defaults; secrets may come from `TT_SECRET` / `TT_REFRESH` (the names the SDK re
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ttai_tui.core.symbols import SYMBOL_RE  # one symbol shape for config, CLI and dashboard
+from ttai_tui.core.symbols import normalise_symbol  # one symbol rule for config, CLI and dashboard
 
 ENVIRONMENTS = ("auto", "demo", "live", "sandbox")
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
@@ -127,6 +128,11 @@ class RiskSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    retry_s: float = 30.0  # one-shot commands give up reaching the server after this (exit 5)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "auto"
     account: str | None = None
@@ -140,6 +146,7 @@ class Settings:
     demo: DemoSettings = field(default_factory=DemoSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     risk: RiskSettings = field(default_factory=RiskSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,16 +225,6 @@ def _float(lo: float, hi: float) -> Validator:
     return check
 
 
-def normalise_symbol(value: Any) -> str:
-    """Upper-case a symbol and check its shape; raise ValueError with a readable reason."""
-    if not isinstance(value, str):
-        raise ValueError("a symbol must be text")
-    sym = value.strip().upper()
-    if not SYMBOL_RE.match(sym):
-        raise ValueError(f'{_fmt(value.strip())} is not a valid symbol (letters, digits, "/", "." or "-", up to 24 characters)')
-    return sym
-
-
 def _symbols(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise _Bad('a list of symbols, like ["SPY", "QQQ"]')
@@ -303,6 +300,7 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
         "delta_band": _float(0, 1e9),
         "max_position_pct": _float(0, 100),
     },
+    "network": {"retry_s": _float(0, 3600)},
 }
 
 def _clean(name: str) -> str:
@@ -474,14 +472,16 @@ def _credentials(from_file: Mapping[str, str], env: Mapping[str, str], use_store
 
 
 def _stored_credentials() -> tuple[str, str] | None:
-    """Credentials saved by `ttai login`, if the credential store module offers them."""
-    try:
-        from ttai_tui.secrets import load_credentials  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    """Credentials saved by `ttai login` (keyring or the 0600 file), if any."""
+    from ttai_tui.secrets import load_credentials
+
     try:
         return load_credentials()
-    except Exception:  # a broken keyring must not stop the app; demo still works
+    except Exception as exc:  # a broken keyring must not stop the app; demo still works
+        logging.getLogger(__name__).warning(
+            "the credential store could not be read (%s); continuing without stored credentials",
+            type(exc).__name__,
+        )
         return None
 
 
@@ -514,35 +514,31 @@ class MissingCredentials(Exception):
 
 
 def effective_settings(settings: Settings) -> dict[str, Any]:
-    """The settings as plain data for `ttai config check`, with secrets redacted."""
+    """The settings as plain data for `ttai config check`, with secrets redacted.
+
+    Generic over the dataclasses, so a new section shows up here without editing this."""
+    out: dict[str, Any] = {f.name: _plain(getattr(settings, f.name)) for f in fields(Settings)}
     creds = settings.credentials
-    return {
-        "environment": settings.environment,
-        "account": settings.account or "(first account)",
-        "credentials": {
-            "provider_secret": "********" if creds.provider_secret else "(not set)",
-            "refresh_token": "********" if creds.refresh_token else "(not set)",
-            "source": creds.source,
-        },
-        "watchlists": settings.watchlists,
-        "chain": {"strikes": settings.chain.strikes, "dte": settings.chain.dte},
-        "chart": {
-            "timeframe": settings.chart.timeframe,
-            "indicators": list(settings.chart.indicators),
-            "lower": settings.chart.lower,
-            "levels": settings.chart.levels,
-            "fibonacci": settings.chart.fibonacci,
-        },
-        "ui": {"refresh_hz": settings.ui.refresh_hz, "theme": settings.ui.theme, "flash": settings.ui.flash},
-        "keys": settings.keys,
-        "log": {"level": settings.log.level, "file": str(settings.log.file) if settings.log.file else "(default)"},
-        "demo": {"seed": settings.demo.seed, "market_hours": settings.demo.market_hours},
-        "serve": {"max_sessions": settings.serve.max_sessions, "port": settings.serve.port},
-        "risk": {
-            "rate": settings.risk.rate,
-            "bp_by_vix": [list(r) for r in settings.risk.bp_by_vix],
-            "delta_target": settings.risk.delta_target,
-            "delta_band": settings.risk.delta_band,
-            "max_position_pct": settings.risk.max_position_pct,
-        },
+    out["account"] = settings.account or "(first account)"
+    out["credentials"] = {
+        "provider_secret": "********" if creds.provider_secret else "(not set)",
+        "refresh_token": "********" if creds.refresh_token else "(not set)",
+        "source": creds.source,
     }
+    out["log"]["file"] = str(settings.log.file) if settings.log.file else "(default)"
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and paths as JSON-ready data (secrets are handled by the caller)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Secret):
+        return "********"
+    return value

@@ -13,33 +13,17 @@ import os
 from pathlib import Path
 
 from ttai_tui import paths
+from ttai_tui.secrets import RedactingFilter
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
-class _FallbackRedactor(logging.Filter):
-    """Used only if ttai_tui.secrets is unavailable; redacts the values it is given."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.values:
-            text = record.getMessage()
-            for v in self.values:
-                text = text.replace(v, "********")
-            record.msg, record.args = text, None
-        return True
+_current: Path | None = None  # the file setup_logging opened (for "details in <file>")
 
 
-def _redaction_filter() -> logging.Filter:
-    try:
-        from ttai_tui import secrets
-
-        return secrets.RedactingFilter()  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return _FallbackRedactor()
+def current_log_file() -> Path | None:
+    """The log file of this process, None before ``setup_logging``."""
+    return _current
 
 
 def log_file(configured: Path | None) -> Path:
@@ -53,10 +37,10 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> Path:
     handler = logging.handlers.RotatingFileHandler(target, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     try:
         os.chmod(target, 0o600)
-    except OSError:
-        pass
+    except OSError as exc:  # e.g. a file owned by someone else: the log still works
+        logging.getLogger(__name__).warning("cannot make %s private: %s", target, exc)
     handler.setFormatter(logging.Formatter(_FORMAT))
-    handler.addFilter(_redaction_filter())
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -73,4 +57,6 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> Path:
     for name in ("httpx2", "httpcore2", "hpack", "aiohttp.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)
+    global _current
+    _current = target
     return target

@@ -216,7 +216,7 @@ def _keyring_load(kr: Any) -> tuple[str, str] | None:
         )
         return None
     if all(values):
-        return values[0], values[1]  # type: ignore[return-value]
+        return values[0], values[1]
     return None
 
 
@@ -234,9 +234,9 @@ def _file_load(path: Path) -> tuple[str, str] | None:
         return None
     if not isinstance(data, dict):
         return None
-    values = [data.get(k) for k in _KEYS]
-    if all(isinstance(v, str) and v for v in values):
-        return values[0], values[1]  # type: ignore[return-value]
+    secret, refresh = (data.get(k) for k in _KEYS)
+    if isinstance(secret, str) and secret and isinstance(refresh, str) and refresh:
+        return secret, refresh
     return None
 
 

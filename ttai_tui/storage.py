@@ -1,4 +1,4 @@
-"""Crash-safe storage for user data (watchlists, settings, credentials files).
+"""Crash-safe storage for user data (watchlists, app state, the credentials file).
 
 A trader's watchlists and settings must survive a crash, a SIGKILL or a full disk in the
 middle of a save. Every write therefore goes:
@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import re
 import secrets as _random
 import stat
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +37,9 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "backup_path",
-    "dump_toml",
     "load_json",
-    "load_toml",
     "restore_backup",
     "save_json",
-    "save_toml",
 ]
 
 #: Called with a stage name during a save ("chunk", "written", "synced", "backed_up",
@@ -291,22 +287,6 @@ def save_json(
     return _save(Path(path), text.encode("utf-8"), json.loads, private, hook)
 
 
-def load_toml(path: str | os.PathLike[str], default: Any = None) -> Any:
-    """Parsed TOML (a dict), `default` when missing, `CorruptFileError` when bad."""
-    return _load(Path(path), tomllib.loads, default)
-
-
-def save_toml(
-    path: str | os.PathLike[str],
-    data: Mapping[str, Any],
-    *,
-    private: bool = False,
-    hook: Hook | None = None,
-) -> Path:
-    """Atomically write `data` as TOML (see `dump_toml` for what is supported)."""
-    return _save(Path(path), dump_toml(data).encode("utf-8"), tomllib.loads, private, hook)
-
-
 def restore_backup(path: str | os.PathLike[str]) -> Path:
     """Put NAME.bak back in place (atomically); the corrupt file is kept as NAME.corrupt."""
     target = Path(path)
@@ -326,72 +306,3 @@ def restore_backup(path: str | os.PathLike[str]) -> Path:
         )
     private = stat.S_IMODE(bak.stat().st_mode) & 0o077 == 0
     return atomic_write_bytes(target, data, private=private, backup=False)
-
-
-# ---------------------------------------------------------------------------------------
-# A small TOML writer: the standard library only reads TOML. Enough for settings and
-# watchlists (tables, strings, ints, floats, bools, arrays of those); anything else is a
-# programming error and raises TypeError rather than writing something unreadable.
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # fullmatch: `$` would let "key\n" through
-
-
-def _toml_key(key: str) -> str:
-    if not isinstance(key, str):
-        raise TypeError(f"TOML keys must be strings, not {type(key).__name__}")
-    return key if _BARE_KEY.fullmatch(key) else _toml_str(key)
-
-
-def _toml_str(value: str) -> str:
-    out = ['"']
-    for ch in value:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif code < 0x20 or code == 0x7F:
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\u{code:04X}"))
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_str(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def dump_toml(data: Mapping[str, Any]) -> str:
-    """Serialise a mapping to TOML text that `tomllib.loads` reads back equal."""
-    lines: list[str] = []
-    _dump_table(data, [], lines)
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _dump_table(table: Mapping[str, Any], prefix: list[str], lines: list[str]) -> None:
-    scalars = [(k, v) for k, v in table.items() if not isinstance(v, Mapping)]
-    tables = [(k, v) for k, v in table.items() if isinstance(v, Mapping)]
-    if prefix and (scalars or not tables):
-        lines.append("")
-        lines.append("[" + ".".join(_toml_key(p) for p in prefix) + "]")
-    for key, value in scalars:
-        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in tables:
-        _dump_table(value, [*prefix, key], lines)

@@ -7,7 +7,7 @@ import pytest
 import tastytrade
 from tastytrade import Account, Session
 
-from ttai_tui.broker import endpoint
+from ttai_tui.broker import endpoint, sdk_adapter
 
 
 def test_pinned_sdk_version():
@@ -23,9 +23,9 @@ def test_sdk_still_rejects_base_url_keyword():
 
 def test_default_session_still_targets_production():
     s = Session("s", "r")
-    assert endpoint.session_base_url(s) == "https://api.tastyworks.com"
+    assert sdk_adapter.base_url(s) == "https://api.tastyworks.com"
     endpoint.make_session("s", "r", base_url="http://127.0.0.1:9")  # must not leak globally
-    assert endpoint.session_base_url(Session("s", "r")) == "https://api.tastyworks.com"
+    assert sdk_adapter.base_url(Session("s", "r")) == "https://api.tastyworks.com"
 
 
 def test_url_helpers():
@@ -48,13 +48,13 @@ async def test_deserialize_resets_the_url_and_point_session_restores_it(exchange
     s = endpoint.make_session("s", "r", base_url=exchange.url)
     await s.refresh()
     clone = Session.deserialize(s.serialize())
-    assert endpoint.session_base_url(clone) == "https://api.tastyworks.com"
+    assert sdk_adapter.base_url(clone) == "https://api.tastyworks.com"
     endpoint.point_session(clone, exchange.url)
     assert (await Account.get(clone))[0].account_number == "5WT00001"
 
 
 def test_alert_streamer_url():
     s = Session("s", "r")
-    st = endpoint.make_alert_streamer(s, "http://127.0.0.1:8765")
+    st = endpoint.make_alert_streamer(s, endpoint.notifications_url("http://127.0.0.1:8765"))
     assert st.base_url == "ws://127.0.0.1:8765/notifications"
     assert endpoint.make_alert_streamer(s).base_url == "wss://streamer.tastyworks.com"

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.hardening._toml import dump_toml
 from ttai_tui import cli, storage
 
 FUZZ = settings(
@@ -154,7 +155,7 @@ def _run(path: Path, capsys: Any) -> tuple[int, str, str]:
 
 def _write(home: Path, doc: dict[str, Any]) -> Path:
     path = home / "fuzz.toml"
-    storage.atomic_write_text(path, storage.dump_toml(doc), private=True, backup=False)
+    storage.atomic_write_text(path, dump_toml(doc), private=True, backup=False)
     return path
 
 

@@ -188,8 +188,12 @@ async def test_unreachable_exchange_fails_fast_and_clearly(tmp_path: Path) -> No
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    rc, out, err = await ttai(tmp_path, "--exchange", f"http://127.0.0.1:{port}", "balances")
-    assert rc == 1 and out == ""
+    cfg = tmp_path / "fast.toml"
+    cfg.write_text("[network]\nretry_s = 1\n")  # the bounded retry, shortened
+    rc, out, err = await ttai(
+        tmp_path, "--config", str(cfg), "--exchange", f"http://127.0.0.1:{port}", "balances"
+    )
+    assert rc == 5 and out == ""  # 5: server unreachable after the bounded retry (not 1)
     assert f"cannot reach http://127.0.0.1:{port}" in err and "Traceback" not in err
 
 

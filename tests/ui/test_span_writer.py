@@ -49,3 +49,62 @@ def test_textual_would_resend_the_left_part():
     original = TEXTUAL_RENDERER
     out = original(_update(), console)
     assert out.count("A") == 10
+
+
+def test_the_patched_textual_class_is_the_one_it_was_written_for():
+    """Fails when a Textual upgrade changes `ChopsUpdate` (its fields or `render_segments`):
+    re-read it, check `write_changed_spans` still matches, then update both constants."""
+    import textual
+
+    from ttai_tui.ui import span_writer
+
+    assert textual.__version__ == span_writer.WRITTEN_FOR
+    assert span_writer.chops_update_digest() == span_writer.CHOPS_UPDATE_SHA256
+
+
+def test_installed_only_by_run_app_and_only_on_the_exact_version():
+    import subprocess
+    import sys
+
+    from ttai_tui.ui import span_writer
+
+    probe = "import ttai_tui.ui.app; from ttai_tui.ui import span_writer; print(span_writer.installed())"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # importing the app patches nothing
+    span_writer.uninstall()
+    try:
+        assert not span_writer.install("8.2.9")  # any other version: Textual's renderer stays
+        assert not span_writer.installed()
+        assert span_writer.install()
+        assert span_writer.installed()
+    finally:
+        span_writer.uninstall()
+    assert ChopsUpdate.render_segments is TEXTUAL_RENDERER
+
+
+def test_a_changed_chops_update_keeps_textuals_renderer(monkeypatch):
+    from ttai_tui.ui import span_writer
+
+    monkeypatch.setattr(span_writer, "CHOPS_UPDATE_SHA256", "0" * 64)
+    assert not span_writer.install()
+    assert ChopsUpdate.render_segments is TEXTUAL_RENDERER
+
+
+def test_run_app_installs_it(monkeypatch):
+    from ttai_tui.ui import app as app_module
+    from ttai_tui.ui import span_writer
+
+    seen = []
+
+    class FakeApp:
+        return_code = 0
+
+        def run(self):
+            seen.append(span_writer.installed())
+
+    monkeypatch.setattr(app_module, "make_app", lambda settings, target: FakeApp())
+    try:
+        assert app_module.run_app(None, None) == 0
+    finally:
+        span_writer.uninstall()
+    assert seen == [True]

@@ -36,3 +36,17 @@ def test_corrupt_file_keeps_config_lists_and_says_so(tmp_path):
     store = WatchlistStore(path, {"Default": ["SPY"]})
     assert store.symbols("Default") == ["SPY"]
     assert store.load_error and str(path) in store.load_error
+
+
+def test_corrupt_file_with_a_backup_offers_it_and_restores_it(tmp_path):
+    path = tmp_path / "w.json"
+    WatchlistStore(path, {"Default": ["SPY"]}).set_symbols("Default", ["SPY", "TSLA"])
+    WatchlistStore(path, {"Default": ["SPY"]}).set_symbols("Default", ["SPY", "TSLA", "NVDA"])
+    path.write_text('{"version": 1, "lists": {"Def')  # e.g. the disk filled during an edit
+    store = WatchlistStore(path, {"Default": ["SPY"]})
+    assert store.symbols("Default") == ["SPY"] and store.backup is not None
+    store.restore_backup()
+    assert store.symbols("Default") == ["SPY", "TSLA"]  # the previous good version
+    assert store.load_error is None and store.backup is None
+    assert (tmp_path / "w.json.corrupt").read_text().startswith('{"version": 1')  # kept
+    assert WatchlistStore(path, {"Default": ["SPY"]}).symbols("Default") == ["SPY", "TSLA"]

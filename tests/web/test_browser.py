@@ -158,7 +158,9 @@ def test_ctrl_c_stops_the_server_and_every_app(browser, served: Served) -> None:
     _wait(lambda: len(served.apps()) == 1, 30, "the app process")
     pids = [p.pid for p in served.apps()]
     served.proc.send_signal(signal.SIGINT)
-    assert served.proc.wait(20) == 0
+    code = served.proc.wait(60)
+    assert served.proc.stderr is not None
+    assert code == 0, served.proc.stderr.read()
     for pid in pids:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     ctx.close()

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ttai_tui.broker import events as ev
+from ttai_tui.broker.backoff import background_policy
 from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.broker.subscriptions import SubscriptionManager
 from ttai_tui.broker.tasks import cancel_all
@@ -47,6 +48,7 @@ def _parse_occ(occ: str) -> tuple[Any, float, str] | None:
         exp = datetime.strptime(rest[:6], "%y%m%d").date()
         return exp, int(rest[7:15]) / 1000.0, rest[6]
     except ValueError:
+        log.debug("not an OCC option symbol: %r", occ[:40])
         return None
 
 
@@ -152,6 +154,7 @@ class AccountService:
         self._tasks: list[asyncio.Task[Any]] = []
         self._kick = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._backoff = background_policy()
 
     async def load(self) -> None:
         """Accounts, then the default account's balances and positions."""
@@ -245,15 +248,14 @@ class AccountService:
 
     async def _alerts(self) -> None:
         """Account streamer with reconnects; any push schedules a reload."""
-        from tastytrade import AlertStreamer
         from tastytrade.order import PlacedOrder
+
+        from ttai_tui.broker.endpoint import make_alert_streamer
 
         failures = 0
         while True:
             try:
-                streamer = AlertStreamer(self.sessions.session)
-                if self.alert_url:
-                    streamer.base_url = self.alert_url
+                streamer = make_alert_streamer(self.sessions.session, self.alert_url)
                 async with streamer as st:
                     assert self.account is not None
                     await st.subscribe_accounts([self._sdk[self.account.number]])
@@ -265,7 +267,7 @@ class AccountService:
             except* Exception as eg:
                 log.info("account streamer dropped: %s", [type(e).__name__ for e in eg.exceptions])
             failures += 1
-            await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+            await asyncio.sleep(self._backoff.delay(failures))
 
     async def _listen_kick(self, st: Any, cls_name: str) -> None:
         from tastytrade.streamer import MAP_ALERTS

@@ -3,9 +3,10 @@
 SDK 13.2.3 has no base-URL option (its constructor passes ``base_url`` itself, so a
 ``base_url=`` keyword is a TypeError, and no environment variable exists). The least invasive
 supported route (wire reference §1.2, approach B) is to build the Session normally and then set
-its httpx2 client's public ``base_url`` setter. DXLink needs nothing: the server names its own
+its httpx2 client's public ``base_url`` setter (the client itself is private: reached through
+``broker.sdk_adapter``, the one module that touches SDK internals). DXLink needs nothing: the server names its own
 WebSocket URL in ``/api-quote-tokens``. The account streamer reads the documented
-``AlertStreamer.base_url`` attribute, set before ``async with``.
+``AlertStreamer.base_url`` attribute, set before ``async with`` (to :func:`notifications_url`).
 
 ``trust_env=False`` keeps proxy variables from hijacking loopback (httpx2 does not exempt
 127.0.0.1). ``Session.deserialize()`` rebuilds the client, so call :func:`point_session` again
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ttai_tui.broker import sdk_adapter
 from ttai_tui.broker.lazy_sdk import import_sdk
 
 import_sdk()  # the first SDK import of a process: pandas and the NYSE calendar load on first use
@@ -44,15 +46,7 @@ def notifications_url(base_url: str) -> str:
 
 def point_session(session: Session, base_url: str) -> Session:
     """Redirect an existing Session's REST calls to ``base_url`` (returns the same session)."""
-    client = getattr(session, "_client", None)
-    if client is None or not hasattr(type(client), "base_url"):
-        raise RuntimeError(
-            "tastytrade SDK changed: Session._client.base_url is gone; "
-            "update ttai_tui/broker/endpoint.py (see tastytrade-protocol.md §1.2)"
-        )
-    client.base_url = normalise(base_url)
-    if str(client.base_url).rstrip("/") != normalise(base_url):
-        raise RuntimeError("tastytrade SDK changed: setting Session._client.base_url had no effect")
+    sdk_adapter.set_base_url(session, normalise(base_url))
     return session
 
 
@@ -73,19 +67,12 @@ def make_session(
     return session
 
 
-def session_base_url(session: Session) -> str:
-    """Where this session's REST calls go (for the account streamer and for messages)."""
-    return str(session._client.base_url).rstrip("/")
-
-
-def make_alert_streamer(session: Session, base_url: str | None = None) -> AlertStreamer:
-    """An AlertStreamer for ``session``; pointed at ``base_url``'s /notifications if given.
-
-    Enter it with ``async with`` as usual; the URL must be set before entering.
-    """
+def make_alert_streamer(session: Session, url: str | None = None) -> AlertStreamer:
+    """An AlertStreamer for ``session``, connecting to ``url`` (a :func:`notifications_url`)
+    instead of the SDK's default when given. Enter it with ``async with`` as usual."""
     streamer = AlertStreamer(session)
-    if base_url is not None:
+    if url is not None:
         if not hasattr(streamer, "base_url"):
             raise RuntimeError("tastytrade SDK changed: AlertStreamer.base_url is gone")
-        streamer.base_url = notifications_url(base_url)
+        streamer.base_url = url
     return streamer

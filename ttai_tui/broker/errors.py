@@ -15,6 +15,15 @@ class UnknownSymbolError(BrokerFailure):
     """No such symbol / chain / expiration (CLI exit code 1)."""
 
 
+class ServerUnreachable(BrokerFailure):
+    """TastyTrade (or the exchange) could not be reached or kept failing: network down, DNS,
+    timeouts, 5xx (CLI exit code 5 once the bounded retry is over). Worth trying again later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class HttpStatusError(BrokerFailure):
     """A REST call answered with a non-2xx status we act on (401, 429, 5xx).
 

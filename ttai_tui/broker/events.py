@@ -20,6 +20,16 @@ class Connected:
 
 
 @dataclass(slots=True, frozen=True)
+class Connecting:
+    """Start-up could not reach the server yet; the next attempt is at ``next_try``."""
+
+    attempt: int
+    delay: float
+    next_try: float
+    reason: str
+
+
+@dataclass(slots=True, frozen=True)
 class Reconnecting:
     """The stream dropped; the next attempt is at ``next_try`` (clock time)."""
 
@@ -80,6 +90,7 @@ class CredentialsRejected:
 
 BrokerEvent = (
     Connected
+    | Connecting
     | Reconnecting
     | StreamFailed
     | TokenRefreshed

@@ -109,9 +109,9 @@ def _lazy_get_calendar(*args: Any, **kwargs: Any) -> LazyCalendar:
 
 def _stand_ins() -> dict[str, _StandIn]:
     calendars = _StandIn(CALENDARS)
-    calendars.get_calendar = _lazy_get_calendar  # type: ignore[attr-defined]
+    calendars.__dict__["get_calendar"] = _lazy_get_calendar  # a module attribute set at run time
     pandas = _StandIn(PANDAS)
-    pandas.Timestamp = deferred_type(PANDAS, "Timestamp")  # type: ignore[attr-defined]
+    pandas.__dict__["Timestamp"] = deferred_type(PANDAS, "Timestamp")
     return {CALENDARS: calendars, PANDAS: pandas}
 
 

@@ -6,9 +6,12 @@ backoff) and returns plain core dataclasses, so no SDK type leaks past the broke
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ttai_tui.core.models import Metrics, SymbolMatch, Watchlist
+
+log = logging.getLogger(__name__)
 
 
 def _f(v: Any) -> float | None:
@@ -16,7 +19,8 @@ def _f(v: Any) -> float | None:
         return None
     try:
         return float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # shown as missing, never as 0
+        log.debug("not a number from the server: %r", str(v)[:40])
         return None
 
 

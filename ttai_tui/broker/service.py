@@ -35,9 +35,10 @@ How the UI uses it (all on the app's asyncio loop; nothing here imports Textual)
 * ``get_chain``, ``search``, ``watchlists``, ``metrics``, ``refresh_account``,
   ``candle_history`` are REST helpers with retries; they raise ``BrokerFailure`` subclasses
   (``UnknownSymbolError`` for an unknown symbol) and never leak SDK types.
-* Demo mode: when ``target.mode == "demo"`` and ``target.url`` is None, ``start()`` runs the
-  simulated exchange in-process on a free loopback port (``exchange_server`` holds it) and
-  connects to it through the very same path as live.
+* Demo mode: the composition root (``ttai_tui.demo.demo_server``, used by the CLI, ``make_app``
+  and the headless commands) passes the in-process simulated exchange as ``local_server``;
+  ``start()`` starts it on this loop (a free loopback port) and connects to it through the very
+  same path as live; ``stop()`` stops it. The broker never imports the exchange.
 * ``broker.chains.ChainWindow(broker.subscriptions, broker.state)`` is a ready-made "N strikes
   around the money" window whose subscriptions follow the underlying (``show``/``follow``/
   ``close``); views may use it or declare their own strike sets.
@@ -46,19 +47,22 @@ How the UI uses it (all on the app's asyncio loop; nothing here imports Textual)
 * Start-up: ``start()`` returns once the token is fetched and, unless ``account=False``, the
   accounts, balances and positions are loaded; the stream connects in parallel, so declare
   the first subscriptions before or right after calling it. If TastyTrade cannot be reached
-  at all, ``start()`` retries with backoff for about 15 s, then raises ``BrokerFailure``.
+  at all, ``start()`` keeps retrying with the stream's backoff (``status`` says CONNECTING and
+  when the next try is); ``start(retry_for=S)`` gives up after about S s with
+  ``ServerUnreachable``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ttai_tui.broker import events as ev
-from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError
+from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, ServerUnreachable
 from ttai_tui.broker.tasks import cancel_all
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
 from ttai_tui.core.market_state import MarketState
@@ -68,6 +72,7 @@ from ttai_tui.core.models import (
     Metrics,
     OptionChain,
     Position,
+    StreamState,
     StreamStatus,
     SymbolMatch,
     TokenStatus,
@@ -75,9 +80,23 @@ from ttai_tui.core.models import (
 )
 from ttai_tui.core.portfolio import BETA_BENCHMARK, PositionView, position_view
 
+if TYPE_CHECKING:
+    from ttai_tui.config import Settings, Target
+
 log = logging.getLogger(__name__)
 
 Listener = Callable[[ev.BrokerEvent], Any]
+
+
+class LocalServer(Protocol):
+    """A server the broker runs on its own loop (the demo's in-process exchange)."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Broker:
@@ -85,14 +104,15 @@ class Broker:
 
     def __init__(
         self,
-        target: Any,
-        settings: Any = None,
+        target: Target,
+        settings: Settings | None = None,
         state: MarketState | None = None,
         clock: Clock = SYSTEM_CLOCK,
         *,
-        stream_options: dict[str, float] | None = None,
-        session_options: dict[str, float] | None = None,
+        stream_options: dict[str, Any] | None = None,  # keyword arguments of StreamSupervisor
+        session_options: dict[str, Any] | None = None,  # keyword arguments of SessionManager
         account_poll_s: float = 60.0,
+        local_server: LocalServer | None = None,
     ) -> None:
         from ttai_tui.broker.session import SessionManager
         from ttai_tui.broker.streaming import StreamSupervisor
@@ -103,7 +123,8 @@ class Broker:
         self.clock = clock
         self.state = state if state is not None else MarketState(clock)
         self._listeners: list[Listener] = []
-        self.exchange_server: Any = None
+        self.local_server = local_server
+        self._local_running = False
         self.sessions = SessionManager(target, clock, emit=self.emit, **(session_options or {}))
         self.subscriptions = SubscriptionManager()
         self.stream = StreamSupervisor(
@@ -135,9 +156,20 @@ class Broker:
     # ---- lifecycle -----------------------------------------------------------------------
 
     async def start(
-        self, *, stream: bool = True, account: bool = True, account_required: bool = False
+        self,
+        *,
+        stream: bool = True,
+        account: bool = True,
+        account_required: bool = False,
+        retry_for: float | None = None,
     ) -> None:
         """Open the session (raises CredentialsRejectedError), then start background work.
+
+        Until the server answers (network down, DNS, timeouts, 5xx) ``start()`` keeps trying
+        with the stream's backoff, publishing ``status`` as CONNECTING with the next try and
+        emitting ``Connecting``; forever when ``retry_for`` is None (the dashboard,
+        ``quotes --follow``), else for about ``retry_for`` seconds, then it raises
+        ``ServerUnreachable`` (one-shot commands). Only refused credentials stop it at once.
 
         ``stream=False`` skips market data (e.g. ``ttai balances``); ``account=False`` skips
         the account poller and streamer (e.g. ``ttai quotes``). If the account data cannot be
@@ -148,12 +180,13 @@ class Broker:
         if self._started:
             return
         self._started = True
-        if getattr(self.target, "mode", None) == "demo" and not getattr(self.target, "url", None):
-            await self._start_demo_exchange()
         try:
-            await self.sessions.open(self._url())
-        except CredentialsRejectedError as e:
-            self.emit(ev.CredentialsRejected(str(e)))
+            if self.local_server is not None and not self._local_running:
+                await self.local_server.start()
+                self._local_running = True
+            await self._open_session(retry_for)
+        except BaseException:
+            self._started = False  # a later start() tries again from the beginning
             raise
         self._tasks.append(asyncio.create_task(self.sessions.run_refresher(), name="ttai-token"))
         if stream:
@@ -161,7 +194,7 @@ class Broker:
         if account:
             from ttai_tui.broker.account import AccountService
 
-            default = getattr(self.settings, "account", None) if self.settings else None
+            default = self.settings.account if self.settings else None
             self._accounts_svc = AccountService(
                 self.sessions, self.state, self.subscriptions, self.clock, self.emit,
                 default_account=default, poll_s=self._account_poll_s,
@@ -178,6 +211,38 @@ class Broker:
                 self.emit(ev.BrokerError(str(e), "account"))
             self._accounts_svc.start()
 
+    async def _open_session(self, retry_for: float | None) -> None:
+        """``sessions.open`` until it succeeds, with the stream's backoff (see ``start``)."""
+        st = self.stream.status
+        t0 = time.monotonic()
+        attempt = 0
+        while True:
+            st.state, st.next_try = StreamState.CONNECTING, None
+            try:
+                await self.sessions.open(self._url())
+                st.reason = None
+                return
+            except CredentialsRejectedError as e:
+                st.state, st.reason = StreamState.FAILED, str(e)
+                self.emit(ev.CredentialsRejected(str(e)))
+                raise
+            except ServerUnreachable as e:
+                attempt += 1
+                elapsed = time.monotonic() - t0
+                delay = max(self.stream.backoff(attempt, elapsed), min(e.retry_after or 0.0, 30.0))
+                if retry_for is not None:
+                    left = retry_for - elapsed
+                    if left <= 0:
+                        raise ServerUnreachable(
+                            f"{e}; gave up after {elapsed:.0f}s ({attempt} attempts)"
+                        ) from None
+                    delay = min(delay, left)
+                st.attempt, st.reason = attempt, str(e)
+                st.next_try = self.clock.now() + delay
+                log.info("start-up: %s; retry %d in %.1fs", e, attempt, delay)
+                self.emit(ev.Connecting(attempt, delay, st.next_try, str(e)))
+                await asyncio.sleep(delay)
+
     async def stop(self) -> None:
         """Stop everything started by ``start()``; safe to call twice."""
         if self._accounts_svc is not None:
@@ -186,9 +251,9 @@ class Broker:
         await cancel_all(self._tasks)
         self._tasks.clear()
         await self.sessions.close()
-        if self.exchange_server is not None:
-            await self.exchange_server.stop()
-            self.exchange_server = None
+        if self.local_server is not None and self._local_running:
+            await self.local_server.stop()
+            self._local_running = False
         self._started = False
 
     async def __aenter__(self) -> Broker:
@@ -198,9 +263,9 @@ class Broker:
         await self.stop()
 
     def _url(self) -> str | None:
-        if self.exchange_server is not None:
-            return str(self.exchange_server.url)
-        return getattr(self.target, "url", None)
+        if self.local_server is not None:
+            return self.local_server.url
+        return self.target.url
 
     def _alert_url(self) -> str | None:
         """The account-streamer URL for exchange/demo targets (live uses the SDK default)."""
@@ -210,11 +275,6 @@ class Broker:
         from ttai_tui.broker.endpoint import notifications_url
 
         return notifications_url(url)
-
-    async def _start_demo_exchange(self) -> None:
-        from ttai_tui.broker.demo import start_demo_exchange
-
-        self.exchange_server = await start_demo_exchange(self.settings)
 
     # ---- status --------------------------------------------------------------------------
 
@@ -228,7 +288,7 @@ class Broker:
 
     @property
     def mode(self) -> str:
-        return str(getattr(self.target, "mode", "live"))
+        return self.target.mode
 
     # ---- account data ---------------------------------------------------------------------
 

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ttai_tui.broker import events as ev
+from ttai_tui.broker import sdk_adapter
+from ttai_tui.broker.backoff import background_policy, rest_policy
 from ttai_tui.broker.errors import (
     BrokerFailure,
     CredentialsRejectedError,
     HttpStatusError,
+    ServerUnreachable,
     UnknownSymbolError,
 )
 from ttai_tui.core.clock import Clock
@@ -51,7 +53,8 @@ def _retry_after(value: str | None) -> float | None:
         return None
     try:
         return max(0.0, float(value))
-    except ValueError:
+    except ValueError:  # an HTTP date or junk: fall back to our own backoff
+        log.debug("ignoring Retry-After %r", value[:40])
         return None
 
 
@@ -75,13 +78,21 @@ def make_session(mode: str, url: str | None, secret: str, refresh: str, **client
     return endpoint_session(secret, refresh, base_url=url, is_test=(mode == "sandbox"), **client_kwargs)
 
 
+def _why(e: BaseException) -> str:
+    """``ConnectError``, ``HTTP 503``, ``ReadTimeout``: the reason in a few words, no secrets."""
+    if isinstance(e, HttpStatusError):
+        return f"HTTP {e.status}"
+    return type(e).__name__
+
+
 def _first_error(e: Any) -> str:
     """``expirations.0.strikes: Field required`` from a pydantic ValidationError, one line."""
     try:
         err = e.errors()[0]
         loc = ".".join(str(x) for x in err.get("loc", ()))
         return printable(f"{loc}: {err.get('msg', 'invalid')}", 160)
-    except Exception:
+    except (AttributeError, IndexError, TypeError, KeyError) as exc:  # not a pydantic error list
+        log.debug("cannot summarise %s: %r", type(e).__name__, exc)
         return "invalid data"
 
 
@@ -117,7 +128,8 @@ class SessionManager:
         self._inflight: asyncio.Future[None] | None = None
         self._gate_until = 0.0  # monotonic time before which no REST call starts
         self._next_slot = 0.0
-        self._rng = random.Random()
+        self._rest_backoff = rest_policy(max_delay)
+        self._refresh_backoff = background_policy(max_delay)
         self.refreshes = 0
         self.lifetime: float | None = None
         self.last_error: str | None = None
@@ -132,7 +144,13 @@ class SessionManager:
     # ---- building ----------------------------------------------------------------------
 
     async def open(self, url: str | None) -> None:
-        """Build the SDK session for the target and fetch the first access token."""
+        """Build the SDK session for the target (once) and fetch the first access token: one try.
+
+        Raises ``CredentialsRejectedError`` (stop trying) or ``ServerUnreachable`` (network down,
+        DNS, timeout, 5xx, junk instead of a token: the caller retries, see ``Broker.start``).
+        """
+        import httpx2
+
         mode = getattr(self.target, "mode", "live")
         secret = _secret(getattr(self.target, "provider_secret", None))
         refresh = _secret(getattr(self.target, "refresh_token", None))
@@ -144,27 +162,21 @@ class SessionManager:
                 "No TastyTrade credentials: run `ttai login`, set TT_SECRET and TT_REFRESH, "
                 "or use --demo."
             )
-        self.session = make_session(
-            mode, url, secret, refresh,
-            timeout=self._timeout,
-            event_hooks={"response": [_status_hook, self._notify_hook]},
-        )
-        attempt = 0
-        while True:
-            try:
-                await self.refresh(force=True)
-                return
-            except CredentialsRejectedError:
-                raise
-            except Exception as e:
-                attempt += 1
-                if attempt > self.max_retries:
-                    where = url or ("the sandbox API" if mode == "sandbox" else "api.tastyworks.com")
-                    raise BrokerFailure(
-                        f"cannot reach {where} ({type(e).__name__}, {attempt} attempts)"
-                    ) from None
-                wait = getattr(e, "retry_after", None)
-                await asyncio.sleep(min(self.max_delay, wait or self._backoff(attempt)))
+        if self.session is None:  # a retry keeps the session and its HTTP client
+            self.session = make_session(
+                mode, url, secret, refresh,
+                timeout=self._timeout,
+                event_hooks={"response": [_status_hook, self._notify_hook]},
+            )
+        try:
+            await self.refresh(force=True)
+        except CredentialsRejectedError:
+            raise
+        except (BrokerFailure, OSError, TimeoutError, httpx2.TransportError) as e:
+            where = url or ("the sandbox API" if mode == "sandbox" else "api.tastyworks.com")
+            raise ServerUnreachable(
+                f"cannot reach {where} ({_why(e)})", getattr(e, "retry_after", None)
+            ) from None
 
     async def _notify_hook(self, response: Any) -> None:
         """Tell listeners about successful responses (the stream supervisor times its connect
@@ -177,9 +189,9 @@ class SessionManager:
     async def close(self) -> None:
         if self.session is not None:
             try:
-                await self.session._client.aclose()
-            except Exception:  # closing a half-broken client is best effort
-                pass
+                await sdk_adapter.close(self.session)
+            except Exception as exc:  # closing a half-broken client is best effort
+                log.info("closing the HTTP client failed: %s", type(exc).__name__)
 
     # ---- token ----------------------------------------------------------------------------
 
@@ -270,16 +282,12 @@ class SessionManager:
                 return
             except Exception as e:
                 failures += 1
-                delay = min(self.max_delay, 0.5 * 2**failures)
+                delay = self._refresh_backoff.delay(failures)
                 log.warning("token refresh failed (%s); retrying in %.1fs", type(e).__name__, delay)
                 self.emit(ev.BrokerError("token refresh failed; retrying", "session"))
                 await asyncio.sleep(delay)
 
     # ---- REST with retries ------------------------------------------------------------------
-
-    def _backoff(self, attempt: int) -> float:
-        base = min(self.max_delay, 0.25 * 2 ** (attempt - 1))
-        return base * (0.5 + self._rng.random())
 
     async def _pace(self) -> None:
         """Bounded request rate, and a shared pause after a 429."""
@@ -316,17 +324,17 @@ class SessionManager:
                     continue
                 attempt += 1
                 if attempt > self.max_retries:
-                    raise BrokerFailure(f"{what} failed: HTTP {e.status}") from None
+                    raise ServerUnreachable(f"{what} failed: HTTP {e.status}") from None
                 if e.status == 429:
                     self.stats["retries_429"] += 1
-                    delay = e.retry_after if e.retry_after is not None else self._backoff(attempt)
+                    delay = e.retry_after if e.retry_after is not None else self._rest_backoff.delay(attempt)
                     delay = min(self.max_delay, delay)
                     loop = asyncio.get_running_loop()
                     self._gate_until = max(self._gate_until, loop.time() + delay)
                     log.info("%s: HTTP 429, retrying in %.2fs", what, delay)
                 else:
                     self.stats["retries_5xx"] += 1
-                    delay = self._backoff(attempt)
+                    delay = self._rest_backoff.delay(attempt)
                     log.info("%s: HTTP %d, retrying in %.2fs", what, e.status, delay)
                 await asyncio.sleep(delay)
             except TastytradeError as e:
@@ -338,10 +346,24 @@ class SessionManager:
             except pydantic.ValidationError as e:
                 raise BrokerFailure(f"TastyTrade sent unexpected data for {what} ({_first_error(e)})") from None
             except (KeyError, IndexError, TypeError, AttributeError) as e:
+                if not _raised_outside_ttai(e):
+                    raise  # ttai's own bug: an internal error (exit 70), not the server's data
                 detail = printable(f"{type(e).__name__}: {e}", 120)
                 raise BrokerFailure(f"TastyTrade sent unexpected data for {what} ({detail})") from None
             except (OSError, TimeoutError, httpx2.TransportError) as e:
                 attempt += 1
                 if attempt > self.max_retries:
-                    raise BrokerFailure(f"{what} failed: {type(e).__name__}") from None
-                await asyncio.sleep(self._backoff(attempt))
+                    raise ServerUnreachable(f"{what} failed: {type(e).__name__}") from None
+                await asyncio.sleep(self._rest_backoff.delay(attempt))
+
+
+def _raised_outside_ttai(e: BaseException) -> bool:
+    """Did ``e`` come from the SDK / pydantic reading the server's answer (True), or from
+    ttai's own code (False)? The innermost frame of the traceback decides."""
+    tb = e.__traceback__
+    if tb is None:
+        return True
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    module = str(tb.tb_frame.f_globals.get("__name__", ""))
+    return not (module == "ttai_tui" or module.startswith("ttai_tui."))

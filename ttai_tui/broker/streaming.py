@@ -25,14 +25,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import random
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from ttai_tui.broker import events as ev
+from ttai_tui.broker import sdk_adapter
 from ttai_tui.broker.apply import APPLIERS
+from ttai_tui.broker.backoff import stream_policy
 from ttai_tui.broker.errors import CredentialsRejectedError, HttpStatusError
 from ttai_tui.broker.subscriptions import SubscriptionManager
 from ttai_tui.broker.tasks import cancel_all
@@ -116,8 +116,8 @@ class StreamSupervisor:
         stall_min: float = 3.0,
         stall_factor: float = 20.0,
         stall_arm: float = 1.0,
-        probe_every: float = 2.0,
-        probe_max: int = 6,
+        probe_every: float = 1.0,
+        probe_max: int = 12,
     ) -> None:
         self.sessions = sessions
         self.state = state
@@ -126,12 +126,9 @@ class StreamSupervisor:
         self.emit = emit or (lambda e: None)
         self.auth_timeout = auth_timeout
         self.rest_allowance = rest_allowance
-        self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.fast_cap = fast_cap
-        self.fast_window = fast_window
+        self.policy = stream_policy(backoff_base, backoff_cap, fast_cap, fast_window, jitter)
         self.healthy_after = healthy_after
-        self.jitter = jitter
         self.stall_min = stall_min
         self.stall_factor = stall_factor
         self.stall_arm = stall_arm
@@ -144,7 +141,6 @@ class StreamSupervisor:
         self.connects = 0  # successful authorisations
         self.malformed = 0  # connections lost to a malformed frame
         self.auth_timeouts = 0
-        self._rng = random.Random()
         self._task: asyncio.Task[None] | None = None
         self._live_at: float | None = None
         self._delivered = False  # this connection applied at least one event
@@ -167,16 +163,9 @@ class StreamSupervisor:
         self.status.state = StreamState.STOPPED
 
     def backoff(self, attempt: int, outage: float = math.inf) -> float:
-        """Delay before retry ``attempt`` (1-based): doubling from base, +-jitter, capped.
-
-        The cap is ``fast_cap`` (~2.5 s) during the first ``fast_window`` seconds of an outage,
-        so a short outage is over for the user within seconds of the server coming back, and
-        ``backoff_cap`` (~30 s) after that, so a long outage is not a retry storm.
-        """
-        cap = self.fast_cap if outage < self.fast_window else self.backoff_cap
-        base = min(cap, self.backoff_base * 2 ** (attempt - 1))
-        j = 1.0 + self.jitter * (2.0 * self._rng.random() - 1.0)
-        return min(cap, base * j)
+        """Delay before retry ``attempt`` (1-based): the stream policy of ``broker.backoff``
+        (fast cap in the first minute of an outage, the long cap after)."""
+        return self.policy.delay(attempt, outage)
 
     # ---- the loop -------------------------------------------------------------------------
 
@@ -221,8 +210,8 @@ class StreamSupervisor:
                     refreshed = True
                 except CredentialsRejectedError as e:
                     failed = str(e)
-                except Exception:
-                    pass
+                except Exception as e:  # the next attempt gets the normal backoff, then a 401 again
+                    log.warning("stream: token refresh after a 401 failed (%s)", describe(e))
             if failed is not None:
                 st.state = StreamState.FAILED
                 st.reason = failed
@@ -316,13 +305,14 @@ class StreamSupervisor:
         hedged probes notice within ``probe_every`` s. Any answer, even an error or a refused
         connection, ends the wait: the ordinary attempt and backoff take over from there.
         """
-        client = self.sessions.session._client  # the SDK session's HTTP client (auth headers set)
+        client = sdk_adapter.http_client(self.sessions.session)  # auth headers already set
         answered = asyncio.Event()
 
         async def probe() -> None:
             try:
                 await client.get(QUOTE_TOKEN_PATH)
             except Exception as exc:  # an error is an answer too, but a timeout is not
+                log.debug("stream: readiness probe got %s", type(exc).__name__)
                 if _is_timeout(exc):
                     return
             answered.set()
@@ -388,14 +378,13 @@ class StreamSupervisor:
         """
         from anyio import WouldBlock
 
-        recv = streamer._recv[cls]  # the SDK's per-type queue (what get_event reads)
+        recv = sdk_adapter.event_queue(streamer, cls)  # what the SDK's get_event reads
         nowait = recv.receive_nowait
-        buf = getattr(getattr(recv, "_state", None), "buffer", None)
-        fast = isinstance(buf, deque)
+        buf = sdk_adapter.queue_buffer(recv)
         state, status, clock = self.state, self.status, self.clock
         while True:
             batch = [await recv.receive()]
-            if fast:
+            if buf is not None:
                 n = len(buf)
                 if n:
                     if n > MAX_BATCH:

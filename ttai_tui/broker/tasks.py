@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
 
 
 async def cancel_all(tasks: Iterable[asyncio.Task[object] | None]) -> None:
@@ -15,5 +18,7 @@ async def cancel_all(tasks: Iterable[asyncio.Task[object] | None]) -> None:
     for t in live:
         try:
             await t
-        except (asyncio.CancelledError, Exception):
-            pass
+        except asyncio.CancelledError:
+            pass  # what we asked for
+        except Exception as exc:  # stopping goes on; the task's failure is still recorded
+            log.info("task %s ended with %s while stopping", t.get_name(), type(exc).__name__, exc_info=exc)

@@ -8,45 +8,47 @@ as 0.
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 
 MISSING = "—"
 
 
-def _bad(v: float | None) -> bool:
-    return v is None or v != v or v in (math.inf, -math.inf)
+def _ok(v: float | None) -> TypeGuard[float]:
+    """A real number to show (not None, NaN or infinite)."""
+    return v is not None and v == v and v not in (math.inf, -math.inf)
 
 
 def fmt_price(v: float | None, decimals: int = 2) -> str:
     """``501.23``; thousands separated for big values."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     return f"{v:,.{decimals}f}"
 
 
 def fmt_change(v: float | None, decimals: int = 2) -> str:
     """Signed change: ``+1.23`` / ``-0.50``."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     return f"{v:+,.{decimals}f}"
 
 
 def fmt_pct(v: float | None, decimals: int = 2, signed: bool = True) -> str:
     """``v`` is already in percent units: ``1.234`` -> ``+1.23%``."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     return f"{v:+.{decimals}f}%" if signed else f"{v:.{decimals}f}%"
 
 
 def fmt_ratio_pct(v: float | None, decimals: int = 1) -> str:
     """``v`` is a fraction (IV 0.2345, IV rank 0.5) -> ``23.5%``."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     return f"{v * 100:.{decimals}f}%"
 
 
 def fmt_size(v: float | None) -> str:
     """Sizes and volumes, compact: ``950``, ``12.3K``, ``4.56M``, ``1.2B``."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     a = abs(v)
     if a < 10_000:
@@ -60,21 +62,21 @@ def fmt_size(v: float | None) -> str:
 
 def fmt_int(v: float | None) -> str:
     """Whole numbers with separators (open interest, quantity)."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     return f"{v:,.0f}"
 
 
 def fmt_greek(v: float | None, decimals: int = 3) -> str:
     """Delta/gamma/theta/vega per contract: ``0.523``, ``-0.041``."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     return f"{v:.{decimals}f}"
 
 
 def fmt_money(v: float | None, decimals: int = 2, signed: bool = False) -> str:
     """``$1,234.56`` (``-$12.00`` / ``+$3.00`` when signed)."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
     return f"{sign}${abs(v):,.{decimals}f}"
@@ -82,7 +84,7 @@ def fmt_money(v: float | None, decimals: int = 2, signed: bool = False) -> str:
 
 def fmt_age(seconds: float | None) -> str:
     """How old data is: ``0s``, ``42s``, ``3m``, ``2h``."""
-    if _bad(seconds):
+    if not _ok(seconds):
         return MISSING
     s = max(0.0, seconds)
     if s < 60:
@@ -94,6 +96,6 @@ def fmt_age(seconds: float | None) -> str:
 
 def fmt_strike(v: float | None) -> str:
     """Strikes drop useless zeros: ``500``, ``502.5``."""
-    if _bad(v):
+    if not _ok(v):
         return MISSING
     return f"{v:.2f}".rstrip("0").rstrip(".")

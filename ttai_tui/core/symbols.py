@@ -18,7 +18,7 @@ def printable(text: str, limit: int = 40) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def normalise_symbol(text: str) -> str:
+def normalise_symbol(text: object) -> str:
     """Upper-cased symbol, or ValueError("... is not a valid symbol ...") naming it safely."""
     sym = text.strip().upper() if isinstance(text, str) else ""
     if not SYMBOL_RE.match(sym):

@@ -142,7 +142,7 @@ class PaperAccount(OrderDesk):
     def balances_json(self) -> dict[str, object]:
         v = self.values()
         obp = v["obp"]
-        d = {k: "0.0" for k in BALANCE_KEYS}
+        d: dict[str, object] = {k: "0.0" for k in BALANCE_KEYS}
         d.update({
             "account-number": self.number,
             "cash-balance": f"{self.cash:.2f}",

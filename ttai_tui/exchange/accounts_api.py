@@ -46,7 +46,7 @@ def customer_json(s: ExchangeServer) -> dict[str, object]:
 def margin_groups(s: ExchangeServer) -> list[dict[str, object]]:
     """Per-underlying requirement, as the real margin report groups positions."""
     a = s.account
-    out = []
+    out: list[dict[str, object]] = []
     for und in sorted({p.underlying for p in a.positions.values()}):
         legs = {k: p for k, p in a.positions.items() if p.underlying == und}
         req = a.requirement(legs)

@@ -377,7 +377,7 @@ def _wl(body: dict[str, object]) -> dict[str, object]:
     entries = body.get("watchlist-entries") or []
     clean = [
         {"symbol": str(e.get("symbol")), "instrument-type": str(e.get("instrument-type", "Equity"))}
-        for e in entries if isinstance(e, dict) and e.get("symbol")  # type: ignore[union-attr]
+        for e in (entries if isinstance(entries, list) else []) if isinstance(e, dict) and e.get("symbol")
     ]
     return {"name": str(body.get("name")), "group-name": str(body.get("group-name") or "main"),
             "order-index": int(body.get("order-index") or 9999),  # type: ignore[call-overload]

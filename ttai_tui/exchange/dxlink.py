@@ -159,12 +159,12 @@ class DxLinkConnection:
         feed = self.server.feed
         if m.get("reset"):
             c.subs.clear()
-        for item in m.get("remove") or []:  # type: ignore[union-attr]
+        for item in _list(m.get("remove")):
             if isinstance(item, dict):
                 key = (str(item.get("type")), str(item.get("symbol")))
                 c.subs.pop(key, None)
         history: list[tuple[str, list[Row]]] = []
-        for item in m.get("add") or []:  # type: ignore[union-attr]
+        for item in _list(m.get("add")):
             if not isinstance(item, dict):
                 continue
             et, sym = str(item.get("type")), str(item.get("symbol"))
@@ -330,7 +330,7 @@ class DxLinkConnection:
                     return True
                 fields = c.fields_for(et)
                 if kind == "badvalue":
-                    vals: list[object] = [sym] + [NAN] * (len(fields) - 1)
+                    vals: list[object] = [sym, *[NAN] * (len(fields) - 1)]
                 else:
                     vals = [sym] + [0] * (len(fields) - 2)
                 await self.ws.send_str(_DUMPS({"type": "FEED_DATA", "channel": c.number,
@@ -354,6 +354,11 @@ class DxLinkConnection:
                 )
                 return True
         return False
+
+
+def _list(value: object) -> list[object]:
+    """A JSON array from a client message, or [] for anything else."""
+    return value if isinstance(value, list) else []
 
 
 def subscription_counts(conns: list[DxLinkConnection]) -> dict[str, int]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiohttp import web
 
 
-def ok(data: object, status: int = 200, **extra: object) -> web.Response:
+def ok(data: object, status: int = 200, **extra: Any) -> web.Response:
     return web.Response(
         body=json.dumps({"data": data, **extra}, separators=(",", ":")).encode(),
         status=status,
@@ -30,5 +32,5 @@ def err(status: int, code: str, message: str, headers: dict[str, str] | None = N
     )
 
 
-def items(xs: list[dict[str, object]], **extra: object) -> web.Response:
+def items(xs: Sequence[Mapping[str, object]], **extra: Any) -> web.Response:
     return ok({"items": xs}, **extra)

@@ -210,13 +210,13 @@ class Feed:
         return (st.symbol, 0, 0, 0, t, "Q", t, "Q", _p(st.bid), _p(st.ask), st.bid_size, st.ask_size)
 
     def _eq_trade(self, st: SymState) -> Row:
-        return (st.symbol, 0, st.trade_time, 0, st.trade_seq, "Q", day_id(st.day),  # type: ignore[arg-type]
+        return (st.symbol, 0, st.trade_time, 0, st.trade_seq, "Q", day_id(st.day),
                 st.tick_direction, False, _p(st.last), _p(st.change), st.last_size,
                 # an index has no traded volume: "NaN", as the real feed, never a fake 0
                 *(("NaN", "NaN") if st.spec.is_index else (int(st.day_volume), round(st.day_turnover, 2))))
 
     def _eq_summary(self, st: SymState) -> Row:
-        d = day_id(st.day)  # type: ignore[arg-type]
+        d = day_id(st.day)
         return (st.symbol, 0, d, "REGULAR", d - 1 - (2 if (d + 3) % 7 == 0 else 0), "FINAL", 0,
                 _p(st.day_open), _p(st.day_high), _p(st.day_low), NAN, _p(st.prev_close),
                 int(st.prev_volume))
@@ -230,8 +230,8 @@ class Feed:
         div = st.last * spec.div_yield / 4 if spec.div_yield else NAN
         return (st.symbol, 0, spec.description, "INACTIVE", "ACTIVE", 0, 0, 0, NAN, _p(hi52),
                 _p(lo52), spec.beta, shares, NAN, NAN, spec.eps or NAN,
-                _p(div) if div != NAN else NAN, 4 if spec.div_yield else NAN,
-                shares if shares == NAN else round(shares * 0.98))
+                _p(div) if isinstance(div, float) else NAN, 4 if spec.div_yield else NAN,
+                round(shares * 0.98) if isinstance(shares, float) else NAN)
 
     def _eq_underlying(self, st: SymState) -> Row:
         sym = st.symbol
@@ -282,7 +282,7 @@ class Feed:
         px = round((q.bid + q.ask) / 2, 2)
         prev = self._prev_close(sym, oid)
         size = 1 + zlib.crc32(f"{sym}|{int(self.market.t // 7)}".encode()) % 10
-        return (sym, 0, int(self.market.t * 1000), 0, 0, "X", day_id(st.day),  # type: ignore[arg-type]
+        return (sym, 0, int(self.market.t * 1000), 0, 0, "X", day_id(st.day),
                 "ZERO", False, px, _p(px - prev), size, q.volume, round(q.volume * px * 100, 2))
 
     def _opt_tns(self, sym: str, oid: OptionId) -> Row:
@@ -295,7 +295,7 @@ class Feed:
     def _opt_summary(self, sym: str, oid: OptionId) -> Row:
         q = self.book.quote(oid)
         st = self.market.states[oid.root]
-        d = day_id(st.day)  # type: ignore[arg-type]
+        d = day_id(st.day)
         prev = self._prev_close(sym, oid)
         mid = round((q.bid + q.ask) / 2, 2)
         op = self._day_open(sym, oid)

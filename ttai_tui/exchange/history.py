@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -256,7 +257,7 @@ def _scaled(src: History, k: float, seed: int, adv_m: float) -> History:
 
     def sc(b: Bars, scale_v: float) -> Bars:
         n = len(b)
-        v = np.round(np.asarray(b.v) * 0 + scale_v * rng.lognormal(-0.05, 0.3, n)) if n else []
+        v: Any = np.round(np.asarray(b.v) * 0 + scale_v * rng.lognormal(-0.05, 0.3, n)) if n else []
         return Bars(
             list(b.t), [_r(x * k) for x in b.o], [_r(x * k) for x in b.h],
             [_r(x * k) for x in b.low], [_r(x * k) for x in b.c], [float(x) for x in v],

@@ -10,6 +10,7 @@ the same seed replays the same path step for step.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from collections.abc import Callable
@@ -66,7 +67,7 @@ class SymState:
     quote_seq: int = 0  # bumps whenever the quote changes
     trade_seq: int = 0  # bumps on every trade
     candle_seq: int = 0  # bumps whenever the forming minute bar changes
-    day: object = None  # NY date of the current session
+    day: dt.date = dt.date.min  # NY date of the current session (set by the first day roll)
 
     @property
     def mid(self) -> float:
@@ -202,7 +203,7 @@ class Market:
         return out
 
     def day_id(self, symbol: str) -> int:
-        return day_id(self.states[symbol].day)  # type: ignore[arg-type]
+        return day_id(self.states[symbol].day)
 
     # ----------------------------------------------------------------- process
     def _step(self) -> None:
@@ -304,7 +305,7 @@ class Market:
         for st in self.states.values():
             if st.day_open is not None:
                 st.hist.daily.append(
-                    midnight_ms(st.day), st.day_open, st.day_high or st.last,  # type: ignore[arg-type]
+                    midnight_ms(st.day), st.day_open, st.day_high or st.last,
                     st.day_low or st.last, st.last, st.day_volume,
                 )
             st.prev_close = st.last

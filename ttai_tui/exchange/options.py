@@ -178,13 +178,13 @@ class OptionBook:
         today = market.states["SPX"].day
         for sym, spec in BY_SYMBOL.items():
             self._earn[sym] = (
-                today + dt.timedelta(days=spec.earnings_in_days)  # type: ignore[operator]
+                today + dt.timedelta(days=spec.earnings_in_days)
                 if spec.earnings_in_days is not None
                 else None
             )
 
     def today(self) -> dt.date:
-        return self.market.states["SPX"].day  # type: ignore[return-value]
+        return self.market.states["SPX"].day
 
     def earnings(self, symbol: str) -> dt.date | None:
         return self._earn.get(symbol)

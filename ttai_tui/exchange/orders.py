@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 from ttai_tui.exchange.clock import iso
 from ttai_tui.exchange.market import Market
@@ -176,19 +177,20 @@ class OrderDesk:
         }
 
     def order_json(self, o: Order, placed: bool = True) -> dict[str, object]:
+        legs: list[dict[str, Any]] = [
+            {**leg, "remaining-quantity": 0 if o.status == "Filled" else leg["quantity"],
+             "fills": [f for f in o.fills if f["_symbol"] == leg["symbol"]]}
+            for leg in o.legs
+        ]
         d: dict[str, object] = {
             "account-number": self.number, "time-in-force": o.tif, "order-type": o.order_type,
             "size": str(o.size), "underlying-symbol": o.underlying, "underlying-instrument-type": "Equity",
             "status": o.status if placed else "Received",
             "cancellable": o.status in ("Live", "Received"), "editable": o.status in ("Live", "Received"),
             "edited": False, "received-at": iso(o.received_at), "updated-at": iso(o.updated_at),
-            "legs": [
-                {**leg, "remaining-quantity": 0 if o.status == "Filled" else leg["quantity"],
-                 "fills": [f for f in o.fills if f["_symbol"] == leg["symbol"]]}
-                for leg in o.legs
-            ],
+            "legs": legs,
         }
-        for leg in d["legs"]:  # type: ignore[union-attr]
+        for leg in legs:
             leg["fills"] = [{k: v for k, v in f.items() if not k.startswith("_")} for f in leg["fills"]]
         if o.price is not None:
             d["price"] = f"{o.price:.2f}"

@@ -110,8 +110,8 @@ class ExchangeServer:
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
         server = site._server
-        if server is not None and server.sockets:  # type: ignore[union-attr]
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if isinstance(server, asyncio.Server) and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
         self.market.advance()
         self._ticker = asyncio.create_task(self._tick())
 
@@ -122,9 +122,9 @@ class ExchangeServer:
                 await self._ticker
             self._ticker = None
         self._rest._never.set()
-        for c in list(self.dx_conns) + list(self.alert_conns):  # type: ignore[operator]
+        for ws in [c.ws for c in self.dx_conns] + [c.ws for c in self.alert_conns]:
             with contextlib.suppress(Exception):
-                await c.ws.close(code=1001, message=b"exchange stopping")
+                await ws.close(code=1001, message=b"exchange stopping")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

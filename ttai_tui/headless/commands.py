@@ -3,7 +3,9 @@
 They run the very same Broker (session, refresher, stream supervisor, MarketState) as the
 dashboard, so a script or a plain ssh session sees exactly what the TUI would. Exit codes:
 0 ok, 1 unknown symbol/expiration or other user-facing failure, 3 credentials refused,
-130 Ctrl-C. Imports stay lazy so ``ttai --version`` never pays for the SDK.
+5 server unreachable after the bounded retry (``[network] retry_s``; ``quotes --follow`` keeps
+trying like the dashboard), 130 Ctrl-C. Imports stay lazy so ``ttai --version`` never pays for
+the SDK.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
-EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_INTERRUPTED = 0, 1, 3, 130
+if TYPE_CHECKING:
+    from ttai_tui.broker.service import Broker
+    from ttai_tui.config import Settings, Target
+
+EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 3, 5, 130
 QUOTE_WAIT_S = 10.0
 CHAIN_WAIT_S = 6.0
 
@@ -24,9 +30,14 @@ def _err(msg: str) -> None:
     print(f"ttai: {msg}", file=sys.stderr, flush=True)
 
 
-def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
+def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> int:
     """Run one command; map broker failures to exit codes and messages (never tracebacks)."""
-    from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, UnknownSymbolError
+    from ttai_tui.broker.errors import (
+        BrokerFailure,
+        CredentialsRejectedError,
+        ServerUnreachable,
+        UnknownSymbolError,
+    )
 
     try:
         return asyncio.run(coro_fn())
@@ -38,6 +49,9 @@ def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
     except UnknownSymbolError as e:
         _err(str(e))
         return EXIT_USER
+    except ServerUnreachable as e:
+        _err(str(e))
+        return EXIT_UNREACHABLE
     except BrokerFailure as e:
         _err(str(e))
         return EXIT_USER
@@ -50,13 +64,41 @@ def _symbol(text: str) -> str:
     return normalise_symbol(text)
 
 
-def _broker(settings: Any, target: Any) -> Any:
+def _broker(settings: Settings, target: Target) -> Broker:
     from ttai_tui.broker.service import Broker
     from ttai_tui.core.market_state import MarketState
+    from ttai_tui.demo import demo_server
 
     state = MarketState()
-    # a script wants a quick, clear failure rather than 15 s of retries when nothing answers
-    return Broker(target, settings, state, session_options={"max_retries": 3})
+    # a script wants a quick, clear failure rather than long retries of one request; reaching
+    # the server at all is retried for ``[network] retry_s`` (see _retry_for)
+    return Broker(
+        target, settings, state, session_options={"max_retries": 3},
+        local_server=demo_server(settings, target),
+    )
+
+
+def _retry_for(settings: Any) -> float:
+    """How long a one-shot command keeps trying to reach the server (then exit 5)."""
+    network = getattr(settings, "network", None)
+    return float(getattr(network, "retry_s", 30.0))
+
+
+async def _keep_trying(broker: Any, step: Callable[[], Awaitable[None]]) -> None:
+    """``await step()`` until the server answers it (``--follow`` never gives up on a flaky
+    server; only refused credentials or an unknown symbol end it)."""
+    from ttai_tui.broker.errors import ServerUnreachable
+
+    attempt = 0
+    while True:
+        try:
+            await step()
+            return
+        except ServerUnreachable as e:
+            attempt += 1
+            delay = broker.stream.backoff(attempt)
+            _err(f"{e}; retrying in {delay:.1f}s (attempt {attempt})")
+            await asyncio.sleep(delay)
 
 
 def _console() -> Any:
@@ -79,7 +121,7 @@ async def _wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.
 # ---- quotes -------------------------------------------------------------------------------
 
 
-def quotes(settings: Any, target: Any, args: Any) -> int:
+def quotes(settings: Settings, target: Target, args: Any) -> int:
     """A table of quotes, or with --follow a live stream (JSON lines with --json)."""
     try:
         symbols = list(dict.fromkeys(_symbol(s) for s in args.symbols))
@@ -89,7 +131,7 @@ def quotes(settings: Any, target: Any, args: Any) -> int:
     return _run(lambda: _quotes(settings, target, symbols, bool(args.follow), bool(args.json)))
 
 
-async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, as_json: bool) -> int:
+async def _quotes(settings: Settings, target: Target, symbols: list[str], follow: bool, as_json: bool) -> int:
     from ttai_tui.broker import events as ev
     from ttai_tui.broker.validate import check_symbols
     from ttai_tui.headless import render
@@ -98,8 +140,12 @@ async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, 
     async with broker:
         if follow:
             broker.add_listener(_stderr_listener(ev))
-        await broker.start(stream=True, account=False)
-        await check_symbols(broker.sessions, symbols)
+        # --follow keeps trying to reach the server like the dashboard; a snapshot gives up
+        await broker.start(stream=True, account=False, retry_for=None if follow else _retry_for(settings))
+        if follow:
+            await _keep_trying(broker, lambda: check_symbols(broker.sessions, symbols))
+        else:
+            await check_symbols(broker.sessions, symbols)
         broker.subscriptions.declare(
             "quotes", {(t, s) for s in symbols for t in ("Quote", "Trade", "Summary")}
         )
@@ -136,7 +182,9 @@ def _emit_quote(render: Any, state: Any, symbol: str, as_json: bool) -> None:
 
 def _stderr_listener(ev: Any) -> Callable[[Any], None]:
     def on_event(e: Any) -> None:
-        if isinstance(e, ev.Reconnecting):
+        if isinstance(e, ev.Connecting):
+            _err(f"{e.reason}; retrying in {e.delay:.1f}s (attempt {e.attempt})")
+        elif isinstance(e, ev.Reconnecting):
             _err(f"stream lost ({e.reason}); reconnecting in {e.delay:.1f}s (attempt {e.attempt})")
         elif isinstance(e, ev.Connected) and e.attempt:
             _err("stream reconnected")
@@ -149,7 +197,7 @@ def _stderr_listener(ev: Any) -> Callable[[Any], None]:
 # ---- chain --------------------------------------------------------------------------------
 
 
-def chain(settings: Any, target: Any, args: Any) -> int:
+def chain(settings: Settings, target: Target, args: Any) -> int:
     """calls | strike | puts for one expiration, N strikes around the money."""
     try:
         args.symbol = _symbol(args.symbol)
@@ -159,7 +207,7 @@ def chain(settings: Any, target: Any, args: Any) -> int:
     return _run(lambda: _chain(settings, target, args))
 
 
-async def _chain(settings: Any, target: Any, args: Any) -> int:
+async def _chain(settings: Settings, target: Target, args: Any) -> int:
     from datetime import date
 
     from ttai_tui.broker.chains import ChainWindow
@@ -176,7 +224,7 @@ async def _chain(settings: Any, target: Any, args: Any) -> int:
     count = 2 * per_side + 1  # as in the dashboard and the config: N strikes each side of the money
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=False)
+        await broker.start(stream=True, account=False, retry_for=_retry_for(settings))
         ch = await broker.get_chain(symbol)
         today = ny_date(broker.clock.now())
         if args.expiration:
@@ -219,16 +267,16 @@ async def _chain(settings: Any, target: Any, args: Any) -> int:
 # ---- positions / balances -----------------------------------------------------------------
 
 
-def positions(settings: Any, target: Any, args: Any) -> int:
+def positions(settings: Settings, target: Target, args: Any) -> int:
     return _run(lambda: _positions(settings, target, bool(args.json)))
 
 
-async def _positions(settings: Any, target: Any, as_json: bool) -> int:
+async def _positions(settings: Settings, target: Target, as_json: bool) -> int:
     from ttai_tui.headless import render
 
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=True, account_required=True)
+        await broker.start(stream=True, account=True, account_required=True, retry_for=_retry_for(settings))
         state = broker.state
         syms = [p.streamer_symbol for p in broker.positions]
         await _wait_until(lambda: all(state.mark(s) is not None for s in syms), QUOTE_WAIT_S)
@@ -244,16 +292,16 @@ async def _positions(settings: Any, target: Any, as_json: bool) -> int:
         return EXIT_OK
 
 
-def balances(settings: Any, target: Any, args: Any) -> int:
+def balances(settings: Settings, target: Target, args: Any) -> int:
     return _run(lambda: _balances(settings, target, bool(args.json)))
 
 
-async def _balances(settings: Any, target: Any, as_json: bool) -> int:
+async def _balances(settings: Settings, target: Target, as_json: bool) -> int:
     from ttai_tui.headless import render
 
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=False, account=True, account_required=True)
+        await broker.start(stream=False, account=True, account_required=True, retry_for=_retry_for(settings))
         bal = broker.balance
         if as_json:
             print(json.dumps(render.balance_dict(bal, broker.account)))
@@ -265,7 +313,7 @@ async def _balances(settings: Any, target: Any, as_json: bool) -> int:
 # ---- chart --------------------------------------------------------------------------------
 
 
-def chart(settings: Any, target: Any, args: Any) -> int:
+def chart(settings: Settings, target: Target, args: Any) -> int:
     try:
         args.symbol = _symbol(args.symbol)
     except ValueError as e:
@@ -274,7 +322,7 @@ def chart(settings: Any, target: Any, args: Any) -> int:
     return _run(lambda: _chart(settings, target, args))
 
 
-async def _chart(settings: Any, target: Any, args: Any) -> int:
+async def _chart(settings: Settings, target: Target, args: Any) -> int:
     import shutil
 
     from ttai_tui.broker.validate import check_symbols
@@ -305,7 +353,7 @@ async def _chart(settings: Any, target: Any, args: Any) -> int:
     bars = max(60, min(400, width))  # about one bar per column
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=False)
+        await broker.start(stream=True, account=False, retry_for=_retry_for(settings))
         await check_symbols(broker.sessions, [symbol])
         span = TIMEFRAME_SECONDS.get(timeframe, 300) * bars
         if timeframe != "1d":

@@ -9,17 +9,23 @@ listener callback and become Messages. Workers never touch widgets: they post me
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import sys
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Callable
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import Provider
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from ttai_tui import paths
+from ttai_tui.broker import events as ev
+from ttai_tui.config import Settings, Target
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock, ny_date
 from ttai_tui.core.portfolio import position_view, totals
 from ttai_tui.ui import heap
@@ -33,12 +39,10 @@ from ttai_tui.ui.messages import (
     OpenSymbol,
 )
 from ttai_tui.ui.screens.dashboard import DashboardScreen
-from ttai_tui.ui.span_writer import install as install_span_writer
 from ttai_tui.ui.watchlist_store import FILE_NAME, WatchlistStore
 from ttai_tui.ui.widgets.status_bar import StatusInfo
 
 log = logging.getLogger("ttai_tui.ui")
-install_span_writer()  # partial screen updates send only the changed columns (ssh bytes)
 
 METRICS_EVERY_S = 60.0
 HEAP_SETTLE_S = 5.0  # after the broker starts: start-up garbage gone, first chain loaded
@@ -47,7 +51,15 @@ HEAP_TRIM_S = 30.0  # free C-allocator memory goes back to the system this often
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
 
 
+def _ttai_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens."""
+    from ttai_tui.ui.commands import TtaiCommands
+
+    return TtaiCommands
+
+
 class TtaiApp(App[int]):
+    COMMANDS = App.COMMANDS | {_ttai_commands}
     CSS_PATH = "styles/app.tcss"
     TITLE = "ttai"
     BINDINGS = [
@@ -59,27 +71,25 @@ class TtaiApp(App[int]):
 
     def __init__(
         self,
-        settings: Any,
-        target: Any,
+        settings: Settings,
+        target: Target,
         *,
         clock: Clock = SYSTEM_CLOCK,
         bridge: Bridge | None = None,
         store: WatchlistStore | None = None,
     ) -> None:
         super().__init__()
-        from ttai_tui.ui.commands import TtaiCommands
-
-        self.COMMANDS = App.COMMANDS | {TtaiCommands}
         self.settings = settings
         self.target = target
         self.clock = clock
         self.bridge: Bridge = bridge if bridge is not None else StaticBridge(clock=clock)
         self.store = store or WatchlistStore(paths.data_dir() / FILE_NAME, dict(settings.watchlists))
-        self.status = StatusInfo(mode=MODE_LABEL.get(getattr(target, "mode", "demo"), "DEMO"))
+        self.status = StatusInfo(mode=MODE_LABEL.get(target.mode, "DEMO"))
         self.flush_ms: deque[float] = deque(maxlen=2000)
         self._last_second = -1
         self._auth_modal_open = False
         self._bridge_stopped = False
+        self._view_errors: dict[str, str] = {}  # view -> the error it is failing with now
         self.set_keymap(dict(settings.keys))
         theme = settings.ui.theme
         if theme in self.available_themes:
@@ -94,13 +104,43 @@ class TtaiApp(App[int]):
     def on_mount(self) -> None:
         self.status.web = self.is_web  # `ttai serve`: the bar says WEB beside LIVE/SANDBOX/DEMO
         if self.store.load_error:
-            self.notify(self.store.load_error, title="Watchlists", severity="warning", timeout=10)
+            self.call_after_refresh(self._offer_watchlist_backup)
         hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))
         self._flush_timer = self.set_interval(1.0 / hz, self.flush_market, name="ui-flush")
         self.call_after_refresh(self.start_broker)
         if self.settings.keys:
             self.set_timer(0.5, self._check_keymap)
         self._handle_termination_signals()
+
+    def _offer_watchlist_backup(self) -> None:
+        """The watchlists file is corrupt: offer its previous version, or just say so."""
+        store = self.store
+        if store.backup is None:
+            self.notify(store.load_error or "", title="Watchlists", severity="warning", timeout=10)
+            return
+        from ttai_tui.ui.screens.modals import ConfirmScreen
+
+        body = (
+            f"{store.load_error}\n\nRestore the previous version? The damaged file is kept as "
+            f"{store.path.name}.corrupt either way. Until then the config's lists are shown."
+        )
+        self.push_screen(
+            ConfirmScreen("Watchlists file damaged", body, yes="Restore backup", no="Not now"),
+            self._restore_watchlists,
+        )
+
+    def _restore_watchlists(self, restore: bool | None) -> None:
+        if not restore:
+            return
+        from ttai_tui.storage import StorageError
+
+        try:
+            self.store.restore_backup()
+        except StorageError as exc:
+            report(self, "watchlist restore", exc)
+            return
+        self.dashboard.watchlist.rebuild()
+        self.notify("Watchlists restored from the backup", title="Watchlists", timeout=5)
 
     def _handle_termination_signals(self) -> None:
         """`kill`, a closed ssh session (SIGHUP) or a service manager: exit through Textual so
@@ -110,9 +150,11 @@ class TtaiApp(App[int]):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             try:
-                loop.add_signal_handler(sig, lambda s=sig: self.exit(return_code=128 + s))
-            except (NotImplementedError, RuntimeError, ValueError):
-                return  # not the main thread (tests) or a platform without signal handlers
+                loop.add_signal_handler(sig, functools.partial(self.exit, return_code=128 + sig))
+            except (NotImplementedError, RuntimeError, ValueError) as exc:
+                # not the main thread (tests) or a platform without signal handlers
+                log.debug("no handler for %s: %s", sig.name, exc)
+                return
 
     def _check_keymap(self) -> None:
         from ttai_tui.ui.keymap_check import all_binding_classes, binding_ids, unknown_key_ids
@@ -194,10 +236,8 @@ class TtaiApp(App[int]):
 
     # -- broker events -> messages -------------------------------------------------------------
 
-    def _broker_listener(self, event: Any) -> None:
+    def _broker_listener(self, event: ev.BrokerEvent) -> None:
         """Called by the broker (same event loop or not): only posts a message."""
-        from ttai_tui.broker import events as ev
-
         if isinstance(event, ev.CredentialsRejected):
             self.post_message(AuthFailed(event.message))
         elif isinstance(event, ev.AccountUpdated):
@@ -206,6 +246,8 @@ class TtaiApp(App[int]):
             self.post_message(BrokerEvent("connected", "reconnected" if event.attempt else "connected"))
         elif isinstance(event, ev.Reconnecting):
             self.post_message(BrokerEvent("reconnecting", event.reason, "warning"))
+        elif isinstance(event, ev.Connecting):
+            self.post_message(BrokerEvent("connecting", event.reason, "warning"))
         elif isinstance(event, ev.StreamFailed):
             self.post_message(BrokerEvent("stream-failed", event.reason, "error"))
         elif isinstance(event, ev.TokenRefreshed):
@@ -224,7 +266,7 @@ class TtaiApp(App[int]):
     @guarded("broker event")
     def on_broker_event(self, msg: BrokerEvent) -> None:
         if msg.kind in ("fill", "error", "stream-failed") or (msg.kind == "connected" and msg.detail == "reconnected"):
-            self.notify(msg.detail, severity=msg.severity, timeout=5)  # type: ignore[arg-type]
+            self.notify(msg.detail, severity=msg.severity, timeout=5)
         if msg.kind == "connected":
             self.status.note = None
         elif msg.kind == "stream-failed":
@@ -299,22 +341,45 @@ class TtaiApp(App[int]):
         tick = second != self._last_second
         self._last_second = second
         state = self.bridge.state
+        view = self._flush_view
         with self.batch_update():
             if dash.is_current:
                 if dash.visible("watchlist"):
-                    dash.watchlist.flush(state.take_dirty("watchlist"), now, tick)
+                    view("watchlist", lambda: dash.watchlist.flush(state.take_dirty("watchlist"), now, tick))
                 if dash.visible("chain"):
-                    dash.chain.flush(state.take_dirty("chain"), now, tick)
+                    view("chain", lambda: dash.chain.flush(state.take_dirty("chain"), now, tick))
                 if dash.visible("positions"):
-                    dash.positions.flush(state.take_dirty("positions"), now, tick)
+                    view("positions", lambda: dash.positions.flush(state.take_dirty("positions"), now, tick))
                 if dash.visible("chart"):
-                    self._flush_chart(dash, now)
+                    chart = dash.chart()
+                    if chart is not None:
+                        view("chart", lambda: chart.flush(now))
                 if dash.visible("risk"):
-                    dash.risk.flush(state.take_dirty("risk"), now, tick)
+                    view("risk", lambda: dash.risk.flush(state.take_dirty("risk"), now, tick))
             if tick:
-                self._render_status()
-                dash.query_one("#balances").show(self.bridge.balance(), now, self._live_day_pnl(now))  # type: ignore[attr-defined]
+                view("status", self._render_status)
+                view("balances", lambda: dash.balances.show(self.bridge.balance(), now, self._live_day_pnl(now)))
         self.flush_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    def _flush_view(self, name: str, flush: Callable[[], None]) -> None:
+        """Flush one view; its exception is reported once and the other views keep updating.
+
+        A view that keeps failing with the same error at the refresh rate is logged (with the
+        traceback) and notified once, and named in the status bar until a flush succeeds again.
+        """
+        try:
+            flush()
+        except Exception as exc:
+            what = f"{type(exc).__name__}: {exc}"
+            if self._view_errors.get(name) != what:
+                self._view_errors[name] = what
+                report(self, f"{name} view", exc)
+                self.status.failed_views = tuple(sorted(self._view_errors))
+            return
+        if name in self._view_errors:
+            del self._view_errors[name]
+            self.status.failed_views = tuple(sorted(self._view_errors))
+            log.info("%s view updates again", name)
 
     def _live_day_pnl(self, now: float) -> float | None:
         """Sum of the positions' live day P&L (for accounts that do not report one)."""
@@ -324,28 +389,16 @@ class TtaiApp(App[int]):
         today = ny_date(now)
         return totals([position_view(p, self.bridge.state, today) for p in positions]).day_pnl
 
-    def _flush_chart(self, dash: DashboardScreen, now: float) -> None:
-        chart = dash.chart()
-        fn = getattr(chart, "flush", None)
-        if fn is None:
-            return
-        try:
-            fn(now)
-        except TypeError:
-            fn()
-        except Exception as exc:
-            report(chart, "chart", exc)
-
     def _render_status(self, force: bool = False) -> None:
         self.status.stream = self.bridge.stream_status()
         self.status.token = self.bridge.token_status()
         if self.status.account is None:
             self.status.account = self.bridge.account()
         try:
-            bar = self.dashboard.query_one("#status")
-        except Exception:
+            bar = self.dashboard.status_bar
+        except (LookupError, NoMatches):  # before the dashboard is composed, or after quit
             return
-        bar.show(self.status, self.clock.now())  # type: ignore[attr-defined]
+        bar.show(self.status, self.clock.now())
 
     # -- global actions --------------------------------------------------------------------------
 
@@ -396,27 +449,37 @@ class TtaiApp(App[int]):
 
 
 def make_app(
-    settings: Any = None,
-    target: Any = None,
+    settings: Settings | None = None,
+    target: Target | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
     bridge: Bridge | None = None,
     store: WatchlistStore | None = None,
 ) -> TtaiApp:
     """Build the app (tests inject a clock, a bridge over the in-process exchange, a store)."""
-    from ttai_tui.config import Settings, Target
-
     settings = settings if settings is not None else Settings()
     target = target if target is not None else Target("demo")
     if bridge is None:
+        from ttai_tui.demo import demo_server
         from ttai_tui.ui.broker_bridge import BrokerBridge
 
-        bridge = BrokerBridge(settings, target, clock=clock)
+        bridge = BrokerBridge(settings, target, clock=clock, local_server=demo_server(settings, target))
     return TtaiApp(settings, target, clock=clock, bridge=bridge, store=store)
 
 
-def run_app(settings: Any, target: Any) -> int:
+def run_app(settings: Settings, target: Target) -> int:
     """Entry point for `ttai` (cli.py): run the dashboard, return the process exit code."""
+    from ttai_tui.ui import span_writer
+
+    span_writer.install()  # partial screen updates send only the changed columns (ssh bytes)
     app = make_app(settings, target)
     app.run()
-    return int(app.return_code or 0)
+    code = int(app.return_code or 0)
+    if code == 1:  # Textual's code for an unhandled exception (it printed the traceback)
+        from ttai_tui.logsetup import current_log_file
+
+        log.error("the dashboard stopped on an unhandled exception (exit 70)")
+        print(f"ttai: internal error: the dashboard stopped (traceback above; log: {current_log_file()})",
+              file=sys.stderr)
+        return 70
+    return code

@@ -9,8 +9,12 @@ snapshot tests (a frozen, deterministic screen) and for the window before the br
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol, runtime_checkable
 
+from textual.message_pump import MessagePump
+from textual.types import NoActiveAppError
+
+from ttai_tui.broker.events import BrokerEvent
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import (
@@ -37,7 +41,7 @@ class Bridge(Protocol):
     def set_candles(self, owner: str, symbol: str | None, timeframe: str) -> None: ...
     def positions(self) -> list[Position]: ...
     def balance(self) -> Balance | None: ...
-    async def start(self, listener: Callable[[Any], None]) -> None: ...
+    async def start(self, listener: Callable[[BrokerEvent], None]) -> None: ...
     async def stop(self) -> None: ...
     async def chain(self, symbol: str) -> OptionChain: ...
     async def search(self, text: str) -> list[SymbolMatch]: ...
@@ -100,7 +104,7 @@ class StaticBridge:
     def balance(self) -> Balance | None:
         return self._balance
 
-    async def start(self, listener: Callable[[Any], None]) -> None:
+    async def start(self, listener: Callable[[BrokerEvent], None]) -> None:
         return None
 
     async def stop(self) -> None:
@@ -129,3 +133,27 @@ class StaticBridge:
 
     async def refresh_metrics(self) -> None:
         return None
+
+
+@runtime_checkable
+class BridgeHost(Protocol):
+    """An app that carries a bridge (TtaiApp); widget tests may mount views in a plain App."""
+
+    bridge: Bridge
+
+
+def bridge_of(node: MessagePump) -> Bridge | None:
+    """The bridge of the app ``node`` runs in; None outside a ttai app (or with no app)."""
+    try:
+        app = node.app
+    except NoActiveAppError:
+        return None
+    return app.bridge if isinstance(app, BridgeHost) else None
+
+
+def require_bridge(node: MessagePump) -> Bridge:
+    """``bridge_of(node)`` for views that cannot work without one."""
+    bridge = bridge_of(node)
+    if bridge is None:
+        raise LookupError(f"{type(node).__name__} needs a ttai app with a bridge")
+    return bridge

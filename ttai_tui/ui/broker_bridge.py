@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ttai_tui.broker.errors import BrokerFailure
+from ttai_tui.broker.events import BrokerEvent
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import (
@@ -25,6 +26,10 @@ from ttai_tui.core.models import (
     TokenStatus,
     Watchlist,
 )
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.service import Broker, LocalServer
+    from ttai_tui.config import Settings, Target
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +51,22 @@ def wants_for(symbols: set[str]) -> set[tuple[str, str]]:
 class BrokerBridge:
     """The live / sandbox / demo data source for the dashboard."""
 
-    def __init__(self, settings: Any, target: Any, clock: Clock = SYSTEM_CLOCK, broker: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        target: Target,
+        clock: Clock = SYSTEM_CLOCK,
+        broker: Broker | None = None,
+        *,
+        local_server: LocalServer | None = None,
+    ) -> None:
         from ttai_tui.broker.service import Broker
 
         self.clock = clock
         self.state = MarketState(clock) if broker is None else broker.state
-        self.broker = broker if broker is not None else Broker(target, settings, self.state, clock=clock)
+        self.broker = broker if broker is not None else Broker(
+            target, settings, self.state, clock=clock, local_server=local_server
+        )
         self._shown: dict[str, set[str]] = {}
         self._ready: asyncio.Event | None = None
 
@@ -119,7 +134,7 @@ class BrokerBridge:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self, listener: Callable[[Any], None]) -> None:
+    async def start(self, listener: Callable[[BrokerEvent], None]) -> None:
         self.broker.add_listener(listener)
         await self.broker.start()
         self._ready_event().set()

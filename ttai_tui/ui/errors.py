@@ -14,7 +14,9 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+
+from textual.dom import DOMNode
 
 log = logging.getLogger("ttai_tui.ui")
 
@@ -22,14 +24,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 NOTIFY_EVERY = 10.0
 
 
-def report(node: Any, where: str, exc: BaseException) -> None:
+def report(node: DOMNode, where: str, exc: BaseException) -> None:
     """Log and notify one failure (no secrets: messages only, never locals)."""
     ident = getattr(node, "id", None) or type(node).__name__
     log.error("UI error in %s (%s): %s", where, ident, exc, exc_info=exc)
     now = time.monotonic()
     try:
         app = getattr(node, "app", None)
-    except Exception:  # no active app (shutdown)
+    except Exception as no_app:  # no active app (shutdown): the log above has the failure
+        log.debug("no app to notify about %s: %s", where, type(no_app).__name__)
         return
     if app is None:
         return
@@ -40,8 +43,8 @@ def report(node: Any, where: str, exc: BaseException) -> None:
     try:
         app.notify(f"{where} failed: {exc}", title="Error (the app keeps running)",
                        severity="error", timeout=6)
-    except Exception:  # during shutdown there may be no app to tell
-        pass
+    except Exception as no_app:  # during shutdown there may be no app to tell
+        log.debug("could not notify about %s: %s", where, type(no_app).__name__)
 
 
 def guarded(where: str) -> Callable[[F], F]:
@@ -58,7 +61,7 @@ def guarded(where: str) -> Callable[[F], F]:
                     report(self, where, exc)
                     return None
 
-            return awrapper  # type: ignore[return-value]
+            return cast(F, awrapper)
 
         @functools.wraps(fn)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -68,6 +71,6 @@ def guarded(where: str) -> Callable[[F], F]:
                 report(self, where, exc)
                 return None
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return deco

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -38,7 +39,8 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return None
     try:
         fn = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError) as exc:  # musl and others: memory is not trimmed
+        logging.getLogger(__name__).info("no malloc_trim in this C library: %s", exc)
         return None
     fn.argtypes = [ctypes.c_size_t]
     fn.restype = ctypes.c_int

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 
 @dataclass
@@ -17,7 +18,7 @@ class BrokerEvent(Message):
 
     kind: str
     detail: str = ""
-    severity: str = "information"
+    severity: SeverityLevel = "information"
 
 
 @dataclass

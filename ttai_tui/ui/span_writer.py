@@ -8,18 +8,37 @@ cells, so that left part was about half of the bytes at 120x40 with the chain op
 
 `write_changed_spans` is ttai's own renderer for that object: for each changed span it writes
 only the overlap of each chop with the span, after an absolute cursor move to where the overlap
-starts. It is installed only on Textual 8 (the version pinned in pyproject.toml, whose
-`ChopsUpdate` fields it reads); with any other version Textual's own renderer stays.
+starts.
+
+The fence: it replaces a method of a private Textual class, so `install()` is called explicitly
+by `run_app` (never as a side effect of an import), and only when Textual is exactly the version
+it was written for (`WRITTEN_FOR`, the pin in pyproject.toml) *and* `ChopsUpdate`'s source is the
+one it was read against (`CHOPS_UPDATE_SHA256`); otherwise Textual's own renderer stays and the
+log says why. `tests/ui/test_span_writer.py` fails when either changes, so a Textual upgrade
+means re-reading `ChopsUpdate` and updating both constants (or dropping this module).
 """
 
 from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
 
 from rich.console import Console
 from rich.control import Control
 from textual import __version__ as textual_version
 from textual._compositor import ChopsUpdate
 
-TEXTUAL_RENDERER = ChopsUpdate.render_segments  # kept for comparison in the tests
+log = logging.getLogger(__name__)
+
+WRITTEN_FOR = "8.2.8"
+CHOPS_UPDATE_SHA256 = "7c7d3e0bf714e8362f3df2b077749e62960178fa84ad516b0c947d2447b5d5fc"
+TEXTUAL_RENDERER = ChopsUpdate.render_segments  # Textual's own, restored by uninstall()
+
+
+def chops_update_digest() -> str:
+    """SHA-256 of the source of Textual's `ChopsUpdate` (fields read here + the replaced method)."""
+    return hashlib.sha256(inspect.getsource(ChopsUpdate).encode()).hexdigest()
 
 
 def write_changed_spans(update: ChopsUpdate, console: Console) -> str:
@@ -37,9 +56,23 @@ def write_changed_spans(update: ChopsUpdate, console: Console) -> str:
     return "".join(out)
 
 
-def install() -> bool:
-    """Use `write_changed_spans` for partial updates; False (and no change) off Textual 8."""
-    if not textual_version.startswith("8."):
+def install(version: str = textual_version) -> bool:
+    """Use `write_changed_spans` for partial updates. False, and Textual's renderer stays, unless
+    Textual is exactly `WRITTEN_FOR` with the `ChopsUpdate` it was written against."""
+    if version != WRITTEN_FOR:
+        log.info("span writer off: written for Textual %s, running %s", WRITTEN_FOR, version)
         return False
-    ChopsUpdate.render_segments = write_changed_spans  # type: ignore[method-assign,assignment]
+    if chops_update_digest() != CHOPS_UPDATE_SHA256:
+        log.warning("span writer off: Textual's ChopsUpdate source changed; using its renderer")
+        return False
+    setattr(ChopsUpdate, "render_segments", write_changed_spans)  # noqa: B010 - the fenced patch
     return True
+
+
+def uninstall() -> None:
+    """Put Textual's own renderer back (tests; a no-op when it was never replaced)."""
+    setattr(ChopsUpdate, "render_segments", TEXTUAL_RENDERER)  # noqa: B010
+
+
+def installed() -> bool:
+    return ChopsUpdate.render_segments is write_changed_spans

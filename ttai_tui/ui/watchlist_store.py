@@ -28,10 +28,12 @@ class WatchlistStore:
 
     def __init__(self, path: Path, config_lists: dict[str, list[str]]) -> None:
         self.path = path
-        self.lists: dict[str, list[str]] = {k: list(v) for k, v in config_lists.items()}
+        self._config = {k: list(v) for k, v in config_lists.items()}
+        self.lists: dict[str, list[str]] = {k: list(v) for k, v in self._config.items()}
         self.account_names: set[str] = set()
         self.edited: set[str] = set()
         self.load_error: str | None = None
+        self.backup: Path | None = None  # a good previous version of a corrupt file
         self._load_local()
         if not self.lists:
             self.lists["Default"] = []
@@ -41,6 +43,7 @@ class WatchlistStore:
             data = storage.load_json(self.path, default=None)
         except storage.StorageError as exc:  # corrupt: keep the config lists, say so
             self.load_error = str(exc)
+            self.backup = exc.backup if isinstance(exc, storage.CorruptFileError) else None
             log.warning("watchlists file unusable: %s", exc)
             return
         if not isinstance(data, dict) or not isinstance(data.get("lists"), dict):
@@ -56,6 +59,21 @@ class WatchlistStore:
         for name, syms in self.lists.items():  # config lists the user never edited
             merged.setdefault(name, syms)
         self.lists = merged
+
+    def restore_backup(self) -> None:
+        """Put the previous version of a corrupt file back (the corrupt bytes are kept as
+        NAME.corrupt) and reload from it. StorageError if that fails; nothing is lost."""
+        storage.restore_backup(self.path)
+        accounts = {n: self.lists[n] for n in self.account_names if n in self.lists}
+        self.lists = {k: list(v) for k, v in self._config.items()}
+        self.edited, self.load_error, self.backup = set(), None, None
+        self._load_local()
+        for name, syms in accounts.items():  # the account's lists stay as they were shown
+            if name not in self.lists:
+                self.lists[name] = syms
+            else:
+                self.account_names.discard(name)
+        log.info("watchlists restored from the backup of %s", self.path)
 
     @property
     def names(self) -> list[str]:

@@ -7,6 +7,7 @@ gets the same readable reason the config validator gives.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from textual import work
@@ -16,11 +17,15 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestionReady
+from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ttai_tui.config import normalise_symbol
+from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.core.models import SymbolMatch
+from ttai_tui.core.symbols import normalise_symbol
+
+log = logging.getLogger(__name__)
 
 DEBOUNCE_S = 0.2
 
@@ -59,7 +64,7 @@ class AddSymbolScreen(ModalScreen[str | None]):
         self.list_name = list_name
         self.suggester = MatchSuggester()
         self.matches: list[SymbolMatch] = []
-        self._timer = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-box"):
@@ -91,7 +96,8 @@ class AddSymbolScreen(ModalScreen[str | None]):
     async def _search(self, text: str) -> None:
         try:
             matches = await self.bridge.search(text)
-        except Exception as exc:
+        except Exception as exc:  # shown under the input; the form keeps working
+            log.warning("symbol search for %r failed: %s", text, exc, exc_info=not isinstance(exc, BrokerFailure))
             self.post_message(SearchDone(text, [], str(exc) or type(exc).__name__))
             return
         self.post_message(SearchDone(text, list(matches)))

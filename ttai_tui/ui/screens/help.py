@@ -66,11 +66,11 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one("#help-table", DataTable)
         width = self.app.size.width
         box = (width if width < 100 else min(100, int(width * 0.9))) - 4
-        what = max(20, box - (9 + 8 + 22) - 2 * 4 - 1)
+        what_width = max(20, box - (9 + 8 + 22) - 2 * 4 - 1)
         table.add_column("where", key="scope", width=9)
         table.add_column("key", key="key", width=8)
         table.add_column("id", key="id", width=22)
-        table.add_column("what it does", key="what", width=what)
+        table.add_column("what it does", key="what", width=what_width)
         for i, (scope, key, bid, what) in enumerate(self._rows):
             table.add_row(scope, key, bid, what, key=f"{scope}:{bid}:{i}")
         table.focus()

@@ -56,10 +56,10 @@ def balances_text(b: Balance | None, now: float, width: int, live_day_pnl: float
     age = None if when is None else now - when
     t.append(" │ ", "grey42")
     stale = age is not None and age > STALE_SECONDS
-    if age is None:
+    if when is None or age is None:
         t.append("as of " + MISSING, "grey62")
     else:
-        clock = "" if narrow else datetime.fromtimestamp(when, NEW_YORK).strftime("%H:%M:%S ")  # type: ignore[arg-type]
+        clock = "" if narrow else datetime.fromtimestamp(when, NEW_YORK).strftime("%H:%M:%S ")
         t.append(f"as of {clock}({fmt_age(age)} ago)" if clock else f"as of {fmt_age(age)} ago",
                  "yellow" if stale else "grey62")
     return t

@@ -9,6 +9,7 @@ rest.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.core.chain import atm_index, atm_window, days_to, expected_move, nearest_expiration
 from ttai_tui.core.clock import ny_date
 from ttai_tui.core.formatting import (
@@ -34,8 +36,11 @@ from ttai_tui.core.formatting import (
 )
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import Expiration, OptionChain, StrikeRow
+from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
 from ttai_tui.ui.widgets.span_static import SpanStatic
+
+log = logging.getLogger(__name__)
 
 ATM_KEY = "__atm__"
 ITM_STYLE = "on grey23"
@@ -145,8 +150,8 @@ class ChainView(Vertical):
         return self.query_one("#chain-table", LiveTable)
 
     @property
-    def bridge(self):
-        return self.app.bridge  # type: ignore[attr-defined]
+    def bridge(self) -> Bridge:
+        return require_bridge(self)
 
     def on_mount(self) -> None:
         self._render_header()
@@ -173,6 +178,7 @@ class ChainView(Vertical):
         try:
             chain = await self.bridge.chain(symbol)
         except Exception as exc:  # shown in the view; the app keeps running
+            log.warning("option chain for %s failed: %s", symbol, exc, exc_info=not isinstance(exc, BrokerFailure))
             self.post_message(ChainLoaded(symbol, None, str(exc) or type(exc).__name__))
             return
         self.post_message(ChainLoaded(symbol, chain))
@@ -320,9 +326,9 @@ class ChainView(Vertical):
         row = next((r for r in self.window if r.strike == self._atm_strike), None)
         if row is None:
             return None
-        ivs = [state.greeks[s].volatility for s in (row.call_streamer, row.put_streamer)
-               if s in state.greeks and state.greeks[s].volatility is not None]
-        return sum(ivs) / len(ivs) if ivs else None  # type: ignore[arg-type]
+        found = (state.greeks[s].volatility for s in (row.call_streamer, row.put_streamer) if s in state.greeks)
+        ivs = [v for v in found if v is not None]
+        return sum(ivs) / len(ivs) if ivs else None
 
     def expected_move(self) -> float | None:
         if self.expiration is None or self.symbol is None:

@@ -22,6 +22,7 @@ MACD -> none), ``chart-overlays`` (o: a picker of moving averages and bands).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ from textual_plotext import PlotextPlot
 from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, draw, parse_indicators
 from ttai_tui.chart.live import IndicatorCache
 from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerPanel
+from ttai_tui.config import ChartSettings, Settings
+from ttai_tui.core.candles import CandleSeries
+from ttai_tui.ui.bridge import bridge_of
+
+log = logging.getLogger(__name__)
 
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
 LOWER_CYCLE = ("rsi", "macd", "none")
@@ -76,7 +82,7 @@ class ChartPane(Widget, can_focus=True):
 
     def __init__(
         self,
-        settings: Any = None,
+        settings: Settings | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
         name: str | None = None,
@@ -153,18 +159,15 @@ class ChartPane(Widget, can_focus=True):
         if self._dirty:
             self._throttled_redraw()
 
-    def _series(self) -> Any:
-        bridge = getattr(self.app, "bridge", None)
+    def _series(self) -> CandleSeries | None:
+        bridge = bridge_of(self)
         if bridge is None or self.symbol is None:
             return None
-        try:
-            return bridge.state.candle_series(self.symbol, self.timeframe)
-        except Exception:  # a bridge without candles: the pane simply stays empty
-            return None
+        return bridge.state.candle_series(self.symbol, self.timeframe)
 
     def _subscribe(self) -> None:
-        bridge = getattr(self.app, "bridge", None) if self.is_attached else None
-        if bridge is not None and hasattr(bridge, "set_candles"):
+        bridge = bridge_of(self)
+        if bridge is not None:
             bridge.set_candles("chart", self.symbol, self.timeframe)
 
     def _reset_series(self) -> None:
@@ -175,12 +178,9 @@ class ChartPane(Widget, can_focus=True):
         self.redraw()
 
     def on_unmount(self) -> None:
-        bridge = getattr(self.app, "bridge", None)
-        if bridge is not None and hasattr(bridge, "set_candles"):
-            try:
-                bridge.set_candles("chart", None, self.timeframe)
-            except Exception:
-                pass
+        bridge = bridge_of(self)
+        if bridge is not None:
+            bridge.set_candles("chart", None, self.timeframe)
 
     # -- drawing ---------------------------------------------------------------------------------
 
@@ -294,7 +294,7 @@ class OverlayPicker(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-def _initial_spec(cfg: Any) -> ChartSpec:
+def _initial_spec(cfg: ChartSettings | None) -> ChartSpec:
     """The config's chart section as a spec; a bad entry falls back to the defaults."""
     indicators = list(getattr(cfg, "indicators", DEFAULT_INDICATORS))
     lower = getattr(cfg, "lower", "rsi")
@@ -302,5 +302,6 @@ def _initial_spec(cfg: Any) -> ChartSpec:
     fibonacci = bool(getattr(cfg, "fibonacci", False))
     try:
         return ChartSpec.build(indicators, lower=lower, levels=levels, fibonacci=fibonacci)
-    except ValueError:
+    except ValueError as exc:  # config.py validates these; a spec it let through still draws
+        log.warning("chart settings not usable (%s); using the default indicators", exc)
         return ChartSpec.build(DEFAULT_INDICATORS, lower="rsi", levels=levels, fibonacci=fibonacci)

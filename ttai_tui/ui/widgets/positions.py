@@ -24,6 +24,7 @@ from ttai_tui.core.portfolio import (
     position_view,
     totals,
 )
+from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
 
@@ -133,8 +134,8 @@ class PositionsView(Vertical):
         return self.query_one("#positions-table", LiveTable)
 
     @property
-    def bridge(self):
-        return self.app.bridge  # type: ignore[attr-defined]
+    def bridge(self) -> Bridge:
+        return require_bridge(self)
 
     def _today(self):
         return ny_date(self.bridge.clock.now())

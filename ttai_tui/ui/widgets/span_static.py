@@ -10,6 +10,8 @@ re-rendered as usual; only what reaches the terminal is narrower.
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region
@@ -57,7 +59,7 @@ def changed_regions(old: list[Line], new: list[Line], width: int) -> list[Region
 class SpanStatic(Static):
     """Use `show_text` for updates; its height must be fixed (no layout pass is made)."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shown_lines: list[Line] | None = None
         self._span_regions: list[Region] | None = None
@@ -76,10 +78,12 @@ class SpanStatic(Static):
         finally:
             self._span_regions = None
 
-    def refresh(self, *regions: Region, **kwargs):  # type: ignore[no-untyped-def,override]
-        if self._span_regions and not regions and not kwargs.get("layout") and not kwargs.get("recompose"):
-            return super().refresh(*self._span_regions, **kwargs)
-        return super().refresh(*regions, **kwargs)
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        if self._span_regions and not regions and not layout and not recompose:
+            regions = tuple(self._span_regions)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_resize(self) -> None:
         self._shown_lines = None  # the next update repaints everything

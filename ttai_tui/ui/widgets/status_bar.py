@@ -43,6 +43,7 @@ class StatusInfo:
     token: TokenStatus | None = None
     auth_error: str | None = None
     note: str | None = None
+    failed_views: tuple[str, ...] = ()  # views whose flush is failing (the rest keep updating)
 
 
 def _stream_text(stream: StreamStatus | None, now: float, narrow: bool) -> tuple[str, str]:
@@ -57,6 +58,13 @@ def _stream_text(stream: StreamStatus | None, now: float, narrow: bool) -> tuple
             )
         else:
             label = f"{glyph} reconnecting"
+        return label, style
+    if stream.state is StreamState.CONNECTING and stream.next_try is not None:
+        # start-up has not reached the server yet (Broker.start keeps trying)
+        wait = max(0.0, stream.next_try - now)
+        label = f"{glyph} retry {wait:.0f}s" if narrow else (
+            f"{glyph} connecting… retry in {wait:.0f}s (try {stream.attempt})"
+        )
         return label, style
     if stream.state is StreamState.LIVE:
         return (f"{glyph} live" if narrow else f"{glyph} streaming"), style
@@ -107,6 +115,9 @@ def status_text(info: StatusInfo, now: float, width: int) -> Text:
     if info.note:
         t.append(sep, "grey42")
         t.append(info.note, "yellow")
+    if info.failed_views:
+        t.append(sep, "grey42")
+        t.append("✕ " + ", ".join(info.failed_views) + (" failing" if narrow else " view failing (see log)"), "red")
     return t
 
 

@@ -24,6 +24,7 @@ from ttai_tui.core.formatting import (
     fmt_size,
 )
 from ttai_tui.core.market_state import MarketState
+from ttai_tui.ui.bridge import bridge_of, require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
@@ -167,16 +168,16 @@ class WatchlistPane(Vertical):
         self.publish_subscriptions()
 
     def publish_subscriptions(self) -> None:
-        bridge = getattr(self.app, "bridge", None)
+        bridge = bridge_of(self)
         if bridge is not None:
             bridge.set_subscriptions("watchlist", set(self.symbols))
 
     @property
     def app_state(self) -> MarketState:
-        return self.app.bridge.state  # type: ignore[attr-defined]
+        return require_bridge(self).state
 
     def now(self) -> float:
-        return self.app.bridge.clock.now()  # type: ignore[attr-defined]
+        return require_bridge(self).clock.now()
 
     def _is_stale(self, state: MarketState, sym: str, now: float) -> bool:
         u = state.updated(sym)
@@ -235,9 +236,9 @@ class WatchlistPane(Vertical):
         if key == "symbol":
             ranked = sorted(syms, reverse=self.sort_reverse)
         else:
-            known = [s for s in syms if self._raw.get(s, {}).get(key) is not None]
-            unknown = [s for s in syms if s not in known]
-            known.sort(key=lambda s: self._raw[s][key], reverse=self.sort_reverse)  # type: ignore[arg-type,return-value]
+            values = {s: v for s in syms if (v := self._raw.get(s, {}).get(key)) is not None}
+            known = sorted(values, key=values.__getitem__, reverse=self.sort_reverse)
+            unknown = [s for s in syms if s not in values]
             ranked = known + unknown  # missing values always last
         self.table.set_order({s: i for i, s in enumerate(ranked)})
 
@@ -282,7 +283,7 @@ class WatchlistPane(Vertical):
             if symbol:
                 self.add_symbol(symbol)
 
-        self.app.push_screen(AddSymbolScreen(self.app.bridge, self.current), done)  # type: ignore[attr-defined]
+        self.app.push_screen(AddSymbolScreen(require_bridge(self), self.current), done)
 
     def action_delete(self) -> None:
         sym = self.table.selected_key
@@ -297,7 +298,7 @@ class WatchlistPane(Vertical):
         self.rebuild()
         if self.table.row_count:
             self.table.move_cursor(row=min(row, self.table.row_count - 1), animate=False)
-        key = self.app.get_key_display(self._binding("watchlist-undo"))  # type: ignore[arg-type]
+        key = self.app.get_key_display(self._binding("watchlist-undo"))
         self.app.notify(f"Removed {sym} from {self.current} — {key} to undo", timeout=4)
 
     def _binding(self, bid: str) -> Binding:
