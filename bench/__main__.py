@@ -42,6 +42,7 @@ TARGETS = {
     "version_s": ("<=", 0.3),
     "rss_growth_pct": ("<=", 5),
     "rss_mb_after_warmup": ("<=", 250),
+    "indicator_incremental_speedup": (">=", 100),  # median of ten, at the chart's 600-bar window
     "chart_tick_analysis_ms": ("<=", 1.0),
     "chart_redraw_ms": ("<", 50),
 }
