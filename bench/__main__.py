@@ -48,6 +48,51 @@ TARGETS = {
 }
 
 
+# key -> (module, how it is measured): the README's Performance table (`python -m bench --table`)
+HOW = {
+    "exchange_delivered_events_per_s": ("bench_exchange", "events one raw DXLink client received per second, at the step of a doubling rate ramp (25k, 50k, …) where delivery fell below 90% of the request; fresh events (own time, sequence, sizes), exchange in its own process"),
+    "exchange_delivered_events_per_cpu_s": ("bench_exchange", "the same step's events per CPU second of the exchange process"),
+    "nested_chain_ms": ("bench_exchange", "median of 25 `GET /option-chains/SPY/nested` (~3,800 options) over loopback, cached"),
+    "pipeline_events_per_s": ("bench_pipeline", "events applied to MarketState per second over 20 s: exchange (own process, rate mode) → WebSocket → SDK → broker, Quote+Trade mix"),
+    "sdk_parse_events_per_cpu_s": ("bench_pipeline", "the SDK's reader alone (json.loads + from_stream) on frames recorded off the same exchange with the same subscriptions, same process and run, per CPU second"),
+    "pipeline_vs_sdk_parse": ("bench_pipeline", "pipeline events per CPU second ÷ the SDK parse ceiling above (same mix, process and run)"),
+    "ui_flush_p99_ms": ("bench_ui", "p99 of `TtaiApp.flush_market` over 20 s; app headless at 160×48, 50-symbol watchlist + 41-strike chain, exchange at 10,000 events/s"),
+    "event_to_screen_p99_ms": ("bench_ui", "p99 from the exchange's timestamp of a new quote to the first frame after the flush that drained it (same setup)"),
+    "keypress_to_screen_p99_ms": ("bench_ui", "p99 from a `down`/`up` handed to the driver to the first frame with the moved cursor, every 0.25 s (same setup)"),
+    "ui_cpu_percent_of_core": ("bench_ui", "CPU seconds of the app process (SDK, broker, UI) ÷ wall seconds over the window (same setup)"),
+    "terminal_bytes_per_s": ("bench_terminal", "bytes `ttai --demo` writes to a 120×40 pty in 30 s with SPY's chain open"),
+    "full_repaint_bytes_per_s": ("bench_terminal", "the same, measured over 10 s with the whole screen repainted after every UI flush (`bench/_full_repaint.py`)"),
+    "terminal_vs_full_repaint": ("bench_terminal", "the two byte rates above, same run"),
+    "startup_first_live_frame_s": ("bench_startup", "spawn of `ttai --demo` on a 120×40 pty → the read completing the first screen where SPY's row shows a price; median of 3 after a warm-up"),
+    "version_s": ("bench_startup", "wall time of `ttai --version`, median of 7"),
+    "rss_mb_after_warmup": ("bench_memory", "RSS of `ttai --exchange URL` on a 160×48 pty at 10,000 events/s, median of the 20 s ending at minute 1"),
+    "rss_growth_pct": ("bench_memory", "growth of that median from minute 1 to minute 10"),
+    "indicator_incremental_speedup": ("bench_analysis", "median over ten indicators of a vectorised recompute over 600 bars ÷ one incremental `replace_last`, CPU time"),
+    "chart_tick_analysis_ms": ("bench_analysis", "one forming-candle tick's indicator work as the chart pane does it (600 bars, sma20/ema50/bb20/rsi14 from `IndicatorCache`), CPU time"),
+    "chart_tick_analysis_full_ms": ("bench_analysis", "the same tick with every series recomputed from scratch"),
+    "chart_redraw_ms": ("bench_analysis", "median full chart draw + plotext build at 160×48, 600 bars, same indicators and levels, CPU time"),
+}
+
+
+def table(report: dict[str, Any]) -> str:
+    """The README's Performance table: every figure of ``HOW`` with how it is measured, the
+    value, the target, and the commit and load average of the module run it comes from."""
+    results, targets, modules = report.get("results", {}), report.get("targets", {}), report.get("modules", {})
+    lines = ["| figure | how it is measured | measured | target | run (commit, load avg) |",
+             "|---|---|---:|---|---|"]
+    for key, (module, how) in HOW.items():
+        value = results.get(key)
+        shown = "not measured" if value is None else (f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}")
+        t = targets.get(key) or ({"op": TARGETS[key][0], "limit": TARGETS[key][1]} if key in TARGETS else None)
+        goal = "—" if t is None else f"{t['op'].replace('>=', '≥').replace('<=', '≤')} {t['limit']:,g}"
+        if t is not None and "met" in t:
+            goal += "" if t["met"] else " (missed)"
+        run = modules.get(module)
+        where = "—" if not run else f"`{run.get('commit', '?')}`, {min(run.get('loadavg') or [0]):.1f}–{max(run.get('loadavg') or [0]):.1f}"
+        lines.append(f"| `{key}` | {how} | {shown} | {goal} | {where} |")
+    return "\n".join(lines)
+
+
 def _meets(op: str, value: float, limit: float) -> bool:
     return {">=": value >= limit, "<=": value <= limit, "<": value < limit}[op]
 
@@ -58,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="shorter runs (for a smoke check)")
     ap.add_argument("--only", nargs="*", help="module names to run")
     ap.add_argument("--out", default=str(Path(__file__).with_name("results.json")))
+    ap.add_argument("--table", action="store_true", help="print the README Performance table from --out and exit")
     args = ap.parse_args(argv)
+    if args.table:
+        print(table(_read(Path(args.out))))
+        return 0
 
     samples: dict[str, list[float]] = {}
     problems: dict[str, str] = {}

@@ -229,3 +229,18 @@ def test_only_keeps_the_other_figures_in_the_file(tmp_path: Path, monkeypatch: p
     # a second partial run keeps them too
     assert main(["--only", "bench_fake", "--runs", "1", "--out", str(out)]) == 0
     assert "other_figure" in json.loads(out.read_text())["results"]
+
+
+def test_table_rows_say_how_and_where_each_figure_was_measured() -> None:
+    from bench.__main__ import HOW, TARGETS, table
+
+    report = _report({"bench_ui": ["ui_cpu_percent_of_core"]}, {"ui_cpu_percent_of_core": 31.24})
+    report["modules"]["bench_ui"]["loadavg"] = [0.4, 0.9]
+    report["targets"] = {"ui_cpu_percent_of_core": {"op": "<=", "limit": 35, "met": True}}
+    lines = table(report).splitlines()
+    assert len(lines) == 2 + len(HOW)
+    row = next(line for line in lines if "`ui_cpu_percent_of_core`" in line)
+    assert "| 31.2 | ≤ 35 | `abc`, 0.4–0.9 |" in row and "CPU seconds" in row
+    missing = next(line for line in lines if "`rss_growth_pct`" in line)
+    assert "not measured" in missing and "≤ 5" in missing
+    assert all(k in HOW for k in TARGETS)  # every target has a row saying how it is measured
