@@ -294,10 +294,10 @@ class DxLinkConnection:
     async def _send_rate(self, budget: float) -> None:
         """Rate mode: send ``budget`` events (carried over) round-robin over all subscriptions.
 
-        Every event is a fresh one, built and encoded on its own: the subscription's current
-        market row (rebuilt when the market changed it) stamped with this event's time and
-        running sequence number, and a Quote with this event's bid/ask sizes. No two events on
-        the wire are the same string, so the rate costs what a busy real feed costs to encode.
+        Every event is a fresh one: the subscription's current market row stamped with this
+        event's time and running sequence number, and a Quote with this event's bid/ask sizes.
+        No two events on the wire are the same string. The row is encoded once per market change
+        into a template with slots for those fields (``_template``), filled per event.
 
         Subscriptions whose value changed since they were last sent go first (a real feed sends
         a change when it happens; the rest of the budget cycles round-robin), and the unsent
