@@ -48,7 +48,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ttai_tui.core.models import OptionChain
 
-RATE = 1_000_000.0  # ask the exchange for more than the pipeline can take
+RATE = 300_000.0  # more than the pipeline can take (~100k/s on a quiet machine), not so much
+# that the exchange spends its ticks building events nobody reads
 
 
 def _spawn_exchange(rate: float) -> tuple[subprocess.Popen[str], str]:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 60_000  # bytes; the SDK's client refuses frames over 65,536
 OPTION_INTERVAL = 0.5  # seconds between updates of one option's events (natural mode)
 SLOW_INTERVAL = {"Summary": 2.0, "Underlying": 5.0, "Profile": 3600.0}
+YIELD_EVERY = 5_000  # rate mode: events built between yields to the event loop
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -324,8 +325,12 @@ class DxLinkConnection:
         chans: dict[int, Channel] = {}
         now_ms = int(time.time() * 1000)
         seq = self._seq
-        for c, key in rotated * full + rotated[:rem]:
-            sub = c.subs[key]
+        for i, (c, key) in enumerate(rotated * full + rotated[:rem]):
+            if i and not i % YIELD_EVERY:
+                await asyncio.sleep(0)  # a big tick must not starve REST and other connections
+            sub = c.subs.get(key)
+            if sub is None:  # unsubscribed while this tick yielded
+                continue
             et, sym = key
             v = feed.version(et, sym)
             tmpl = sub.tmpl
