@@ -60,6 +60,7 @@ HOW = {
     "event_to_screen_p99_ms": ("bench_ui", "p99 from the exchange's timestamp of a new quote to the first frame after the flush that drained it (same setup)"),
     "keypress_to_screen_p99_ms": ("bench_ui", "p99 from a `down`/`up` handed to the driver to the first frame with the moved cursor, every 0.25 s (same setup)"),
     "ui_cpu_percent_of_core": ("bench_ui", "CPU seconds of the app process (SDK, broker, UI) ÷ wall seconds over the window (same setup)"),
+    "ui_events_applied_per_s": ("bench_ui", "events the app applied per second in that window: 10,000 when it keeps up (below that, the latencies and CPU above describe an app that fell behind)"),
     "terminal_bytes_per_s": ("bench_terminal", "bytes `ttai --demo` writes to a 120×40 pty in 30 s with SPY's chain open"),
     "full_repaint_bytes_per_s": ("bench_terminal", "the same, measured over 10 s with the whole screen repainted after every UI flush (`bench/_full_repaint.py`)"),
     "terminal_vs_full_repaint": ("bench_terminal", "the two byte rates above, same run"),
@@ -200,8 +201,9 @@ def _commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                              cwd=Path(__file__).parent, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=Path(__file__).parent, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":!bench/results.json"], capture_output=True, text=True,
+                               cwd=Path(__file__).parents[1], timeout=10).stdout.strip()
     except OSError:
         return "unknown"
     return out.stdout.strip() + ("+dirty" if dirty else "") if out.returncode == 0 else "unknown"
