@@ -75,8 +75,9 @@ class StampSet(set):
 class QuoteClock:
     """Wraps the broker's Quote applier: when did the exchange make each *new* quote?
 
-    A Quote's bid/ask times are the exchange's wall-clock milliseconds of the change. Rate mode
-    re-sends unchanged quotes, so only a quote whose time moved forward counts as a new event;
+    A Quote's bid/ask times are the exchange's wall-clock milliseconds of a price change. Rate
+    mode also sends quotes whose prices did not change (only their sizes and sequence number
+    differ), so only a quote whose time moved forward counts as a new event;
     the earliest new change per symbol since the last drain is kept in `fresh` (seconds).
     """
 

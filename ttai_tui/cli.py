@@ -217,6 +217,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "serve":
         return _serve(args, settings)
     if command is None:
+        if target.mode == "demo" and not target.url:
+            from ttai_tui.demo import prespawn
+
+            prespawn(settings)  # the exchange starts on the other core while the UI loads
         from ttai_tui.ui.app import run_app
 
         return run_app(settings, target)

@@ -168,3 +168,79 @@ def test_sync_frames_are_cut_across_reads() -> None:
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_capacity_is_what_was_delivered_when_the_ramp_fell_behind() -> None:
+    from bench.bench_exchange import capacity
+
+    steps = [(25e3, 25.1e3), (50e3, 49e3), (100e3, 96e3), (200e3, 131e3), (400e3, 150e3)]
+    assert capacity(steps) == (131e3, 200e3, False)  # stops at the first step behind
+    assert capacity(steps[:3]) == (96e3, 0.0, True)  # kept up: a lower bound
+    assert capacity([(25e3, 10e3)]) == (10e3, 25e3, False)
+    assert capacity([(25e3, 22.6e3)], behind=0.9) == (22.6e3, 0.0, True)
+    assert capacity([]) == (0.0, 0.0, True)
+
+
+def _report(modules: dict[str, list[str]], results: dict[str, float]) -> dict[str, object]:
+    return {
+        "machine": {"cpus": 2},
+        "runs": {k: 3 for k in results},
+        "results": results,
+        "modules": {m: {"commit": "abc", "keys": keys} for m, keys in modules.items()},
+        "problems": {},
+    }
+
+
+def test_only_merges_into_the_previous_results() -> None:
+    from bench.__main__ import merge
+
+    old = _report({"bench_ui": ["ui_cpu", "old_key"], "bench_terminal": ["terminal_bytes"]},
+                  {"ui_cpu": 40.0, "old_key": 1.0, "terminal_bytes": 11e3})
+    old["problems"] = {"bench_ui": "crashed", "bench_memory": "not available"}
+    fresh = _report({"bench_ui": ["ui_cpu", "new_key"]}, {"ui_cpu": 33.0, "new_key": 2.0})
+    fresh["modules"]["bench_ui"]["commit"] = "def"
+    merged = merge(old, fresh)
+    # the module run replaces all its figures (a key it no longer reports goes), others stay
+    assert merged["results"] == {"ui_cpu": 33.0, "new_key": 2.0, "terminal_bytes": 11e3}
+    assert set(merged["runs"]) == {"ui_cpu", "new_key", "terminal_bytes"}
+    assert merged["modules"]["bench_ui"]["commit"] == "def"
+    assert merged["modules"]["bench_terminal"]["commit"] == "abc"
+    assert merged["problems"] == {"bench_memory": "not available"}  # bench_ui ran cleanly now
+    assert merge({}, fresh)["results"] == fresh["results"]
+
+
+def test_only_keeps_the_other_figures_in_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import sys
+    import types
+
+    from bench.__main__ import main
+
+    out = tmp_path / "results.json"
+    out.write_text(json.dumps(_report({"bench_other": ["other_figure"]}, {"other_figure": 7.0})))
+    fake = types.ModuleType("bench.bench_fake")
+    setattr(fake, "run", lambda quick=False: {"ui_cpu_percent_of_core": 30.0})  # noqa: B010
+    monkeypatch.setitem(sys.modules, "bench.bench_fake", fake)
+    assert main(["--only", "bench_fake", "--runs", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["results"] == {"other_figure": 7.0, "ui_cpu_percent_of_core": 30.0}
+    assert report["targets"]["ui_cpu_percent_of_core"]["met"] is True
+    assert report["modules"]["bench_fake"]["keys"] == ["ui_cpu_percent_of_core"]
+    # a second partial run keeps them too
+    assert main(["--only", "bench_fake", "--runs", "1", "--out", str(out)]) == 0
+    assert "other_figure" in json.loads(out.read_text())["results"]
+
+
+def test_table_rows_say_how_and_where_each_figure_was_measured() -> None:
+    from bench.__main__ import HOW, TARGETS, table
+
+    report = _report({"bench_ui": ["ui_cpu_percent_of_core"]}, {"ui_cpu_percent_of_core": 31.24})
+    report["modules"]["bench_ui"]["loadavg"] = [0.4, 0.9]
+    report["targets"] = {"ui_cpu_percent_of_core": {"op": "<=", "limit": 35, "met": True}}
+    lines = table(report).splitlines()
+    assert len(lines) == 2 + len(HOW)
+    row = next(line for line in lines if "`ui_cpu_percent_of_core`" in line)
+    assert "| 31.2 | ≤ 35 | `abc`, 0.4–0.9 |" in row and "CPU seconds" in row
+    missing = next(line for line in lines if "`rss_growth_pct`" in line)
+    assert "not measured" in missing and "≤ 5" in missing
+    assert all(k in HOW for k in TARGETS)  # every target has a row saying how it is measured

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("pyte", reason="the terminal emulator is a dev extra")
 
 from bench._pty import PtySession, bench_env, wait_live
-from bench.bench_terminal import full_frame_bytes
+from bench.bench_terminal import _drive
 
 
 def _script(tmp_path: Path, body: str) -> list[str]:
@@ -107,24 +107,28 @@ def test_wait_live_gives_up(tmp_path: Path) -> None:
         assert wait_live(s, 0.5) is None
 
 
-def test_full_frame_is_the_largest_frame_after_the_resize(tmp_path: Path) -> None:
+def test_drive_counts_the_frames_of_the_chain_screen(tmp_path: Path) -> None:
+    """bench_terminal's driver: waits for a live price, opens the chain (enter, `c`), then counts
+    the bracketed frames the app writes; only frames after the chain header count."""
     argv = _script(
         tmp_path,
         """
-        import os, signal, sys, time
-        big = []
-        signal.signal(signal.SIGWINCH, lambda *_: big.append(1))
+        import os, sys, time, tty
+        tty.setraw(0)
         def frame(body):  # bracketed like Textual's frames once sync output is on
             os.write(1, b"\\x1b[?2026h" + body + b"\\x1b[?2026l")
+        os.write(1, b" SPY  601.25\\r\\n")
+        got = b""
+        while b"c" not in got:
+            got += os.read(0, 10)
+        os.write(1, b" Bid Ask Strike\\r\\n")
+        frame(b"X" * 3000)  # before the window: the settle pump swallows it
+        time.sleep(2.2)
         while True:
-            if big:
-                big.clear()
-                frame(b"F" * 5000)
-            frame(b"u" * 30)
-            time.sleep(0.066)
+            frame(b"u" * 1000)
+            time.sleep(0.05)
         """,
     )
-    with PtySession(argv, bench_env(tmp_path), emulate=False) as s:
-        s.pump(0.3)
-        frames = full_frame_bytes(s, cycles=1)
-    assert frames == [5000 + 16]  # the repaint alone, exactly, whatever the read sizes
+    rate, shown, fps = _drive(argv, bench_env(tmp_path), 0.6)
+    assert shown and set(shown) == {1000 + 16}
+    assert fps > 0 and rate == pytest.approx(fps * 1016, rel=0.35)

@@ -7,6 +7,8 @@ import asyncio
 import json
 
 import aiohttp
+import aiohttp.web
+import pytest
 
 QUOTE_REORDERED = ["askPrice", "eventSymbol", "bidPrice", "noSuchField"]
 
@@ -133,11 +135,50 @@ async def test_rate_knob_sets_events_per_second():
                             "add": [{"type": "Quote", "symbol": s} for s in ("SPY", "QQQ", "AAPL")]})
         await _recv(ws, "FEED_DATA")
         n = 0
+        events: list[tuple[object, ...]] = []
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         while loop.time() - t0 < 1.0:
             data = (await _recv(ws, "FEED_DATA"))["data"]  # each frame < 64 KiB
             n += len(data[1]) // 12
+            events += [tuple(data[1][i:i + 12]) for i in range(0, len(data[1]), 12)]
         rate = n / (loop.time() - t0)
+        prices = {s: (st.bid, st.ask) for s, st in ex.market.states.items()}
         await ws.close()
     assert 1500 < rate < 4500
+    # every event is a fresh one (its own sequence number and sizes), never a repeated copy
+    assert len(set(events)) == len(events)
+    assert len({e[2] for e in events}) == len(events)
+    # while the prices are the market's (at most a few steps old)
+    spy = [e for e in events if e[0] == "SPY"]
+    assert spy and all(abs(e[8] - prices["SPY"][0]) < 0.05 * prices["SPY"][0] for e in spy)
+
+
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("custom", [False, True])
+def test_rate_mode_template_is_the_restamped_row(full: bool, custom: bool) -> None:
+    """Rate mode's fast encoding (a template with slots) writes exactly the restamped event."""
+    from ttai_tui.exchange.dxlink import Channel, DxLinkConnection, restamp
+    from ttai_tui.exchange.feed import CANON, mapper
+    from ttai_tui.exchange.server import ExchangeServer
+
+    server = ExchangeServer(seed=1)
+    conn = DxLinkConnection(server, aiohttp.web.WebSocketResponse())  # encoding needs no socket
+    rows = {
+        "Quote": server.feed.row("Quote", "SPY"),
+        "Trade": server.feed.row("Trade", "AAPL"),
+        "Summary": server.feed.row("Summary", "SPY"),
+        "Profile": server.feed.row("Profile", "SPY"),
+        "Quote-index": server.feed.row("Quote", "SPX"),
+    }
+    for name, row in rows.items():
+        et = name.split("-")[0]
+        c = Channel(7, full=full)
+        if custom:  # a client asking for its own order (and a field the exchange lacks)
+            fields = (*reversed(CANON[et]), "unknownField")
+            c.fields[et] = fields
+            c.mappers[et] = mapper(et, fields)
+        assert row is not None
+        tmpl = conn._template(c, et, row)
+        for now_ms, seq in ((1_763_735_400_123, 1), (1_763_735_400_124, 8), (5, 0x3FFFFF + 3)):
+            assert tmpl.fill(now_ms, seq) == conn._encode(c, et, restamp(et, row, now_ms, seq)), name

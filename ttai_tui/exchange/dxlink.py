@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 60_000  # bytes; the SDK's client refuses frames over 65,536
 OPTION_INTERVAL = 0.5  # seconds between updates of one option's events (natural mode)
 SLOW_INTERVAL = {"Summary": 2.0, "Underlying": 5.0, "Profile": 3600.0}
+YIELD_EVERY = 5_000  # rate mode: events built between yields to the event loop
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -35,8 +37,8 @@ class Sub:
     version: int = -1
     last_sent: float = float("-inf")
     interval: float = 0.1
-    frag: str = ""
-    frag_version: int = -2
+    row_version: int = -2
+    tmpl: Template | None = None  # rate mode: the market's row at row_version, encoded with slots
 
 
 @dataclass
@@ -65,6 +67,7 @@ class DxLinkConnection:
         self.closed = False
         self._rr = 0
         self._budget = 0.0
+        self._seq = 0  # rate mode: running sequence number, one per event sent
 
     # ------------------------------------------------------------------ io
     async def send(self, msg: dict[str, object]) -> None:
@@ -146,7 +149,7 @@ class DxLinkConnection:
                     c.mappers[t] = mapper(t, c.fields[t])
                     for (et, _s), sub in c.subs.items():
                         if et == t:
-                            sub.frag_version = -2
+                            sub.row_version = -2
         c.full = m.get("acceptDataFormat") == "FULL"
         agg = m.get("acceptAggregationPeriod")
         if isinstance(agg, int | float) and agg >= 0:
@@ -195,6 +198,25 @@ class DxLinkConnection:
         if c.full:
             return _DUMPS({**dict(zip(c.fields_for(et), row, strict=True)), "eventType": et})
         return _DUMPS(row)[1:-1]
+
+    def _template(self, c: Channel, et: str, row: Row) -> Template:
+        """``row`` encoded for this channel with the fields :func:`restamp` changes left as slots,
+        so a fresh event costs a string join (``Template.fill(...)`` equals
+        ``_encode(c, et, restamp(et, row, ...))``)."""
+        marked = list(row)
+        marked[1] = _MARK + "E"
+        at = _SEQ_AT.get(et)
+        if at is not None:
+            marked[at] = _MARK + "S"
+        sizes = [0, 0]
+        if et == "Quote":
+            for j, (i, kind) in enumerate(((10, "B"), (11, "A"))):
+                size = row[i]
+                if type(size) is int:
+                    sizes[j] = size
+                    marked[i] = _MARK + kind
+        parts = _SLOT.split(self._encode(c, et, tuple(marked)))
+        return Template(parts[0::2], "".join(parts[1::2]), sizes[0], sizes[1])
 
     async def _send_frags(self, c: Channel, et: str, frags: list[str]) -> None:
         if not frags:
@@ -273,13 +295,15 @@ class DxLinkConnection:
     async def _send_rate(self, budget: float) -> None:
         """Rate mode: send ``budget`` events (carried over) round-robin over all subscriptions.
 
-        Each subscription's event is re-encoded only when its content changed (once per tick at
-        most), so the cost per event is a list slot and its share of one join per frame.
+        Every event is a fresh one: the subscription's current market row stamped with this
+        event's time and running sequence number, and a Quote with this event's bid/ask sizes.
+        No two events on the wire are the same string. The row is encoded once per market change
+        into a template with slots for those fields (``_template``), filled per event.
 
         Subscriptions whose value changed since they were last sent go first (a real feed sends
-        a change when it happens; the rest of the budget repeats values round-robin), and the
-        unsent budget carried over is capped at 0.1 s of rate, so a client that stalled is not
-        sent a burst of stale repeats when it resumes."""
+        a change when it happens; the rest of the budget cycles round-robin), and the unsent
+        budget carried over is capped at 0.1 s of rate, so a client that stalled is not sent a
+        burst when it resumes."""
         cap = max(budget, 0.1 * float(self.server.rate or 0))
         self._budget = min(self._budget + budget, cap)
         pairs = [(c, k) for c in self.channels.values() for k in c.order if k in c.subs]
@@ -292,33 +316,38 @@ class DxLinkConnection:
         start = self._rr % np_
         rotated = pairs[start:] + pairs[:start]
         if n < np_:  # not everything goes out this tick: the changed ones first
-            fresh = [p for p in rotated if p[0].subs[p[1]].frag_version != feed.version(*p[1])]
+            fresh = [p for p in rotated if p[0].subs[p[1]].row_version != feed.version(*p[1])]
             if fresh and len(fresh) < np_:
                 first = {id(p[0].subs[p[1]]) for p in fresh}
                 rotated = fresh + [p for p in rotated if id(p[0].subs[p[1]]) not in first]
         full, rem = divmod(n, np_)
         groups: dict[tuple[int, str], list[str]] = {}
-        heads: dict[tuple[int, str], list[str]] = {}
         chans: dict[int, Channel] = {}
-        for i, (c, key) in enumerate(rotated if full else rotated[:rem]):
-            sub = c.subs[key]
+        now_ms = int(time.time() * 1000)
+        seq = self._seq
+        for i, (c, key) in enumerate(rotated * full + rotated[:rem]):
+            if i and not i % YIELD_EVERY:
+                await asyncio.sleep(0)  # a big tick must not starve REST and other connections
+            sub = c.subs.get(key)
+            if sub is None:  # unsubscribed while this tick yielded
+                continue
             et, sym = key
             v = feed.version(et, sym)
-            if sub.frag_version != v:
+            tmpl = sub.tmpl
+            if sub.row_version != v or tmpl is None:
                 row = feed.candle_live(sym) if et == "Candle" else feed.row(et, sym)
                 if row is None:
                     continue
-                sub.frag = self._encode(c, et, row)
-                sub.frag_version = v
+                sub.tmpl = tmpl = self._template(c, et, row)
+                sub.row_version = v
+            seq += 1
             g = (c.number, et)
             chans[c.number] = c
-            groups.setdefault(g, []).append(sub.frag)
-            if i < rem:
-                heads.setdefault(g, []).append(sub.frag)
+            groups.setdefault(g, []).append(tmpl.fill(now_ms, seq))
+        self._seq = seq
         self._rr = (start + n) % np_
         for g, frags in groups.items():
-            out = frags * full + heads.get(g, []) if full else frags
-            await self._send_frags(chans[g[0]], g[1], out)
+            await self._send_frags(chans[g[0]], g[1], frags)
 
     async def _send_malformed(self) -> bool:
         for c in self.channels.values():
@@ -359,6 +388,47 @@ class DxLinkConnection:
 def _list(value: object) -> list[object]:
     """A JSON array from a client message, or [] for anything else."""
     return value if isinstance(value, list) else []
+_SEQ_AT = {t: f.index("sequence") for t, f in CANON.items() if "sequence" in f}
+
+
+_MARK = "\x01"
+_SLOT = re.compile(r'"\\u0001([ESBA])"')
+
+
+@dataclass(slots=True)
+class Template:
+    """An encoded event with slots for eventTime (E), sequence (S) and a Quote's sizes (B, A)."""
+
+    pieces: list[str]
+    kinds: str
+    bid_size: int = 0
+    ask_size: int = 0
+
+    def fill(self, now_ms: int, seq: int) -> str:
+        vals = {"E": now_ms, "S": seq & 0x3FFFFF, "B": self.bid_size + seq % 7,
+                "A": self.ask_size + (seq // 7) % 7}
+        pieces = self.pieces
+        out = [pieces[0]]
+        for k, p in zip(self.kinds, pieces[1:], strict=True):
+            out.append(str(vals[k]))
+            out.append(p)
+        return "".join(out)
+
+
+def restamp(event_type: str, row: Row, now_ms: int, seq: int) -> Row:
+    """A fresh event from a market row (canonical order): eventTime ``now_ms``, sequence ``seq``
+    where the type has one, and for a Quote bid/ask sizes that differ from event to event (a
+    size-only quote update, the most common kind on a real feed). Prices stay the market's."""
+    s = seq & 0x3FFFFF
+    if event_type == "Quote":  # sequence is field 2, the sizes the last two
+        bs, as_ = row[10], row[11]
+        return (row[0], now_ms, s, *row[3:10],
+                bs + seq % 7 if type(bs) is int else bs,
+                as_ + (seq // 7) % 7 if type(as_) is int else as_)
+    at = _SEQ_AT.get(event_type)
+    if at is None:
+        return (row[0], now_ms, *row[2:])
+    return (row[0], now_ms, *row[2:at], s, *row[at + 1:])
 
 
 def subscription_counts(conns: list[DxLinkConnection]) -> dict[str, int]:

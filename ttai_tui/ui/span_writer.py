@@ -16,6 +16,12 @@ it was written for (`WRITTEN_FOR`, the pin in pyproject.toml) *and* `ChopsUpdate
 one it was read against (`CHOPS_UPDATE_SHA256`); otherwise Textual's own renderer stays and the
 log says why. `tests/ui/test_span_writer.py` fails when either changes, so a Textual upgrade
 means re-reading `ChopsUpdate` and updating both constants (or dropping this module).
+starts. Styles are written as changes: Textual sends every piece of text with its full SGR
+sequence and a reset after it (about 40 bytes around a 9-character price, two thirds of what a
+streaming chain writes); here the terminal's current style is tracked through the update, only
+what differs (foreground, background, or the attributes) is sent, and one reset ends the update.
+It is installed only on Textual 8 (the version pinned in pyproject.toml, whose
+`ChopsUpdate` fields it reads); with any other version Textual's own renderer stays.
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ import hashlib
 import inspect
 import logging
 
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
+from rich.style import Style
 from textual import __version__ as textual_version
 from textual._compositor import ChopsUpdate
+from textual.strip import Strip
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +50,46 @@ def chops_update_digest() -> str:
     return hashlib.sha256(inspect.getsource(ChopsUpdate).encode()).hexdigest()
 
 
+_State = tuple[str, str, str]  # SGR codes: attributes, foreground, background ("" = default)
+_DEFAULT: _State = ("", "", "")
+_STYLE_CODES: dict[tuple[Style, ColorSystem], _State] = {}
+
+
+def _codes(style: Style, system: ColorSystem) -> _State:
+    key = (style, system)
+    hit = _STYLE_CODES.get(key)
+    if hit is None:
+        if len(_STYLE_CODES) > 4096:
+            _STYLE_CODES.clear()
+        color, bgcolor = style.color, style.bgcolor
+        hit = _STYLE_CODES[key] = (
+            Strip.render_ansi(style.without_color, system),
+            ";".join(color.downgrade(system).get_ansi_codes(True)) if color is not None else "",
+            ";".join(bgcolor.downgrade(system).get_ansi_codes(False)) if bgcolor is not None else "",
+        )
+    return hit
+
+
+def _transition(old: _State, new: _State) -> str:
+    """The SGR sequence that takes the terminal from style ``old`` to ``new`` ("" if none)."""
+    if new == old:
+        return ""
+    attrs, fg, bg = new
+    if attrs != old[0] and old[0]:  # attributes cannot be switched off one by one portably
+        codes = ["0", *(c for c in new if c)]
+    else:
+        codes = [attrs] if attrs != old[0] else []
+        if fg != old[1]:
+            codes.append(fg or "39")
+        if bg != old[2]:
+            codes.append(bg or "49")
+    return f"\x1b[{';'.join(codes)}m"
+
+
 def write_changed_spans(update: ChopsUpdate, console: Console) -> str:
     out: list[str] = []
+    system = console._color_system or ColorSystem.TRUECOLOR
+    state = _DEFAULT
     for y, span_start, span_end in update.spans:
         pieces = update.chops[y]
         for (left, strip), right in zip(pieces.items(), update.chop_ends[y], strict=False):
@@ -52,7 +99,20 @@ def write_changed_spans(update: ChopsUpdate, console: Console) -> str:
             if (lo, hi) != (left, right):
                 strip = strip.crop(lo - left, hi - left)
             out.append(Control.move_to(lo, y).segment.text)
-            out.append(strip.render(console))
+            for text, style, _control in strip:
+                if not text:
+                    continue
+                if style is not None and style.link:  # hyperlinks: Textual's own rendering
+                    out.append(_transition(state, _DEFAULT))
+                    state = _DEFAULT
+                    out.append(Strip.render_style(style, text, system))
+                    continue
+                new = _codes(style, system) if style is not None else _DEFAULT
+                out.append(_transition(state, new))
+                state = new
+                out.append(text)
+    if state != _DEFAULT:
+        out.append("\x1b[0m")
     return "".join(out)
 
 
