@@ -55,6 +55,6 @@ async def test_deserialize_resets_the_url_and_point_session_restores_it(exchange
 
 def test_alert_streamer_url():
     s = Session("s", "r")
-    st = endpoint.make_alert_streamer(s, endpoint.notifications_url("http://127.0.0.1:8765"))
+    st = endpoint.make_alert_streamer(s, "http://127.0.0.1:8765")
     assert st.base_url == "ws://127.0.0.1:8765/notifications"
     assert endpoint.make_alert_streamer(s).base_url == "wss://streamer.tastyworks.com"

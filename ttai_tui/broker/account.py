@@ -134,7 +134,7 @@ class AccountService:
         *,
         default_account: str | None = None,
         poll_s: float = 60.0,
-        alert_url: str | None = None,
+        base_url: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.state = state
@@ -143,7 +143,7 @@ class AccountService:
         self.emit = emit
         self.default_account = default_account
         self.poll_s = poll_s
-        self.alert_url = alert_url
+        self.base_url = base_url  # REST URL of an exchange/demo target; None: the live API
         self.accounts: list[AccountInfo] = []
         self.account: AccountInfo | None = None
         self.positions: list[Position] = []
@@ -255,7 +255,7 @@ class AccountService:
         failures = 0
         while True:
             try:
-                streamer = make_alert_streamer(self.sessions.session, self.alert_url)
+                streamer = make_alert_streamer(self.sessions.session, self.base_url)
                 async with streamer as st:
                     assert self.account is not None
                     await st.subscribe_accounts([self._sdk[self.account.number]])

@@ -67,12 +67,14 @@ def make_session(
     return session
 
 
-def make_alert_streamer(session: Session, url: str | None = None) -> AlertStreamer:
-    """An AlertStreamer for ``session``, connecting to ``url`` (a :func:`notifications_url`)
-    instead of the SDK's default when given. Enter it with ``async with`` as usual."""
+def make_alert_streamer(session: Session, base_url: str | None = None) -> AlertStreamer:
+    """An AlertStreamer for ``session``; pointed at ``base_url``'s /notifications if given.
+
+    Enter it with ``async with`` as usual; the URL must be set before entering.
+    """
     streamer = AlertStreamer(session)
-    if url is not None:
+    if base_url is not None:
         if not hasattr(streamer, "base_url"):
             raise RuntimeError("tastytrade SDK changed: AlertStreamer.base_url is gone")
-        streamer.base_url = url
+        streamer.base_url = notifications_url(base_url)
     return streamer

@@ -198,7 +198,7 @@ class Broker:
             self._accounts_svc = AccountService(
                 self.sessions, self.state, self.subscriptions, self.clock, self.emit,
                 default_account=default, poll_s=self._account_poll_s,
-                alert_url=self._alert_url(),
+                base_url=self._url(),
             )
             try:
                 await self._accounts_svc.load()
@@ -266,15 +266,6 @@ class Broker:
         if self.local_server is not None:
             return self.local_server.url
         return self.target.url
-
-    def _alert_url(self) -> str | None:
-        """The account-streamer URL for exchange/demo targets (live uses the SDK default)."""
-        url = self._url()
-        if not url:
-            return None
-        from ttai_tui.broker.endpoint import notifications_url
-
-        return notifications_url(url)
 
     # ---- status --------------------------------------------------------------------------
 
