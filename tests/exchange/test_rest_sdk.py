@@ -201,7 +201,8 @@ async def test_market_sessions_follow_the_clock():
             (sess,) = await get_market_sessions(s, [ExchangeType.NYSE])
             assert sess.status == want
             assert sess.next_session is not None and sess.next_session.session_date.weekday() < 5
-            assert (await get_market_holidays(s)).holidays == []
+            hol = await get_market_holidays(s)  # the NYSE calendar from exchange_calendars
+            assert dt.date(2026, 6, 19) in hol.holidays and dt.date(2026, 11, 27) in hol.half_days
 
 
 async def test_other_account_routes_parse(sdk_session):

@@ -17,6 +17,7 @@ from aiohttp import web
 from ttai_tui.exchange import accounts_api
 from ttai_tui.exchange.clock import is_open, iso, ny_date, previous_weekdays, session_bounds
 from ttai_tui.exchange.envelope import err, items, ok, raw_ok
+from ttai_tui.exchange.instruments import routes as instrument_routes
 from ttai_tui.exchange.options import OptionId, parse_option, third_friday, years_to
 from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, UNIVERSE
 
@@ -44,11 +45,11 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
             return items([equity_json(sp.symbol) for sp in UNIVERSE if not sp.is_index],
                          pagination=_page(len(UNIVERSE)))
         if n == 3:
-            if p[2] not in BY_SYMBOL:
+            if p[2] not in BY_SYMBOL or not BY_SYMBOL[p[2]].is_equity_like:
                 return err(404, "record_not_found", f"Equity {p[2]} not found")
             return ok(equity_json(p[2]))
         syms = r.query.getall("symbol[]", []) or r.query.getall("symbol", [])
-        found = [equity_json(x) for x in syms if x in BY_SYMBOL]
+        found = [equity_json(x) for x in syms if x in BY_SYMBOL and BY_SYMBOL[x].is_equity_like]
         return items(found, pagination=_page(len(found)))
     if p[:2] == ["instruments", "equity-options"]:
         if n == 3:
@@ -79,11 +80,14 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
         return items([{**sess, "instrument-collection": c}
                       for c in r.query.getall("instrument-collections[]", ["Equity"])])
     if p[:2] == ["market-time", "equities"] and p[2:] == ["holidays"]:
-        return ok({"market-half-days": [], "market-holidays": []})
+        return instrument_routes.holidays_json(s, "Equity")
     if p == ["margin-requirements-public-configuration"]:
         return ok({"risk-free-rate": str(RISK_FREE_RATE)})
     if p == ["sessions", "validate"]:
         return ok({"valid": True})
+    hit = await instrument_routes.dispatch(s, r, p)
+    if hit is not None:
+        return hit
     return err(404, "not_found", f"No route for {m} /{'/'.join(p)}")
 
 

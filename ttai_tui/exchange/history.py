@@ -21,7 +21,7 @@ from ttai_tui.exchange.clock import (
     previous_weekdays,
     session_bounds,
 )
-from ttai_tui.exchange.universe import UNIVERSE, Spec
+from ttai_tui.exchange.universe import PATHS, Spec
 
 DAILY_DAYS = 300  # daily-only bars before the minute-resolution days
 MINUTE_DAYS = 5  # full past sessions kept at one-minute resolution
@@ -116,7 +116,7 @@ def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, Hist
     n_m = len(minute_starts)
     m_minute = mrng.standard_normal(n_m)
     out: dict[str, History] = {}
-    for idx, spec in enumerate(UNIVERSE):
+    for idx, spec in enumerate(PATHS):
         if spec.symbol in ("SPY", "VIX"):
             continue
         rng = np.random.default_rng([seed, idx, 7])
@@ -131,7 +131,7 @@ def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, Hist
 
 
 def UNIVERSE_PRICE(symbol: str) -> float:
-    return next(s.price for s in UNIVERSE if s.symbol == symbol)
+    return next(s.price for s in PATHS if s.symbol == symbol)
 
 
 def _one(

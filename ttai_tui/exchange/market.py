@@ -19,7 +19,7 @@ import numpy as np
 
 from ttai_tui.exchange.clock import day_id, is_open, midnight_ms, ny_date
 from ttai_tui.exchange.history import SV_K, Bars, History, build_histories
-from ttai_tui.exchange.universe import INDEX_OF, UNIVERSE, Spec
+from ttai_tui.exchange.universe import INDEX_OF, PATHS, Spec
 
 STEP = 0.1  # seconds of simulated time per step
 STEPS_PER_DAY = 23400 / STEP
@@ -94,13 +94,13 @@ class Market:
         self.steps = 0
         self.histories = build_histories(seed, self.t, market_hours)
         self.rng = np.random.default_rng([seed, 42])
-        n = len(UNIVERSE)
+        n = len(PATHS)
         self.n = n
-        self.beta = np.array([s.beta for s in UNIVERSE])
-        self.jump_p = np.array([s.jump_rate / STEPS_PER_DAY for s in UNIVERSE])
-        self.jump_sz = np.array([s.jump_size for s in UNIVERSE])
+        self.beta = np.array([s.beta for s in PATHS])
+        self.jump_p = np.array([s.jump_rate / STEPS_PER_DAY for s in PATHS])
+        self.jump_sz = np.array([s.jump_size for s in PATHS])
         sd_m = 0.15 / math.sqrt(252 * STEPS_PER_DAY)
-        sd_tot = np.array([s.vol for s in UNIVERSE]) / math.sqrt(252 * STEPS_PER_DAY)
+        sd_tot = np.array([s.vol for s in PATHS]) / math.sqrt(252 * STEPS_PER_DAY)
         self.idio_lr = np.maximum(sd_tot**2 - (self.beta * sd_m) ** 2, (0.25 * sd_tot) ** 2)
         self.m_lr = sd_m * sd_m
         self.m_var = self.m_lr
@@ -110,11 +110,11 @@ class Market:
         self.i_ret = np.zeros(n)
         self.trade_p = np.array(
             [0.0 if s.is_index else {5: 3.0, 4: 1.2, 3: 0.6}.get(s.liquidity, 0.3) * STEP
-             for s in UNIVERSE]
+             for s in PATHS]
         )
         self.states: dict[str, SymState] = {}
         today = ny_date(self.t)
-        for spec in UNIVERSE:
+        for spec in PATHS:
             h = self.histories[spec.symbol]
             st = SymState(spec=spec, hist=h, price=h.minutes.c[-1], day=today)
             last_past = h.today_first - 1
@@ -136,12 +136,15 @@ class Market:
             st.trade_time = st.quote_time = now_ms
             self._requote(st, self.rng.random(2))
             self.states[spec.symbol] = st
-        self.log_p = np.log(np.array([self.states[s.symbol].price for s in UNIVERSE]))
+        self.log_p = np.log(np.array([self.states[s.symbol].price for s in PATHS]))
         self.i_spx = INDEX_OF["SPX"]
         self.i_spy = INDEX_OF["SPY"]
         self.i_vix = INDEX_OF["VIX"]
         self.spy_ratio = self.states["SPY"].price / self.states["SPX"].price
         self.listeners: list[Callable[[], None]] = []
+        #: makers of states that are not paths of their own (futures contracts), asked by
+        #: ``state()`` for a symbol it does not hold yet; each returns None when not its symbol
+        self.resolvers: list[Callable[[str], SymState | None]] = []
         # anchors of the spot/vol relation, fixed at start (the live bars keep growing)
         self.lp0 = {sym: math.log(st.price) for sym, st in self.states.items()}
         h = self.histories["SPX"]
@@ -151,7 +154,14 @@ class Market:
 
     # ------------------------------------------------------------------ public
     def state(self, symbol: str) -> SymState | None:
-        return self.states.get(symbol)
+        st = self.states.get(symbol)
+        if st is None:
+            for make in self.resolvers:
+                st = make(symbol)
+                if st is not None:
+                    self.states[symbol] = st
+                    break
+        return st
 
     def price(self, symbol: str) -> float:
         return self.states[symbol].mid
@@ -223,7 +233,7 @@ class Market:
         self.log_p[self.i_spy] = self.log_p[self.i_spx] + math.log(self.spy_ratio)
         u = rng.random((n, 5))
         now_ms = int(self.t * 1000)
-        for i, spec in enumerate(UNIVERSE):
+        for i, spec in enumerate(PATHS):
             st = self.states[spec.symbol]
             if i == self.i_vix:
                 st.price = self._vix_value()
@@ -261,7 +271,7 @@ class Market:
         bid = math.floor((p - w / 2) / t + 1e-9) * t
         st.bid = round(bid, 4)
         st.ask = round(bid + w, 4)
-        lot = 1 if st.spec.is_index else 100
+        lot = 100 if st.spec.kind in ("stock", "etf") else 1
         st.bid_size = lot * (1 + int(u[0] * 20 * st.spec.liquidity))
         st.ask_size = lot * (1 + int(u[1] * 20 * st.spec.liquidity))
         st.quote_seq += 1
