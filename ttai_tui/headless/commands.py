@@ -91,7 +91,7 @@ def quotes(settings: Any, target: Any, args: Any) -> int:
 
 async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, as_json: bool) -> int:
     from ttai_tui.broker import events as ev
-    from ttai_tui.broker.validate import check_symbols
+    from ttai_tui.broker.validate import resolve_symbols
     from ttai_tui.headless import render
 
     broker = _broker(settings, target)
@@ -99,7 +99,9 @@ async def _quotes(settings: Any, target: Any, symbols: list[str], follow: bool, 
         if follow:
             broker.add_listener(_stderr_listener(ev))
         await broker.start(stream=True, account=False)
-        await check_symbols(broker.sessions, symbols)
+        # /ES -> its front month's streamer symbol, BTC/USD -> BTC/USD:CXTALP: rows show the
+        # contract actually quoted
+        symbols = list(dict.fromkeys((await resolve_symbols(broker.sessions, symbols)).values()))
         broker.subscriptions.declare(
             "quotes", {(t, s) for s in symbols for t in ("Quote", "Trade", "Summary")}
         )
