@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -33,3 +34,26 @@ async def test_unknown_symbol_of_any_shape_exits_1(exchange: Any, tmp_path: Path
         rc, out, err = await run("quotes", exchange.url, symbols=["SPY", sym])
         assert rc == 1 and out == "", (sym, out)
         assert f"unknown symbol: {sym}" in err and "Traceback" not in err
+
+
+async def test_chain_of_a_futures_product_is_its_front_contracts_options(exchange: Any, tmp_path: Path) -> None:
+    front = exchange.instruments.front("ES")
+    rc, out, err = await run("chain", exchange.url, symbol="/ES", dte=30, strikes=3, json=True)
+    assert rc == 0, err
+    d = json.loads(out)
+    assert d["underlying"] == front.streamer_symbol and d["price"] > 1000
+    strikes = [s["strike"] for s in d["strikes"]]
+    assert len(strikes) == 7 and {b - a for a, b in itertools.pairwise(strikes)} == {5}
+    assert strikes[0] <= d["price"] <= strikes[-1]
+    for s in d["strikes"]:
+        c, p = s["call"], s["put"]
+        assert 0 < c["delta"] < 1 and -1 < p["delta"] < 0
+        # Black-76 put-call parity on the future: C - P = e^(-rT) (F - K), within the spreads
+        assert c["bid"] - p["ask"] - 1 <= d["price"] - s["strike"] <= c["ask"] - p["bid"] + 1
+    # a later contract by name: its own options
+    nxt = exchange.instruments.contracts("ES")[1]
+    rc, out, err = await run("chain", exchange.url, symbol=nxt.symbol, dte=60, strikes=1, json=True)
+    assert rc == 0, err
+    assert json.loads(out)["underlying"] == nxt.streamer_symbol
+    rc, out, err = await run("chain", exchange.url, symbol="/ZZ", dte=30, strikes=1)
+    assert rc == 1 and "Traceback" not in err

@@ -21,7 +21,7 @@ async def _resolve(sessions: Any, symbol: str) -> str | None:
     an equity or index (its symbol is its streamer symbol). Equity-option streamer symbols
     (``.SPY...``) pass through: the feed decides.
     """
-    from tastytrade.instruments import Cryptocurrency, Equity, Future, FutureOption
+    from tastytrade.instruments import Cryptocurrency, Equity, FutureOption
     from tastytrade.search import symbol_search
 
     if symbol.startswith("./"):
@@ -33,18 +33,8 @@ async def _resolve(sessions: Any, symbol: str) -> str | None:
     if symbol.startswith("."):
         return symbol
     if symbol.startswith("/"):
-        base = symbol.split(":", 1)[0]
-        if FUTURE_ROOT_RE.match(base):  # a product (/ES) lists contracts: its active month
-            futures = await sessions.call(Future.get, None, product_codes=[base[1:]],
-                                          what=f"futures {base}")
-            front = [f for f in futures if f.active_month] or list(futures)[:1]
-            if front:
-                return str(front[0].streamer_symbol)
-        try:
-            fut = await sessions.call(Future.get, base, what=f"future {base}")
-        except UnknownSymbolError:
-            return None
-        return str(fut.streamer_symbol) or None
+        fut = await future_for(sessions, symbol)
+        return None if fut is None else str(fut.streamer_symbol) or None
     if "/" in symbol:
         try:
             coin = await sessions.call(Cryptocurrency.get, symbol.split(":", 1)[0],
@@ -59,6 +49,23 @@ async def _resolve(sessions: Any, symbol: str) -> str | None:
         pass
     hits = await sessions.call(symbol_search, symbol, what="symbol search")
     return symbol if any(h.symbol.upper() == symbol for h in hits) else None
+
+
+async def future_for(sessions: Any, symbol: str) -> Any:
+    """The SDK ``Future`` a user symbol names (``/ES`` = the active month), or None."""
+    from tastytrade.instruments import Future
+
+    base = symbol.split(":", 1)[0]
+    if FUTURE_ROOT_RE.match(base):  # a product (/ES) lists contracts: its active month
+        futures = await sessions.call(Future.get, None, product_codes=[base[1:]],
+                                      what=f"futures {base}")
+        front = [f for f in futures if f.active_month] or list(futures)[:1]
+        if front:
+            return front[0]
+    try:
+        return await sessions.call(Future.get, base, what=f"future {base}")
+    except UnknownSymbolError:
+        return None
 
 
 #: may be a futures product typed without a contract month (``/ES``, ``/MES``, ``/6E``);

@@ -199,8 +199,9 @@ async def _chain(settings: Any, target: Any, args: Any) -> int:
                 _err(f"{symbol} has no expiration on or after today")
                 return EXIT_USER
         state = broker.state
-        broker.subscriptions.declare("underlying", {("Quote", symbol), ("Trade", symbol)})
-        await _wait_until(lambda: state.mark(symbol) is not None, CHAIN_WAIT_S)
+        und = ch.underlying  # /ES -> the contract its options are on (/ESZ26:XCME)
+        broker.subscriptions.declare("underlying", {("Quote", und), ("Trade", und)})
+        await _wait_until(lambda: state.mark(und) is not None, CHAIN_WAIT_S)
         window = ChainWindow(broker.subscriptions, state)
         rows = window.show(ch, exp, count)
         syms = [s for r in rows for s in (r.call_streamer, r.put_streamer)]

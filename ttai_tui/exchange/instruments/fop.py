@@ -188,7 +188,7 @@ def expirations(code: str, today: dt.date, cal: SessionCalendar,
         half = min(0.5, max(0.03, 3.0 * vol * math.sqrt(t)))
         inner = min(half, max(0.02, 1.0 * vol * math.sqrt(t)))
         st = step  # the listed step near the money (ES: 5 points) ...
-        while (f * inner) / st > 30:
+        while (f * inner) / st > 60:
             st *= 2
         wide = st * 4  # ... and wider steps in the wings
         lo = max(wide, math.floor(f * (1 - half) / wide) * wide)
