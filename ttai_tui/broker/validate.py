@@ -62,10 +62,17 @@ async def future_for(sessions: Any, symbol: str) -> Any:
         front = [f for f in futures if f.active_month] or list(futures)[:1]
         if front:
             return front[0]
-    try:
-        return await sessions.call(Future.get, base, what=f"future {base}")
-    except UnknownSymbolError:
-        return None
+    # a streamer symbol's two-digit year (/ESZ26) is a one-digit one in tastytrade symbols
+    m = TWO_DIGIT_YEAR_RE.match(base)
+    for name in ([m.group(1) + m.group(2)[1]] if m else []) + [base]:
+        try:
+            return await sessions.call(Future.get, name, what=f"future {name}")
+        except UnknownSymbolError:
+            continue
+    return None
+
+
+TWO_DIGIT_YEAR_RE = re.compile(r"^(/[A-Z0-9]+[FGHJKMNQUVXZ])(\d\d)\Z")
 
 
 #: may be a futures product typed without a contract month (``/ES``, ``/MES``, ``/6E``);

@@ -7,6 +7,7 @@ gets the same readable reason the config validator gives.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from textual import work
@@ -21,6 +22,8 @@ from textual.widgets.option_list import Option
 
 from ttai_tui.config import normalise_symbol
 from ttai_tui.core.models import SymbolMatch
+
+log = logging.getLogger(__name__)
 
 DEBOUNCE_S = 0.2
 
@@ -139,6 +142,9 @@ class AddSymbolScreen(ModalScreen[str | None]):
         except ValueError as exc:
             self._error(str(exc))
             return
+        if "/" in symbol:  # futures (/ES, /ESZ26), futures options, crypto (BTC/USD)
+            await self._add_resolved(symbol)
+            return
         try:
             matches = await self.bridge.search(symbol)
         except Exception as exc:
@@ -152,6 +158,21 @@ class AddSymbolScreen(ModalScreen[str | None]):
             self._show_matches(list(matches))
             return
         self.dismiss(symbol)
+
+    async def _add_resolved(self, symbol: str) -> None:
+        """Add what the exchange streams: /ES becomes its active contract (/ESZ26:XCME)."""
+        from ttai_tui.broker.errors import UnknownSymbolError
+
+        try:
+            streamer = await self.bridge.resolve(symbol)
+        except UnknownSymbolError:
+            self._error(f'No symbol "{symbol}" found.')
+            return
+        except Exception as exc:
+            log.warning("could not resolve %s", symbol, exc_info=True)
+            self._error(f"Could not check {symbol}: {exc}")
+            return
+        self.dismiss(streamer)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
