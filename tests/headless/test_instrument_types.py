@@ -57,3 +57,30 @@ async def test_chain_of_a_futures_product_is_its_front_contracts_options(exchang
     assert json.loads(out)["underlying"] == nxt.streamer_symbol
     rc, out, err = await run("chain", exchange.url, symbol="/ZZ", dte=30, strikes=1)
     assert rc == 1 and "Traceback" not in err
+
+
+async def test_positions_mark_futures_futures_options_and_crypto(exchange: Any, tmp_path: Path) -> None:
+    rc, out, err = await run("positions", exchange.url, json=True)
+    assert rc == 0, err
+    rows = {r["instrument_type"]: r for r in json.loads(out)}
+    mes, fo, btc = rows["Future"], rows["Future Option"], rows["Cryptocurrency"]
+    ins = exchange.instruments
+    front = ins.front("MES")
+    # multipliers and streamer symbols agree with the instrument data
+    assert mes["symbol"] == front.symbol and mes["multiplier"] == front.product.multiplier == 5
+    assert mes["streamer_symbol"] == front.streamer_symbol
+    fid = ins.future_option(fo["symbol"])
+    assert fid is not None and fo["streamer_symbol"] == fid.streamer and fo["multiplier"] == 50
+    assert btc["streamer_symbol"] == "BTC/USD:CXTALP" and btc["quantity"] == 0.25
+    # open P&L = (mark - average open) x quantity x multiplier, on the live mark
+    for r in (mes, fo, btc):
+        want = (r["mark"] - r["average_open_price"]) * r["quantity"] * r["multiplier"]
+        assert abs(r["open_pnl"] - want) < 0.02 * max(1.0, abs(want)), r
+    assert abs(mes["mark"] - ins.prices.state(front).mid) < 5 * front.product.tick
+    # a future's delta is quantity x multiplier; beta-weighted it is its notional in SPY shares
+    spy = exchange.market.states["SPY"].mid
+    assert mes["delta"] == 10.0
+    assert abs(mes["beta_delta"] - 10.0 * mes["mark"] / spy) < 1.0
+    # a futures option: per-contract delta x 50, weighted by the future's price
+    assert 0 < fo["delta"] < 50 and fo["theta"] < 0 and fo["dte"] > 0
+    assert btc["delta"] == 0.25 and btc["mark"] > 1000

@@ -75,6 +75,7 @@ class ExchangeServer:
         self.feed = Feed(self.market, self.book)
         self.instruments = Instruments(self.market, self.book, self.feed)
         self.account = PaperAccount(self.market, self.book)
+        self.instruments.seed_paper(self.account)
         self.access_tokens: dict[str, float] = {}
         self.quote_tokens: set[str] = set()
         self.watchlists: dict[str, dict[str, object]] = {

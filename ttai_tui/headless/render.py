@@ -201,6 +201,8 @@ def position_dict(v: PositionView) -> dict[str, Any]:
         "underlying": p.underlying,
         "instrument_type": p.instrument_type,
         "quantity": p.quantity,
+        "multiplier": p.multiplier,
+        "streamer_symbol": p.streamer_symbol,
         "average_open_price": p.average_open_price,
         "mark": _round(v.mark),
         "day_pnl": _round(v.day_pnl, 2),

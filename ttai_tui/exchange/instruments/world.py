@@ -11,6 +11,7 @@ import zlib
 
 from ttai_tui import calendars
 from ttai_tui.core.clock import SessionCalendar
+from ttai_tui.exchange.account import PaperAccount
 from ttai_tui.exchange.clock import day_id, ny_date
 from ttai_tui.exchange.feed import NAN, Feed, Row
 from ttai_tui.exchange.instruments import fop
@@ -24,6 +25,7 @@ from ttai_tui.exchange.instruments.futures import (
 from ttai_tui.exchange.instruments.prices import FuturePrices
 from ttai_tui.exchange.market import Market
 from ttai_tui.exchange.options import OptionBook
+from ttai_tui.exchange.positions import Position
 from ttai_tui.exchange.universe import BY_SYMBOL, ROOTS
 
 CRYPTO = tuple(s for s in ROOTS if s.kind == "crypto")
@@ -138,6 +140,56 @@ class Instruments:
         t = max(fid.exp.expires_ts() - self.market.t, 0.0) / (365.0 * 86400.0)
         vol = self.book.surface_vol(src_sym, fid.strike / k, max(t, 1 / 365), src.mid)
         return fop.price(fid, st.mid, vol, self.market.t, st.quote_seq)
+
+    # ------------------------------------------------------------ paper account
+    def quote(self, symbol: str) -> tuple[float, float] | None:
+        """(mark, previous close) of a future, futures option or crypto pair by its
+        tastytrade symbol (what positions carry); None for any other symbol."""
+        if symbol.startswith("./"):
+            fid = self.future_option(symbol)
+            if fid is None:
+                return None
+            q = self.fop_quote(fid)
+            st = self.prices.state(fid.exp.underlying)
+            prev = fop.price(fid, st.prev_close, q.iv, self.market.t - 86400, 0).theo
+            return round((q.bid + q.ask) / 2, 6), round(prev, 6)
+        if symbol.startswith("/"):
+            c = self.contract(symbol)
+            if c is None:
+                return None
+            st = self.prices.state(c)
+            return st.mid, st.prev_close
+        spec = CRYPTO_BY_SYMBOL.get(symbol)
+        if spec is None:
+            return None
+        cst = self.market.states[spec.symbol]
+        return cst.mid, cst.prev_close
+
+    def seed_paper(self, account: PaperAccount) -> None:
+        """The demo account also holds 2 /MES, one /ES call about a month out and 0.25 BTC."""
+        account.quoters.append(self.quote)
+        t0 = self.market.t - 20 * 86400
+        mes = self.front("MES")
+        mst = self.prices.state(mes)
+        tick = mes.product.tick
+        avg = round(round(mst.mid * 0.985 / tick) * tick, 2)
+        account.positions[mes.symbol] = Position(mes.symbol, mes.product.root, 2, avg, t0,
+                                                 kind="Future", mult=mes.product.multiplier,
+                                                 margin=mes.product.margin)
+        today = self.today()
+        exps = [e for e in self.fop_chain("ES") if 20 <= (e.date - today).days <= 45] or list(
+            self.fop_chain("ES"))[-1:]
+        e = exps[0]
+        f = self.prices.state(e.underlying).mid
+        k = min(e.strikes, key=lambda x: abs(x - f * 1.02))
+        fid = fop.FopId(e, True, k)
+        q = self.fop_quote(fid)
+        account.positions[fid.symbol] = Position(
+            fid.symbol, e.underlying.symbol, 1, round(q.theo * 0.8, 2), t0, kind="Future Option",
+            mult=e.product.multiplier)
+        btc = self.market.states["BTC/USD:CXTALP"]
+        account.positions["BTC/USD"] = Position("BTC/USD", "BTC/USD", 0.25,
+                                                round(btc.mid * 0.93, 2), t0, kind="Cryptocurrency")
 
     # ------------------------------------------------------------ feed (ExtraFeed)
     def supports(self, event_type: str, symbol: str) -> bool:
