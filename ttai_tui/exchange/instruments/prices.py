@@ -18,7 +18,7 @@ import numpy as np
 
 from ttai_tui.core.clock import SessionCalendar
 from ttai_tui.exchange.clock import NY, ny_date
-from ttai_tui.exchange.history import _scaled
+from ttai_tui.exchange.history import SESSION_MINUTES, Bars, History, _rv
 from ttai_tui.exchange.instruments.futures import Contract, find_contract
 from ttai_tui.exchange.market import Market, SymState
 from ttai_tui.exchange.universe import Spec
@@ -33,6 +33,22 @@ def carry_factor(c: Contract, now: float) -> float:
     """Price ratio of the contract to its source path at ``now``."""
     years = max(expiry_ts(c) - now, 0.0) / (365.0 * 86400.0)
     return c.product.ratio * math.exp(c.product.carry * years)
+
+
+def scaled_history(src: History, k: float, seed: int, adv_m: float) -> History:
+    """The source's bars times ``k`` with volumes of the contract's own size (vectorised:
+    contracts are made on first use, so this runs while a client waits)."""
+    rng = np.random.default_rng([seed, 2000])
+
+    def sc(b: Bars, scale_v: float) -> Bars:
+        n = len(b)
+        v = np.round(scale_v * rng.lognormal(-0.05, 0.3, n)).tolist() if n else []
+        return Bars(list(b.t), _rv(np.asarray(b.o) * k), _rv(np.asarray(b.h) * k),
+                    _rv(np.asarray(b.low) * k), _rv(np.asarray(b.c) * k), v)
+
+    return History(daily=sc(src.daily, adv_m * 1e6), minutes=sc(src.minutes, adv_m * 1e6 / SESSION_MINUTES),
+                   today_first=src.today_first, iv_daily=list(src.iv_daily),
+                   ma_log=src.ma_log + math.log(k), daily_var=src.daily_var)
 
 
 def round_tick(x: float, tick: float) -> float:
@@ -73,7 +89,7 @@ class FuturePrices:
             price=src.price * k, vol=src.spec.vol, beta=src.spec.beta, kind="future",
             liquidity=5, adv_m=adv, weeklies=False, jump_rate=0.0, sector=p.sector,
         )
-        hist = _scaled(src.hist, k, self.market.seed + zlib.crc32(symbol.encode()) % 1000, adv)
+        hist = scaled_history(src.hist, k, self.market.seed + zlib.crc32(symbol.encode()) % 1000, adv)
         st = SymState(spec=spec, hist=hist, price=src.price * k, day=src.day)
         st.prev_close = round_tick(src.prev_close * k, p.tick)
         st.prev_volume = float(hist.daily.v[-1]) if hist.daily.v else 0.0
