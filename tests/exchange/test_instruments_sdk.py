@@ -187,3 +187,28 @@ async def test_equity_option_expirations_skip_holidays_and_spy_lists_dollar_stri
     near = [k for k in ks if abs(k - spot) <= 20]
     assert {b - a for a, b in itertools.pairwise(near)} == {1}  # $1 strikes at 30 DTE
     assert max(b - a for a, b in itertools.pairwise(ks)) > 1  # wider in the wings
+
+
+async def test_every_sp500_name_is_listed_lazily_with_chains_and_metrics(sdk_session, exchange):
+    from tastytrade.instruments import Equity, NestedOptionChain
+    from tastytrade.metrics import get_market_metrics
+
+    from ttai_tui.exchange.instruments.equities import extra_specs
+
+    specs = extra_specs()
+    assert len(specs) > 450 and {"MMM", "BRK/B", "ADBE", "XLE", "IBIT"} <= set(specs)
+    assert "MMM" not in exchange.market.states  # nothing is built before it is asked for
+    eq = await Equity.get(sdk_session, "MMM")
+    assert eq.description == "3M" and not eq.is_etf
+    assert (await Equity.get(sdk_session, "XLE")).is_etf
+    hits = await symbol_search(sdk_session, "ADB")
+    assert "ADBE" in {h.symbol for h in hits}
+    (chain,) = await NestedOptionChain.get(sdk_session, "MMM")
+    assert chain.expirations and all(e.strikes for e in chain.expirations)
+    (m,) = await get_market_metrics(sdk_session, ["ADBE"])
+    assert m.beta is not None and Decimal("0.3") < m.beta < Decimal("3")
+    async with DXLinkStreamer(sdk_session) as streamer:
+        await streamer.subscribe(Quote, ["MMM", "BRK/B"])
+        q = await _first(streamer, Quote, {"MMM", "BRK/B"})
+    assert all(0 < x.bid_price < x.ask_price for x in q.values())
+    assert "MMM" in exchange.market.states and len(exchange.market.states) < 80

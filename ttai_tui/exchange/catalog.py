@@ -19,7 +19,7 @@ from ttai_tui.exchange.clock import is_open, iso, ny_date, previous_weekdays, se
 from ttai_tui.exchange.envelope import err, items, ok, raw_ok
 from ttai_tui.exchange.instruments import routes as instrument_routes
 from ttai_tui.exchange.options import OptionId, parse_option, third_friday, years_to
-from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, UNIVERSE
+from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, equity_specs
 
 if TYPE_CHECKING:
     from ttai_tui.exchange.server import ExchangeServer
@@ -42,8 +42,8 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
             return raw_ok(s.cached(("flat", sym), lambda: flat_chain(s, sym)))
     if p[:2] == ["instruments", "equities"]:
         if n == 3 and p[2] == "active":
-            return items([equity_json(sp.symbol) for sp in UNIVERSE if not sp.is_index],
-                         pagination=_page(len(UNIVERSE)))
+            listed = [sp for sp in equity_specs() if not sp.is_index]
+            return items([equity_json(sp.symbol) for sp in listed], pagination=_page(len(listed)))
         if n == 3:
             if p[2] not in BY_SYMBOL or not BY_SYMBOL[p[2]].is_equity_like:
                 return err(404, "record_not_found", f"Equity {p[2]} not found")
@@ -209,8 +209,9 @@ def flat_chain(s: ExchangeServer, sym: str) -> bytes:
 
 def search(q: str) -> list[dict[str, object]]:
     qu = q.upper()
-    hits = [sp for sp in UNIVERSE if sp.symbol.startswith(qu)]
-    hits += [sp for sp in UNIVERSE if sp not in hits and q.lower() in sp.description.lower()]
+    names = equity_specs()
+    hits = [sp for sp in names if sp.symbol.startswith(qu)]
+    hits += [sp for sp in names if sp not in hits and q.lower() in sp.description.lower()]
     return [{"symbol": sp.symbol, "description": sp.description, "listed-market": "XNAS",
              "price-increments": "0.01", "options": sp.optionable, "instrument-type": "Equity"}
             for sp in hits[:20]]
@@ -227,7 +228,8 @@ def _hv(closes: list[float], n: int) -> float:
 
 def metrics_json(s: ExchangeServer, sym: str) -> dict[str, object]:
     sp = BY_SYMBOL[sym]
-    st = s.market.states[sym]
+    st = s.market.state(sym)
+    assert st is not None  # every BY_SYMBOL name has (or is given) a state
     now = iso(s.market.t)
     closes = [*st.hist.daily.c, st.last]
     iv = s.book.surface_vol(sym, st.mid, 30 / 365, st.mid) if sp.optionable else st.last / 100
@@ -286,7 +288,7 @@ def _corr(a: list[float], b: list[float]) -> float:
 
 def md_item(s: ExchangeServer, sym: str, itype: str) -> dict[str, object] | None:
     now = iso(s.market.t)
-    st = s.market.states.get(sym)
+    st = s.market.state(sym)
     if st is not None:
         d = {"symbol": sym, "instrument-type": itype, "updated-at": now, "bid": f"{st.bid:.2f}",
              "ask": f"{st.ask:.2f}", "mid": f"{st.mid:.3f}", "mark": f"{st.mid:.3f}", "last": f"{st.last:.2f}",

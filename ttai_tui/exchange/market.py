@@ -172,8 +172,9 @@ class Market:
         h = st.hist
         k = SV_K.get(st.spec.kind, 2.0) * (0.3 if st.spec.jump_rate >= 2 else 1.0)
         base = h.iv_daily[-1] if h.iv_daily else st.spec.vol
-        lp0 = self.lp0[symbol]
-        garch = math.sqrt(float(self.i_var[INDEX_OF[symbol]] / self.idio_lr[INDEX_OF[symbol]]))
+        lp0 = self.lp0.setdefault(symbol, math.log(st.price))
+        i = INDEX_OF.get(symbol)  # names listed on first use have no GARCH state of their own
+        garch = 1.0 if i is None else math.sqrt(float(self.i_var[i] / self.idio_lr[i]))
         return max(0.05, base * math.exp(-k * (math.log(st.price) - lp0)) * garch**0.2)
 
     def is_trading(self, ts: float | None = None) -> bool:

@@ -212,6 +212,11 @@ class OptionBook:
         if spec is None or not spec.optionable:
             return []
         today = self.today()
+        if symbol not in self.ref_price:  # a name listed on first use
+            st = self.market.state(symbol)
+            if st is None:
+                return []
+            self.ref_price[symbol] = st.prev_close
         ref = round(self.ref_price[symbol], 2)
         return [(e, strikes(symbol, ref, e.dte(today))) for e in expirations(symbol, today)]
 

@@ -193,6 +193,14 @@ PATHS: tuple[Spec, ...] = UNIVERSE + ROOTS
 EQUITIES: tuple[Spec, ...] = UNIVERSE
 
 BY_SYMBOL: dict[str, Spec] = {s.symbol: s for s in PATHS}
+#: names listed on first use (the S&P 500 and more ETFs; ``instruments.equities`` registers
+#: them here and in BY_SYMBOL): they have no path in the vectorised process
+EXTRA: dict[str, Spec] = {}
+
+
+def equity_specs() -> list[Spec]:
+    """Every listed stock, ETF and index: the hand-tuned universe, then the lazily listed."""
+    return [*UNIVERSE, *EXTRA.values()]
 INDEX_OF: dict[str, int] = {s.symbol: i for i, s in enumerate(PATHS)}
 
 #: the risk-free rate the exchange prices with (and serves from the public margin config)

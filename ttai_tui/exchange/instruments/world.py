@@ -15,6 +15,7 @@ from ttai_tui.exchange.account import PaperAccount
 from ttai_tui.exchange.clock import day_id, ny_date
 from ttai_tui.exchange.feed import NAN, Feed, Row
 from ttai_tui.exchange.instruments import fop
+from ttai_tui.exchange.instruments.equities import ExtraEquities
 from ttai_tui.exchange.instruments.futures import (
     BY_CODE,
     Contract,
@@ -46,6 +47,7 @@ class Instruments:
         self.calendar = calendar if calendar is not None else calendars.calendar(
             "CME", ny_date(market.t))
         self.prices = FuturePrices(market, self.calendar)
+        self.equities = ExtraEquities(market)
         self._fop_cache: dict[str, fop.FopId | None] = {}
         self._fop_day: dt.date | None = None
         self.ref: dict[str, float] = {}  # contract symbol -> listing-day price (strike centre)
