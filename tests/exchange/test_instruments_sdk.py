@@ -212,3 +212,18 @@ async def test_every_sp500_name_is_listed_lazily_with_chains_and_metrics(sdk_ses
         q = await _first(streamer, Quote, {"MMM", "BRK/B"})
     assert all(0 < x.bid_price < x.ask_price for x in q.values())
     assert "MMM" in exchange.market.states and len(exchange.market.states) < 80
+
+
+async def test_market_data_by_type_for_futures_options_and_crypto(sdk_session, exchange):
+    from tastytrade.market_data import get_market_data_by_type
+
+    front = exchange.instruments.front("ES")
+    chain = await get_future_option_chain(sdk_session, "ES")
+    fo = chain[min(chain)][0]
+    got = await get_market_data_by_type(sdk_session, futures=[front.symbol], future_options=[fo.symbol],
+                                        cryptocurrencies=["ETH/USD", "BTC/USD"], indices=["SPX"])
+    by = {d.symbol: d for d in got}
+    assert set(by) == {front.symbol, fo.symbol, "ETH/USD", "BTC/USD", "SPX"}
+    assert by[front.symbol].instrument_type.value == "Future" and by[front.symbol].bid > 1000
+    assert by["BTC/USD"].instrument_type.value == "Cryptocurrency" and by["BTC/USD"].ask > 1000
+    assert by[fo.symbol].instrument_type.value == "Future Option"

@@ -288,7 +288,7 @@ def _corr(a: list[float], b: list[float]) -> float:
 
 def md_item(s: ExchangeServer, sym: str, itype: str) -> dict[str, object] | None:
     now = iso(s.market.t)
-    st = s.market.state(sym)
+    st = s.market.state(s.instruments.streamer_symbol(sym) or sym)
     if st is not None:
         d = {"symbol": sym, "instrument-type": itype, "updated-at": now, "bid": f"{st.bid:.2f}",
              "ask": f"{st.ask:.2f}", "mid": f"{st.mid:.3f}", "mark": f"{st.mid:.3f}", "last": f"{st.last:.2f}",
@@ -301,6 +301,9 @@ def md_item(s: ExchangeServer, sym: str, itype: str) -> dict[str, object] | None
              "year-low-price": f"{min(st.hist.daily.low[-252:]):.2f}",
              "halt-start-time": -1, "halt-end-time": -1}
         return d
+    fo = s.instruments.future_option(sym)
+    if fo is not None:
+        return instrument_routes.fop_market_data(s.instruments, sym, fo, now)
     oid = parse_option(sym)
     if oid is None or oid.root not in BY_SYMBOL or not s.book.listed(oid):
         return None
@@ -315,7 +318,9 @@ def md_item(s: ExchangeServer, sym: str, itype: str) -> dict[str, object] | None
             "halt-start-time": -1, "halt-end-time": -1}
 
 
-TYPE_PARAMS = {"equity": "Equity", "index": "Index", "equity-option": "Equity Option"}
+TYPE_PARAMS = {"equity": "Equity", "index": "Index", "equity-option": "Equity Option",
+               "future": "Future", "future-option": "Future Option",
+               "cryptocurrency": "Cryptocurrency"}
 
 
 def market_data(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Response:

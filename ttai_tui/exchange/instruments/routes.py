@@ -154,6 +154,19 @@ def nested_json(ins: Instruments, code: str) -> dict[str, object]:
                                "expirations": exps} for u, exps in subchains.items()]}
 
 
+def fop_market_data(ins: Instruments, sym: str, fid: fop.FopId, now: str) -> dict[str, object]:
+    """``/market-data`` item of a futures option (by its tastytrade symbol, as sent)."""
+    q = ins.fop_quote(fid)
+    mid = (q.bid + q.ask) / 2
+    today = str(ins.today())
+    return {"symbol": sym, "instrument-type": "Future Option", "updated-at": now,
+            "bid": _num(q.bid), "ask": _num(q.ask), "mid": _num(mid), "mark": _num(mid),
+            "last": _num(mid), "bid-size": str(q.bid_size), "ask-size": str(q.ask_size),
+            "open-interest": str(q.open_interest), "volume": str(q.volume),
+            "close-price-type": "Regular", "summary-date": today, "prev-close-date": today,
+            "prev-close-price-type": "Final", "halt-start-time": -1, "halt-end-time": -1}
+
+
 def crypto_json(i: int, pair: str, description: str) -> dict[str, object]:
     qd, tick = CRYPTO_PRECISION.get(pair, (8, 0.01))
     return {"id": i, "symbol": pair, "instrument-type": "Cryptocurrency",

@@ -67,6 +67,14 @@ class Instruments:
     def contract(self, symbol: str) -> Contract | None:
         return find_contract(symbol, self.today(), self.calendar)
 
+    def streamer_symbol(self, symbol: str) -> str | None:
+        """The market state key of a future (/ESZ6) or crypto pair (BTC/USD), else None."""
+        if symbol.startswith("/") and not symbol.startswith("./"):
+            c = self.contract(symbol)
+            return None if c is None else c.streamer_symbol
+        spec = CRYPTO_BY_SYMBOL.get(symbol)
+        return None if spec is None else spec.symbol
+
     def future_price(self, c: Contract) -> float:
         return self.prices.state(c).mid
 
