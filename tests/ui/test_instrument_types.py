@@ -24,7 +24,7 @@ async def _add(pilot, app, text: str) -> None:
 
 async def test_watchlist_adds_futures_roots_contracts_and_crypto(app_factory, exchange):
     app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         wl = app.dashboard.watchlist
         front = exchange.instruments.front("ES")
         nxt = exchange.instruments.contracts("MES")[1]
@@ -33,6 +33,9 @@ async def test_watchlist_adds_futures_roots_contracts_and_crypto(app_factory, ex
         added = wl.symbols[-3:]
         assert added == [front.streamer_symbol, nxt.streamer_symbol, "BTC/USD:CXTALP"]
         await wait_for(pilot, lambda: all(_streaming(wl, s) for s in added), what="quotes")
+        # the row names the contract (without the venue, so it fits at 80 columns)
+        assert wl.table.shown(front.streamer_symbol, "symbol") == f"/ES{front.month_code}{front.year % 100}"
+        assert wl.table.shown("BTC/USD:CXTALP", "symbol") == "BTC/USD"
         bid = float(wl.table.shown(front.streamer_symbol, "bid").replace(",", ""))
         assert bid % 0.25 == 0 and bid > 1000
         # an unknown future is refused in the box, the app keeps running
@@ -55,7 +58,7 @@ async def test_chain_opens_futures_options_with_greeks(app_factory, exchange):
             return bool(keys) and all(chain.table.shown(k, "c_delta") not in (None, MISSING)
                                       for k in keys)
 
-        await wait_for(pilot, greeks_in, what="futures option greeks")
+        await wait_for(pilot, greeks_in, timeout=20.0, what="futures option greeks")
         assert chain.symbol == front.streamer_symbol  # the contract the options are on
         strikes = [r.strike for r in chain.window]
         price = app.bridge.state.price(front.streamer_symbol)

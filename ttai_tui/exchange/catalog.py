@@ -68,7 +68,8 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
         return items(search(p[2]))
     if p == ["market-metrics"]:
         syms = [x for v in r.query.getall("symbols", []) for x in v.split(",") if x]
-        return items([metrics_json(s, x) for x in syms if x in BY_SYMBOL])
+        return items([metrics_json(s, x) for x in syms
+                      if x in BY_SYMBOL and BY_SYMBOL[x].is_equity_like])
     if p[:2] == ["market-metrics", "historic-corporate-events"] and n == 4:
         return items([])
     if p[:1] == ["market-data"]:
