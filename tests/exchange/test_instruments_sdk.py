@@ -227,3 +227,27 @@ async def test_market_data_by_type_for_futures_options_and_crypto(sdk_session, e
     assert by[front.symbol].instrument_type.value == "Future" and by[front.symbol].bid > 1000
     assert by["BTC/USD"].instrument_type.value == "Cryptocurrency" and by["BTC/USD"].ask > 1000
     assert by[fo.symbol].instrument_type.value == "Future Option"
+
+
+async def test_market_session_knows_holidays_and_early_closes():
+    from tastytrade.market_sessions import MarketStatus, get_market_sessions
+
+    from ttai_tui.broker.endpoint import make_session
+    from ttai_tui.exchange.clock import NY
+    from ttai_tui.exchange.server import ExchangeServer
+
+    thanksgiving = dt.datetime(2026, 11, 26, 11, 0, tzinfo=NY).timestamp()
+    black_friday_2pm = dt.datetime(2026, 11, 27, 14, 0, tzinfo=NY).timestamp()
+    for ts, want in ((thanksgiving, MarketStatus.CLOSED), (black_friday_2pm, MarketStatus.EXTENDED)):
+        async with ExchangeServer(seed=1, market_hours=True, clock=lambda ts=ts: ts) as ex:
+            s = make_session("a", "b", base_url=ex.url)
+            (sess,) = await get_market_sessions(s, [ExchangeType.NYSE])
+            assert sess.status == want
+            assert sess.next_session is not None
+            assert sess.next_session.session_date not in (dt.date(2026, 11, 26),)
+    async with ExchangeServer(seed=1, market_hours=True, clock=lambda: thanksgiving) as ex:
+        s = make_session("a", "b", base_url=ex.url)
+        (sess,) = await get_market_sessions(s, [ExchangeType.NYSE])
+        assert sess.previous_session is not None
+        assert sess.previous_session.session_date == dt.date(2026, 11, 25)
+        assert sess.next_session.session_date == dt.date(2026, 11, 27)

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from ttai_tui import calendars
 from ttai_tui.exchange import accounts_api
-from ttai_tui.exchange.clock import is_open, iso, ny_date, previous_weekdays, session_bounds
+from ttai_tui.exchange.clock import iso, ny_date, session_bounds
 from ttai_tui.exchange.envelope import err, items, ok, raw_ok
 from ttai_tui.exchange.instruments import routes as instrument_routes
 from ttai_tui.exchange.options import OptionId, parse_option, third_friday, years_to
@@ -93,18 +94,24 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
 
 
 def market_session(s: ExchangeServer) -> dict[str, object]:
-    """Today's regular session in New York time; always Open on the continuous clock."""
+    """Today's regular session in New York time (NYSE holidays and early closes from the
+    calendar); always Open on the continuous clock."""
     now = s.market.t
     today = ny_date(now)
-    day = today if today.weekday() < 5 else previous_weekdays(today, 1)[0]
-    o, c = session_bounds(day)
-    nxt = today + dt.timedelta(days=1)
-    while nxt.weekday() >= 5:
-        nxt += dt.timedelta(days=1)
-    no, nc = session_bounds(nxt)
-    prev = previous_weekdays(day, 1)[0]
-    po, pc = session_bounds(prev)
-    if not s.market.market_hours or is_open(now):
+    cal = calendars.calendar("NYSE", today)
+    day = cal.previous_trading_day(today)
+    nxt = cal.add_trading_days(today, 1)
+    prev = cal.add_trading_days(day, -1) if day == today else day  # closed today: the last one
+
+    def bounds(d: dt.date) -> tuple[float, float]:
+        o, _c = session_bounds(d)
+        h, m = cal.close_at(d)
+        return o, o + (h * 60 + m - 9 * 60 - 30) * 60
+
+    o, c = bounds(day)
+    no, nc = bounds(nxt)
+    po, pc = bounds(prev)
+    if not s.market.market_hours or (day == today and o <= now < c):
         state = "Open"
     elif day == today and o - 5.5 * 3600 <= now < o:
         state = "Pre-market"
