@@ -66,3 +66,10 @@ def test_adapter_reads_exchange_calendars_and_caches(tmp_path, monkeypatch) -> N
     monkeypatch.setattr(calendars, "_build", lambda name, d: nyse)
     assert calendars.calendar("NYSE", today) == nyse
     assert json.loads(cache.read_text())["holidays"]
+
+
+def test_fractional_quantities_are_not_rounded_away() -> None:
+    from ttai_tui.core.formatting import MISSING, fmt_qty
+
+    assert fmt_qty(0.25) == "0.25" and fmt_qty(0.00012345) == "0.00012345"
+    assert fmt_qty(-2.0) == "-2" and fmt_qty(1500.0) == "1,500" and fmt_qty(None) == MISSING

@@ -231,7 +231,7 @@ def positions_table(views: list[PositionView], account: AccountInfo | None) -> A
             p = v.position
             tbl.add_row(
                 "  " + display_symbol(p),
-                fm.fmt_int(p.quantity),
+                fm.fmt_qty(p.quantity),
                 fm.fmt_price(p.average_open_price),
                 fm.fmt_price(v.mark),
                 fm.fmt_money(v.day_pnl, signed=True),
