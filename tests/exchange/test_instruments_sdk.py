@@ -251,3 +251,16 @@ async def test_market_session_knows_holidays_and_early_closes():
         assert sess.previous_session is not None
         assert sess.previous_session.session_date == dt.date(2026, 11, 25)
         assert sess.next_session.session_date == dt.date(2026, 11, 27)
+
+
+def test_crypto_moves_around_the_clock_while_the_equity_session_is_closed():
+    from ttai_tui.exchange.clock import NY
+    from ttai_tui.exchange.market import Market
+
+    saturday = dt.datetime(2026, 6, 6, 12, 0, tzinfo=NY).timestamp()
+    m = Market(seed=1, market_hours=True, clock=lambda: saturday)
+    btc, spy = m.states["BTC/USD:CXTALP"], m.states["SPY"]
+    b0, s0, q0 = btc.price, spy.price, btc.quote_seq
+    m.advance(saturday + 60)
+    assert btc.price != b0 and btc.quote_seq > q0
+    assert spy.price == s0  # equities wait for Monday

@@ -140,6 +140,9 @@ class Market:
         self.i_spx = INDEX_OF["SPX"]
         self.i_spy = INDEX_OF["SPY"]
         self.i_vix = INDEX_OF["VIX"]
+        #: paths that trade around the clock (crypto), moved on their own when the
+        #: equity session is closed (``market_hours=True``)
+        self.i_always = [i for i, sp in enumerate(PATHS) if sp.kind == "crypto"]
         self.spy_ratio = self.states["SPY"].price / self.states["SPX"].price
         self.listeners: list[Callable[[], None]] = []
         #: makers of states that are not paths of their own (futures contracts), asked by
@@ -196,6 +199,8 @@ class Market:
             if self.is_trading():
                 self._step()
                 ran += 1
+            elif self.i_always:
+                self._step_always_on()
         for fn in self.listeners:
             fn()
         return ran
@@ -256,6 +261,23 @@ class Market:
                            if mean > 300 else int(mean * rng.lognormal(-0.5, 1.0)) + 1)
                 self._trade(st, px, size, now_ms)
         self.steps += 1
+
+    def _step_always_on(self) -> None:
+        """One step of the around-the-clock paths alone (total vol, no market factor)."""
+        rng = self.rng
+        now_ms = int(self.t * 1000)
+        z = rng.standard_normal(len(self.i_always))
+        u = rng.random((len(self.i_always), 4))
+        for k, i in enumerate(self.i_always):
+            st = self.states[PATHS[i].symbol]
+            sd = math.sqrt(float(self.idio_lr[i]) + (self.beta[i] ** 2) * self.m_lr)
+            self.log_p[i] += sd * z[k]
+            st.price = math.exp(self.log_p[i])
+            if abs(st.price - st.mid) > 0.35 * (st.ask - st.bid) or u[k, 0] < 0.5:
+                st.quote_time = now_ms
+                self._requote(st, u[k, 1:3])
+            if u[k, 3] < self.trade_p[i]:
+                self._trade(st, st.ask if u[k, 1] < 0.5 else st.bid, 1, now_ms)
 
     def _vix_value(self) -> float:
         spx = self.states["SPX"]
