@@ -19,7 +19,8 @@ async def test_401_on_first_call_refreshes_once_and_retries(make_broker: Any, ex
     await b.start(stream=False, account=False)
     exchange.expire_access_tokens()  # our token is dead: the next call gets 401
     refreshes = exchange.stats.token_refreshes
-    hits = await b.search("AAPL")
+    # (market metrics need a token; symbol search answers without one, as the real API does)
+    hits = await b.metrics(["AAPL"])
     assert any(h.symbol == "AAPL" for h in hits)
     assert b.sessions.stats["retries_401"] == 1
     assert exchange.stats.token_refreshes == refreshes + 1

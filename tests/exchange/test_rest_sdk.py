@@ -33,13 +33,16 @@ async def test_accounts_balances_positions(sdk_session):
     bal = await acct.get_balances(sdk_session)
     positions = await acct.get_positions(sdk_session)
     kinds = {p.instrument_type.value for p in positions}
-    assert kinds == {"Equity", "Equity Option"}
+    assert kinds == {"Equity", "Equity Option", "Future", "Future Option", "Cryptocurrency"}
     unds = {p.underlying_symbol for p in positions if p.instrument_type.value == "Equity Option"}
     assert {"TSLA", "SPY", "IWM"} <= unds  # short put, vertical, iron condor
     # net liq = cash + long value - short value, all marked on the same prices
+    # (a future counts with its gain since the open, not its notional value)
     marked = sum(
         (p.mark or Decimal(0)) * (1 if p.quantity_direction == "Long" else -1) for p in positions
-    )
+        if p.instrument_type.value != "Future"
+    ) + sum((p.mark_price - p.average_open_price) * p.multiplier * p.quantity
+            for p in positions if p.instrument_type.value == "Future")
     # (the two calls are a few ms apart on a moving market: allow a few dollars of drift)
     assert float(bal.net_liquidating_value) == pytest.approx(float(bal.cash_balance + marked), abs=25.0)
     assert bal.maintenance_requirement > 0
@@ -201,7 +204,8 @@ async def test_market_sessions_follow_the_clock():
             (sess,) = await get_market_sessions(s, [ExchangeType.NYSE])
             assert sess.status == want
             assert sess.next_session is not None and sess.next_session.session_date.weekday() < 5
-            assert (await get_market_holidays(s)).holidays == []
+            hol = await get_market_holidays(s)  # the NYSE calendar from exchange_calendars
+            assert dt.date(2026, 6, 19) in hol.holidays and dt.date(2026, 11, 27) in hol.half_days
 
 
 async def test_other_account_routes_parse(sdk_session):

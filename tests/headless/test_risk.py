@@ -121,5 +121,6 @@ async def test_demo_risk_json_from_the_command_line(tmp_path: Path) -> None:
     rc, out, err = await ttai(tmp_path, "--demo", "risk", "--json")
     assert rc == 0, err
     names = sorted((s["underlying"], s["strategy"]) for s in json.loads(out)["strategies"])
-    assert names == [("AAPL", "Long Stock"), ("IWM", "Iron Condor"), ("KO", "Long Stock"),
+    assert names == [("/ESH7", "Long Call"), ("/MESZ6", "Long Future"), ("AAPL", "Long Stock"),
+                     ("BTC/USD", "Long Crypto"), ("IWM", "Iron Condor"), ("KO", "Long Stock"),
                      ("NVDA", "Long Stock"), ("SPY", "Bull Put Vertical"), ("TSLA", "Short Put")]

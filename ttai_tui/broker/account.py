@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from ttai_tui.broker import events as ev
@@ -105,6 +106,16 @@ def to_balance(b: Any, now: float) -> Balance:
     )
 
 
+#: index futures are beta-weighted with their ETF's beta (/ES moves with SPY, /NQ with QQQ)
+INDEX_FUTURE_PROXY = {"ES": "SPY", "MES": "SPY", "NQ": "QQQ", "MNQ": "QQQ", "RTY": "IWM",
+                      "M2K": "IWM", "YM": "DIA", "MYM": "DIA"}
+
+
+def _product(future_symbol: str) -> str:
+    """``/MESZ6`` -> ``MES`` (code = the symbol less its month letter and year digit)."""
+    return future_symbol.lstrip("/")[:-2]
+
+
 def wants_for_positions(positions: list[Position]) -> set[tuple[str, str]]:
     """Live data the positions view needs: marks, greeks, underlyings, and SPY for beta."""
     wants: set[tuple[str, str]] = set()
@@ -112,9 +123,10 @@ def wants_for_positions(positions: list[Position]) -> set[tuple[str, str]]:
         wants.add(("Quote", p.streamer_symbol))
         wants.add(("Trade", p.streamer_symbol))
         if p.is_option:
+            und = p.underlying_streamer or p.underlying
             wants.add(("Greeks", p.streamer_symbol))
-            wants.add(("Quote", p.underlying))
-            wants.add(("Trade", p.underlying))
+            wants.add(("Quote", und))
+            wants.add(("Trade", und))
     if positions:
         wants.add(("Quote", BETA_BENCHMARK))
         wants.add(("Trade", BETA_BENCHMARK))
@@ -151,6 +163,8 @@ class AccountService:
         self.reloads = 0
         self.alerts = 0
         self._sdk: dict[str, Any] = {}
+        self._streamers: dict[str, str] = {}  # tastytrade symbol -> streamer symbol
+        self._fop_info: dict[str, tuple[str, date, float, str]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._kick = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -199,10 +213,10 @@ class AccountService:
             )
             today = ny_date(now)
             self.balance = to_balance(bal, now)
-            self.positions = [to_position(p, today) for p in pos]
+            self.positions = await self._with_streamers([to_position(p, today) for p in pos])
             self.reloads += 1
             self.subs.declare("positions", wants_for_positions(self.positions))
-            unders = {p.underlying for p in self.positions} | {BETA_BENCHMARK}
+            unders = {p.beta_symbol or p.underlying for p in self.positions} | {BETA_BENCHMARK}
             try:
                 from ttai_tui.broker.rest import market_metrics
 
@@ -210,6 +224,52 @@ class AccountService:
             except BrokerFailure as e:  # beta is a nice-to-have; P&L still works
                 log.info("market metrics unavailable: %s", e)
         self.emit(ev.AccountUpdated(self.account))
+
+    async def _with_streamers(self, positions: list[Position]) -> list[Position]:
+        """Futures, futures options and crypto positions carry tastytrade symbols (/MESZ6,
+        ./ESZ6 EW4Z6 261224C6100, BTC/USD); DXLink wants streamer symbols, which only the
+        instrument routes know. Looked up once per symbol (cached), in at most three calls."""
+        from tastytrade.instruments import Cryptocurrency, Future, FutureOption
+
+        kinds = {"Future", "Future Option", "Cryptocurrency"}
+        todo = [p for p in positions if p.instrument_type in kinds and p.symbol not in self._streamers]
+        try:
+            fops = [p.symbol for p in todo if p.instrument_type == "Future Option"]
+            if fops:  # the SDK gets futures options one at a time
+                got = await asyncio.gather(*(self.sessions.call(
+                    FutureOption.get, sym, what=f"futures option {sym}") for sym in fops))
+                for fo in got:
+                    self._streamers[fo.symbol] = str(fo.streamer_symbol)
+                    self._fop_info[fo.symbol] = (fo.underlying_symbol, fo.expiration_date,
+                                                 float(fo.strike_price), fo.option_type.value)
+            futs = sorted({p.symbol for p in todo if p.instrument_type == "Future"}
+                          | {u for u, *_ in self._fop_info.values() if u not in self._streamers})
+            if futs:
+                for f in await self.sessions.call(Future.get, futs, what="futures"):
+                    self._streamers[f.symbol] = str(f.streamer_symbol)
+            coins = [p.symbol for p in todo if p.instrument_type == "Cryptocurrency"]
+            if coins:
+                for c in await self.sessions.call(Cryptocurrency.get, coins, what="crypto"):
+                    self._streamers[c.symbol] = str(c.streamer_symbol)
+        except BrokerFailure as e:  # the rows still show, from REST marks, until the next poll
+            log.warning("streamer symbols of futures/crypto positions unavailable: %s", e)
+        out = []
+        for p in positions:
+            if p.instrument_type not in kinds:
+                out.append(p)
+                continue
+            streamer = self._streamers.get(p.symbol, p.symbol)
+            if p.instrument_type == "Future Option" and p.symbol in self._fop_info:
+                und, exp, strike, kind = self._fop_info[p.symbol]
+                out.append(replace(p, streamer_symbol=streamer, expiration=exp, strike=strike,
+                                   option_type=kind, underlying_streamer=self._streamers.get(und),
+                                   beta_symbol=INDEX_FUTURE_PROXY.get(_product(und))))
+            elif p.instrument_type == "Future":
+                out.append(replace(p, streamer_symbol=streamer, underlying_streamer=streamer,
+                                   beta_symbol=INDEX_FUTURE_PROXY.get(_product(p.symbol))))
+            else:
+                out.append(replace(p, streamer_symbol=streamer, underlying_streamer=streamer))
+        return out
 
     # ---- background ----------------------------------------------------------------------
 

@@ -69,6 +69,10 @@ async def fetch_chain(sessions: Any, symbol: str, *, use_cache: bool = True) -> 
     hit = _cache.get(key)
     if use_cache and hit is not None and time.monotonic() - hit[0] < CACHE_S:
         return hit[1]
+    if symbol.startswith("/"):
+        chain = await fetch_future_chain(sessions, symbol)
+        _cache[key] = (time.monotonic(), chain)
+        return chain
     try:
         items = await sessions.call(NestedOptionChain.get, symbol.upper(), what=f"chain {symbol}")
     except UnknownSymbolError:
@@ -81,6 +85,42 @@ async def fetch_chain(sessions: Any, symbol: str, *, use_cache: bool = True) -> 
     chain = to_chain(items[0])
     _cache[key] = (time.monotonic(), chain)
     return chain
+
+
+async def fetch_future_chain(sessions: Any, symbol: str) -> OptionChain:
+    """Futures options on one contract: ``/ESH7`` names it, ``/ES`` means the active month.
+
+    The chain's underlying is the contract's streamer symbol (``/ESZ26:XCME``), so the window
+    centres on that contract's price; ``shares_per_contract`` is the notional multiplier.
+    """
+    from tastytrade.instruments import NestedFutureOptionChain
+
+    from ttai_tui.broker.validate import future_for
+
+    fut = await future_for(sessions, symbol)
+    if fut is None:
+        raise UnknownSymbolError(f"unknown future {symbol}")
+    nested = await sessions.call(NestedFutureOptionChain.get, fut.product_code,
+                                 what=f"futures option chain {fut.product_code}")
+    exps: list[Expiration] = []
+    for sub in nested.option_chains:
+        if sub.underlying_symbol != fut.symbol:
+            continue
+        for e in sub.expirations:
+            rows = tuple(sorted(
+                (StrikeRow(float(s.strike_price), s.call, s.put, s.call_streamer_symbol,
+                           s.put_streamer_symbol) for s in e.strikes),
+                key=lambda r: r.strike,
+            ))
+            exps.append(Expiration(date=e.expiration_date, days_to_expiration=int(e.days_to_expiration),
+                                   expiration_type=str(e.expiration_type),
+                                   settlement_type=str(e.settlement_type), strikes=rows))
+    if not exps:
+        raise UnknownSymbolError(f"no futures options on {fut.symbol}")
+    exps.sort(key=lambda x: x.date)
+    return OptionChain(underlying=str(fut.streamer_symbol), root=str(fut.symbol),
+                       shares_per_contract=float(fut.notional_multiplier),
+                       expirations=tuple(exps), fetched=datetime.now(UTC))
 
 
 class ChainWindow:

@@ -328,6 +328,13 @@ class Broker:
 
         return await fetch_chain(self.sessions, symbol)
 
+    async def resolve(self, symbol: str) -> str:
+        """The streamer symbol of a typed symbol (/ES -> its active month's /ESZ26:XCME,
+        BTC/USD -> BTC/USD:CXTALP). UnknownSymbolError when the exchange does not list it."""
+        from ttai_tui.broker.validate import resolve_symbols
+
+        return (await resolve_symbols(self.sessions, [symbol]))[symbol]
+
     async def search(self, text: str) -> list[SymbolMatch]:
         """Symbol search for completion; [] when nothing matches."""
         from ttai_tui.broker.rest import search_symbols

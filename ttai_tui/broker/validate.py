@@ -7,29 +7,88 @@ headless commands ask REST first and fail fast with exit code 1 instead.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from ttai_tui.broker.errors import UnknownSymbolError
 
 
-async def _exists(sessions: Any, symbol: str) -> bool:
-    from tastytrade.instruments import Equity
+async def _resolve(sessions: Any, symbol: str) -> str | None:
+    """The streamer symbol for what a user typed, or None when the exchange does not list it.
+
+    ``/ES`` is the product's active (front) month; ``/ESZ26`` or ``/ESZ6`` one contract;
+    ``BTC/USD`` a crypto pair; ``./ESZ6 EW4Z6 261224C6000`` a futures option; anything else
+    an equity or index (its symbol is its streamer symbol). Equity-option streamer symbols
+    (``.SPY...``) pass through: the feed decides.
+    """
+    from tastytrade.instruments import Cryptocurrency, Equity, FutureOption
     from tastytrade.search import symbol_search
 
-    if symbol.startswith(("/", ".")):
-        return True  # futures and option streamer symbols: not equities, let the feed decide
+    if symbol.startswith("./"):
+        try:
+            fo = await sessions.call(FutureOption.get, symbol, what=f"futures option {symbol}")
+        except UnknownSymbolError:
+            return None
+        return str(fo.streamer_symbol)
+    if symbol.startswith("."):
+        return symbol
+    if symbol.startswith("/"):
+        fut = await future_for(sessions, symbol)
+        return None if fut is None else str(fut.streamer_symbol) or None
+    if "/" in symbol:
+        try:
+            coin = await sessions.call(Cryptocurrency.get, symbol.split(":", 1)[0],
+                                       what=f"cryptocurrency {symbol}")
+        except UnknownSymbolError:
+            return None
+        return str(coin.streamer_symbol)
     try:
         await sessions.call(Equity.get, symbol, what=f"instrument {symbol}")
-        return True
+        return symbol
     except UnknownSymbolError:
         pass
     hits = await sessions.call(symbol_search, symbol, what="symbol search")
-    return any(h.symbol.upper() == symbol for h in hits)
+    return symbol if any(h.symbol.upper() == symbol for h in hits) else None
+
+
+async def future_for(sessions: Any, symbol: str) -> Any:
+    """The SDK ``Future`` a user symbol names (``/ES`` = the active month), or None."""
+    from tastytrade.instruments import Future
+
+    base = symbol.split(":", 1)[0]
+    if FUTURE_ROOT_RE.match(base):  # a product (/ES) lists contracts: its active month
+        futures = await sessions.call(Future.get, None, product_codes=[base[1:]],
+                                      what=f"futures {base}")
+        front = [f for f in futures if f.active_month] or list(futures)[:1]
+        if front:
+            return front[0]
+    # a streamer symbol's two-digit year (/ESZ26) is a one-digit one in tastytrade symbols
+    m = TWO_DIGIT_YEAR_RE.match(base)
+    for name in ([m.group(1) + m.group(2)[1]] if m else []) + [base]:
+        try:
+            return await sessions.call(Future.get, name, what=f"future {name}")
+        except UnknownSymbolError:
+            continue
+    return None
+
+
+TWO_DIGIT_YEAR_RE = re.compile(r"^(/[A-Z0-9]+[FGHJKMNQUVXZ])(\d\d)\Z")
+
+
+#: may be a futures product typed without a contract month (``/ES``, ``/MES``, ``/6E``);
+#: ``/ESZ6`` also fits, and is then looked up as a contract when no product has that code
+FUTURE_ROOT_RE = re.compile(r"^/[A-Z0-9]{1,4}\Z")
+
+
+async def resolve_symbols(sessions: Any, symbols: list[str]) -> dict[str, str]:
+    """User symbol -> streamer symbol; UnknownSymbolError names every symbol not listed."""
+    found = await asyncio.gather(*(_resolve(sessions, s) for s in symbols))
+    missing = [s for s, st in zip(symbols, found, strict=True) if st is None]
+    if missing:
+        raise UnknownSymbolError(f"unknown symbol{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    return {s: st for s, st in zip(symbols, found, strict=True) if st is not None}
 
 
 async def check_symbols(sessions: Any, symbols: list[str]) -> None:
     """Raise UnknownSymbolError naming every symbol that does not exist."""
-    found = await asyncio.gather(*(_exists(sessions, s) for s in symbols))
-    missing = [s for s, ok in zip(symbols, found, strict=True) if not ok]
-    if missing:
-        raise UnknownSymbolError(f"unknown symbol{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    await resolve_symbols(sessions, symbols)

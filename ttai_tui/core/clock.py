@@ -62,17 +62,51 @@ class FrozenClock:
         self._t = float(t)
 
 
-# NYSE full-day holidays we know about; weekends are always closed. A missing holiday only
-# mislabels the status bar for one day, it never affects data.
-_HOLIDAYS: frozenset[date] = frozenset(
-    date.fromisoformat(d)
-    for d in (
-        "2026-01-01", "2026-01-19", "2026-02-16", "2026-04-03", "2026-05-25", "2026-06-19",
-        "2026-07-03", "2026-09-07", "2026-11-26", "2026-12-25",
-        "2027-01-01", "2027-01-18", "2027-02-15", "2027-03-26", "2027-05-31", "2027-06-18",
-        "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24",
-    )
-)
+@dataclass(slots=True, frozen=True)
+class SessionCalendar:
+    """An exchange's non-weekend closures and early closes over ``[first, last]``.
+
+    Why passed in: core is pure, so the data comes from an adapter (``ttai_tui.calendars``,
+    which reads the maintained ``exchange_calendars`` package). Outside ``[first, last]`` only
+    weekends are known to be closed.
+    """
+
+    holidays: frozenset[date] = frozenset()
+    early_closes: tuple[tuple[date, int, int], ...] = ()  # (day, hour, minute) New York
+    first: date = date.min
+    last: date = date.min
+
+    def is_trading_day(self, d: date) -> bool:
+        return d.weekday() < 5 and d not in self.holidays
+
+    def close_at(self, d: date) -> tuple[int, int]:
+        """Regular-session close (hour, minute) in New York on ``d``."""
+        for day, h, m in self.early_closes:
+            if day == d:
+                return h, m
+        return 16, 0
+
+    def previous_trading_day(self, d: date) -> date:
+        """``d`` itself when it trades, else the closest earlier trading day."""
+        while not self.is_trading_day(d):
+            d -= timedelta(days=1)
+        return d
+
+    def add_trading_days(self, d: date, n: int) -> date:
+        """The trading day ``n`` trading days after (n > 0) or before (n < 0) ``d``."""
+        step = 1 if n >= 0 else -1
+        left = abs(n)
+        while left:
+            d += timedelta(days=step)
+            if self.is_trading_day(d):
+                left -= 1
+        return d
+
+    def covers(self, d: date) -> bool:
+        return self.first <= d <= self.last
+
+
+WEEKDAYS_ONLY = SessionCalendar()
 
 
 @dataclass(slots=True, frozen=True)
@@ -88,26 +122,24 @@ class MarketSession:
         return self.state == "open"
 
 
-def _trading_day(d: date) -> bool:
-    return d.weekday() < 5 and d not in _HOLIDAYS
-
-
-def market_session(now: float) -> MarketSession:
-    """Regular session 09:30-16:00 New York, pre-market from 04:00, post until 20:00."""
+def market_session(now: float, calendar: SessionCalendar = WEEKDAYS_ONLY) -> MarketSession:
+    """Regular session 09:30-16:00 New York (13:00 on an early close), pre-market from 04:00,
+    post-market until 20:00 (17:00 after an early close); holidays from ``calendar``."""
     ny = datetime.fromtimestamp(now, NEW_YORK)
     d = ny.date()
     at = lambda h, m: ny.replace(hour=h, minute=m, second=0, microsecond=0)  # noqa: E731
-    if _trading_day(d):
+    if calendar.is_trading_day(d):
+        ch, cm = calendar.close_at(d)
         if ny < at(4, 0):
             return MarketSession("closed", ny, at(4, 0))
         if ny < at(9, 30):
             return MarketSession("pre", ny, at(9, 30))
-        if ny < at(16, 0):
-            return MarketSession("open", ny, at(16, 0))
-        if ny < at(20, 0):
-            return MarketSession("post", ny, at(20, 0))
+        if ny < at(ch, cm):
+            return MarketSession("open", ny, at(ch, cm))
+        if ny < at(ch + 4, cm):
+            return MarketSession("post", ny, at(ch + 4, cm))
     nxt = d + timedelta(days=1)
-    while not _trading_day(nxt):
+    while not calendar.is_trading_day(nxt):
         nxt += timedelta(days=1)
     nxt_open = datetime(nxt.year, nxt.month, nxt.day, 4, 0, tzinfo=NEW_YORK)
     return MarketSession("closed", ny, nxt_open)

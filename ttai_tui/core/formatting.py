@@ -67,6 +67,16 @@ def fmt_int(v: float | None) -> str:
     return f"{v:,.0f}"
 
 
+def fmt_qty(v: float | None) -> str:
+    """A position quantity: whole contracts and shares as integers, fractional crypto (0.25
+    BTC) with up to 8 decimals, never rounded to 0."""
+    if not _ok(v):
+        return MISSING
+    if float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.8f}".rstrip("0")
+
+
 def fmt_greek(v: float | None, decimals: int = 3) -> str:
     """Delta/gamma/theta/vega per contract: ``0.523``, ``-0.041``."""
     if not _ok(v):

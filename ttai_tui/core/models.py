@@ -137,6 +137,11 @@ class Position:
     strike: float | None = None
     option_type: str | None = None  # "C" / "P" for options
     mark_from_rest: float | None = None
+    #: streamer symbol of what the position's price follows when ``underlying`` is not one
+    #: (a future's own contract, a futures option's future); None: ``underlying`` itself
+    underlying_streamer: str | None = None
+    #: whose beta weights the position when not the underlying's (an ETF for index futures)
+    beta_symbol: str | None = None
 
     @property
     def is_option(self) -> bool:

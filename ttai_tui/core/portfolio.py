@@ -9,7 +9,10 @@ Conventions (documented because traders check them):
 * Day P&L = (mark - base) x quantity x multiplier + realized day gain, where base is the
   previous close, or the open price for positions opened today.
 * Beta-weighted delta (SPY-equivalent shares) = position delta x beta x underlying price /
-  SPY price, with beta from market metrics (1 for SPY itself).
+  SPY price, with beta from market metrics (1 for SPY itself). For futures the delta is
+  quantity x multiplier and the "underlying price" is the contract's own price, so the product
+  is the notional value (2 /MES at 6,000 = $60,000 = 100 SPY shares at $600); index futures take
+  their ETF's beta (``Position.beta_symbol``).
 * Anything that depends on an unknown input is None, never 0.
 """
 
@@ -85,8 +88,9 @@ def position_view(pos: Position, state: MarketState, today: date | None = None) 
     else:
         delta, gamma, theta, vega = scale, 0.0, 0.0, 0.0
     beta_delta = None
-    beta = _beta(state, pos.underlying)
-    und = state.mark(pos.underlying)
+    beta = _beta(state, pos.beta_symbol or pos.underlying)
+    # a future's delta is in units of its own price: weighting by that price is its notional
+    und = state.mark(pos.underlying_streamer or pos.underlying)
     spy = state.mark(BETA_BENCHMARK)
     if delta is not None and beta is not None and und is not None and spy:
         beta_delta = delta * beta * und / spy

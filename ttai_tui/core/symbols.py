@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-SYMBOL_RE = re.compile(r"^(?:[/.$]?[A-Z0-9][A-Z0-9./:\-]{0,23})\Z")
+#: equities (F, BRK/B), indices ($SPX), options (.SPY260717C500), futures (/ESZ26:XCME),
+#: futures-option streamer symbols (./EW4Z26C6000:XCME) and crypto pairs (BTC/USD)
+SYMBOL_RE = re.compile(r"^(?:(?:\./|[/.$])?[A-Z0-9][A-Z0-9./:\-]{0,23})\Z")
 
 
 def printable(text: str, limit: int = 40) -> str:

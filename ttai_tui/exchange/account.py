@@ -9,6 +9,7 @@ amount plus premium, floor 10 %) for uncovered short options.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from ttai_tui.exchange.clock import iso
 from ttai_tui.exchange.market import Market
@@ -34,6 +35,9 @@ class PaperAccount(OrderDesk):
         self._fill_ids = itertools.count(1)
         self.opened_at = market.t - 400 * 86400
         self.closed_now: list[Position] = []  # positions closed by the last fills (for pushes)
+        #: (mark, previous close) of instruments the market does not hold by symbol
+        #: (futures, futures options, crypto); each answers None for symbols not its own
+        self.quoters: list[Callable[[str], tuple[float, float] | None]] = []
         self._seed_portfolio()
 
     # ------------------------------------------------------------ portfolio
@@ -76,6 +80,10 @@ class PaperAccount(OrderDesk):
         st = self.market.states.get(symbol)
         if st is not None:
             return st.mid
+        for quote in self.quoters:
+            hit = quote(symbol)
+            if hit is not None:
+                return hit[0]
         oid = parse_option(symbol)
         if oid is None:
             return 0.0
@@ -88,7 +96,11 @@ class PaperAccount(OrderDesk):
         req = 0.0
         by_und: dict[str, list[Position]] = {}
         for p in pos.values():
-            if p.oid is None:
+            if p.margin is not None:  # futures: the product's margin per contract
+                req += abs(p.quantity) * p.margin
+            elif p.kind is not None:  # futures options (premium) and crypto: 100 % of value
+                req += abs(p.quantity) * p.multiplier * self.mark(p.symbol) * (p.quantity < 0)
+            elif p.oid is None:
                 req += abs(p.quantity) * self.mark(p.symbol) * (0.25 if p.quantity > 0 else 0.3)
             else:
                 by_und.setdefault(p.underlying, []).append(p)
@@ -122,10 +134,13 @@ class PaperAccount(OrderDesk):
         return min(-worst, naked) if naked > 0 else 0.0
 
     def values(self) -> dict[str, float]:
-        le = se = ld = sd = 0.0
+        le = se = ld = sd = fut = 0.0
         for p in self.positions.values():
+            if p.kind == "Future":  # marked to market: only the gain since the open counts
+                fut += (self.mark(p.symbol) - p.avg_open) * p.multiplier * p.quantity
+                continue
             v = abs(p.quantity) * p.multiplier * self.mark(p.symbol)
-            if p.oid is None:
+            if not p.is_derivative:
                 if p.quantity > 0:
                     le += v
                 else:
@@ -134,7 +149,7 @@ class PaperAccount(OrderDesk):
                 ld += v
             else:
                 sd += v
-        nl = self.cash + le - se + ld - sd
+        nl = self.cash + le - se + ld - sd + fut
         req = self.requirement()
         return {"le": le, "se": se, "ld": ld, "sd": sd, "nl": nl, "req": req,
                 "obp": max(nl - req - ld, 0.0)}
@@ -188,6 +203,10 @@ class PaperAccount(OrderDesk):
         }
 
     def _close_price(self, p: Position) -> float:
+        for quote in self.quoters:
+            hit = quote(p.symbol)
+            if hit is not None:
+                return hit[1]
         if p.oid is None:
             return self.market.states[p.underlying].prev_close
         return float(self.book_prev_close(p.oid))

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from ttai_tui import calendars
 from ttai_tui.exchange import accounts_api
-from ttai_tui.exchange.clock import is_open, iso, ny_date, previous_weekdays, session_bounds
+from ttai_tui.exchange.clock import iso, ny_date, session_bounds
 from ttai_tui.exchange.envelope import err, items, ok, raw_ok
+from ttai_tui.exchange.instruments import routes as instrument_routes
 from ttai_tui.exchange.options import OptionId, parse_option, third_friday, years_to
-from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, UNIVERSE
+from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, equity_specs
 
 if TYPE_CHECKING:
     from ttai_tui.exchange.server import ExchangeServer
@@ -41,14 +43,14 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
             return raw_ok(s.cached(("flat", sym), lambda: flat_chain(s, sym)))
     if p[:2] == ["instruments", "equities"]:
         if n == 3 and p[2] == "active":
-            return items([equity_json(sp.symbol) for sp in UNIVERSE if not sp.is_index],
-                         pagination=_page(len(UNIVERSE)))
+            listed = [sp for sp in equity_specs() if not sp.is_index]
+            return items([equity_json(sp.symbol) for sp in listed], pagination=_page(len(listed)))
         if n == 3:
-            if p[2] not in BY_SYMBOL:
+            if p[2] not in BY_SYMBOL or not BY_SYMBOL[p[2]].is_equity_like:
                 return err(404, "record_not_found", f"Equity {p[2]} not found")
             return ok(equity_json(p[2]))
         syms = r.query.getall("symbol[]", []) or r.query.getall("symbol", [])
-        found = [equity_json(x) for x in syms if x in BY_SYMBOL]
+        found = [equity_json(x) for x in syms if x in BY_SYMBOL and BY_SYMBOL[x].is_equity_like]
         return items(found, pagination=_page(len(found)))
     if p[:2] == ["instruments", "equity-options"]:
         if n == 3:
@@ -67,7 +69,8 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
         return items(search(p[2]))
     if p == ["market-metrics"]:
         syms = [x for v in r.query.getall("symbols", []) for x in v.split(",") if x]
-        return items([metrics_json(s, x) for x in syms if x in BY_SYMBOL])
+        return items([metrics_json(s, x) for x in syms
+                      if x in BY_SYMBOL and BY_SYMBOL[x].is_equity_like])
     if p[:2] == ["market-metrics", "historic-corporate-events"] and n == 4:
         return items([])
     if p[:1] == ["market-data"]:
@@ -79,27 +82,36 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
         return items([{**sess, "instrument-collection": c}
                       for c in r.query.getall("instrument-collections[]", ["Equity"])])
     if p[:2] == ["market-time", "equities"] and p[2:] == ["holidays"]:
-        return ok({"market-half-days": [], "market-holidays": []})
+        return instrument_routes.holidays_json(s, "Equity")
     if p == ["margin-requirements-public-configuration"]:
         return ok({"risk-free-rate": str(RISK_FREE_RATE)})
     if p == ["sessions", "validate"]:
         return ok({"valid": True})
+    hit = await instrument_routes.dispatch(s, r, p)
+    if hit is not None:
+        return hit
     return err(404, "not_found", f"No route for {m} /{'/'.join(p)}")
 
 
 def market_session(s: ExchangeServer) -> dict[str, object]:
-    """Today's regular session in New York time; always Open on the continuous clock."""
+    """Today's regular session in New York time (NYSE holidays and early closes from the
+    calendar); always Open on the continuous clock."""
     now = s.market.t
     today = ny_date(now)
-    day = today if today.weekday() < 5 else previous_weekdays(today, 1)[0]
-    o, c = session_bounds(day)
-    nxt = today + dt.timedelta(days=1)
-    while nxt.weekday() >= 5:
-        nxt += dt.timedelta(days=1)
-    no, nc = session_bounds(nxt)
-    prev = previous_weekdays(day, 1)[0]
-    po, pc = session_bounds(prev)
-    if not s.market.market_hours or is_open(now):
+    cal = calendars.calendar("NYSE", today)
+    day = cal.previous_trading_day(today)
+    nxt = cal.add_trading_days(today, 1)
+    prev = cal.add_trading_days(day, -1) if day == today else day  # closed today: the last one
+
+    def bounds(d: dt.date) -> tuple[float, float]:
+        o, _c = session_bounds(d)
+        h, m = cal.close_at(d)
+        return o, o + (h * 60 + m - 9 * 60 - 30) * 60
+
+    o, c = bounds(day)
+    no, nc = bounds(nxt)
+    po, pc = bounds(prev)
+    if not s.market.market_hours or (day == today and o <= now < c):
         state = "Open"
     elif day == today and o - 5.5 * 3600 <= now < o:
         state = "Pre-market"
@@ -205,8 +217,9 @@ def flat_chain(s: ExchangeServer, sym: str) -> bytes:
 
 def search(q: str) -> list[dict[str, object]]:
     qu = q.upper()
-    hits = [sp for sp in UNIVERSE if sp.symbol.startswith(qu)]
-    hits += [sp for sp in UNIVERSE if sp not in hits and q.lower() in sp.description.lower()]
+    names = equity_specs()
+    hits = [sp for sp in names if sp.symbol.startswith(qu)]
+    hits += [sp for sp in names if sp not in hits and q.lower() in sp.description.lower()]
     return [{"symbol": sp.symbol, "description": sp.description, "listed-market": "XNAS",
              "price-increments": "0.01", "options": sp.optionable, "instrument-type": "Equity"}
             for sp in hits[:20]]
@@ -223,7 +236,8 @@ def _hv(closes: list[float], n: int) -> float:
 
 def metrics_json(s: ExchangeServer, sym: str) -> dict[str, object]:
     sp = BY_SYMBOL[sym]
-    st = s.market.states[sym]
+    st = s.market.state(sym)
+    assert st is not None  # every BY_SYMBOL name has (or is given) a state
     now = iso(s.market.t)
     closes = [*st.hist.daily.c, st.last]
     iv = s.book.surface_vol(sym, st.mid, 30 / 365, st.mid) if sp.optionable else st.last / 100
@@ -282,7 +296,7 @@ def _corr(a: list[float], b: list[float]) -> float:
 
 def md_item(s: ExchangeServer, sym: str, itype: str) -> dict[str, object] | None:
     now = iso(s.market.t)
-    st = s.market.states.get(sym)
+    st = s.market.state(s.instruments.streamer_symbol(sym) or sym)
     if st is not None:
         d = {"symbol": sym, "instrument-type": itype, "updated-at": now, "bid": f"{st.bid:.2f}",
              "ask": f"{st.ask:.2f}", "mid": f"{st.mid:.3f}", "mark": f"{st.mid:.3f}", "last": f"{st.last:.2f}",
@@ -295,6 +309,9 @@ def md_item(s: ExchangeServer, sym: str, itype: str) -> dict[str, object] | None
              "year-low-price": f"{min(st.hist.daily.low[-252:]):.2f}",
              "halt-start-time": -1, "halt-end-time": -1}
         return d
+    fo = s.instruments.future_option(sym)
+    if fo is not None:
+        return instrument_routes.fop_market_data(s.instruments, sym, fo, now)
     oid = parse_option(sym)
     if oid is None or oid.root not in BY_SYMBOL or not s.book.listed(oid):
         return None
@@ -309,7 +326,9 @@ def md_item(s: ExchangeServer, sym: str, itype: str) -> dict[str, object] | None
             "halt-start-time": -1, "halt-end-time": -1}
 
 
-TYPE_PARAMS = {"equity": "Equity", "index": "Index", "equity-option": "Equity Option"}
+TYPE_PARAMS = {"equity": "Equity", "index": "Index", "equity-option": "Equity Option",
+               "future": "Future", "future-option": "Future Option",
+               "cryptocurrency": "Cryptocurrency"}
 
 
 def market_data(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Response:

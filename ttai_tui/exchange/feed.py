@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable
+from typing import Protocol
 
 from ttai_tui.core.pricing import bs_price
 from ttai_tui.exchange.candles import Bar, candle_rows, parse_candle_symbol
@@ -55,6 +56,16 @@ EVENT_TYPES = tuple(CANON)
 Row = tuple[object, ...]
 
 
+class ExtraFeed(Protocol):
+    """Events for a family of symbols the market does not hold as paths (futures options)."""
+
+    def supports(self, event_type: str, symbol: str) -> bool: ...
+
+    def version(self, event_type: str, symbol: str) -> int: ...
+
+    def row(self, event_type: str, symbol: str) -> Row | None: ...
+
+
 def mapper(event_type: str, fields: tuple[str, ...]) -> Callable[[Row], Row] | None:
     """None when the requested order is the canonical one (the fast path); else a reorderer."""
     canon = CANON[event_type]
@@ -87,13 +98,15 @@ class Feed:
         self.book = book
         self._opt_cache: dict[str, OptionId | None] = {}
         self._day_cache: dict[str, tuple[object, ...]] = {}
+        #: feeds for symbols that are neither paths nor equity options (futures options)
+        self.extra: list[ExtraFeed] = []
 
     # ------------------------------------------------------------ classification
     def option(self, symbol: str) -> OptionId | None:
         if symbol in self._opt_cache:
             return self._opt_cache[symbol]
         oid = parse_option(symbol) if symbol.startswith(".") else None
-        if oid is not None and (oid.root not in self.market.states or not self.book.listed(oid)):
+        if oid is not None and (self.market.state(oid.root) is None or not self.book.listed(oid)):
             oid = None
         if len(self._opt_cache) > 100000:
             self._opt_cache.clear()
@@ -104,16 +117,19 @@ class Feed:
         """Whether the real feed has this event for this kind of symbol."""
         if event_type == "Candle":
             return self._candle_base(symbol) is not None
-        if symbol in self.market.states:
+        st = self.market.state(symbol)
+        if st is not None:
             if event_type in ("Greeks", "TheoPrice"):
                 return False
             if event_type == "Underlying":
-                return BY_SYMBOL[symbol].optionable
+                return st.spec.optionable
             if event_type == "TimeAndSale":  # indices have no trades to report
-                return not BY_SYMBOL[symbol].is_index
+                return not st.spec.is_index
             return True
         oid = self.option(symbol)
-        return oid is not None and event_type != "Underlying"
+        if oid is not None:
+            return event_type != "Underlying"
+        return any(x.supports(event_type, symbol) for x in self.extra)
 
     # ------------------------------------------------------------ change detection
     def version(self, event_type: str, symbol: str) -> int:
@@ -122,7 +138,7 @@ class Feed:
         if event_type == "Candle":
             cb = self._candle_base(symbol)
             return m.states[cb[0]].candle_seq if cb else 0
-        st = m.states.get(symbol)
+        st = m.state(symbol)
         if st is not None:
             if event_type == "Quote":
                 return st.quote_seq
@@ -135,7 +151,8 @@ class Feed:
             return 0  # Profile: once
         oid = self.option(symbol)
         if oid is None:
-            return 0
+            return next((x.version(event_type, symbol) for x in self.extra
+                         if x.supports(event_type, symbol)), 0)
         ust = m.states[oid.root]
         if event_type in ("Quote", "Greeks", "TheoPrice"):
             return ust.quote_seq
@@ -147,19 +164,20 @@ class Feed:
 
     # ------------------------------------------------------------ rows
     def row(self, event_type: str, symbol: str) -> Row | None:
-        st = self.market.states.get(symbol)
+        st = self.market.state(symbol)
         if st is not None:
             fn = _EQ.get(event_type)
             return fn(self, st) if fn else None
         oid = self.option(symbol)
         if oid is None:
-            return None
+            return next((x.row(event_type, symbol) for x in self.extra
+                         if x.supports(event_type, symbol)), None)
         fn2 = _OPT.get(event_type)
         return fn2(self, symbol, oid) if fn2 else None
 
     def _candle_base(self, symbol: str) -> tuple[str, tuple[int, str], OptionId | None] | None:
         base, period = parse_candle_symbol(symbol)
-        if base in self.market.states:
+        if self.market.state(base) is not None:
             return base, period, None
         oid = self.option(base)
         if oid is None:

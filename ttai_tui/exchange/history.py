@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from ttai_tui.exchange.clock import (
     previous_weekdays,
     session_bounds,
 )
-from ttai_tui.exchange.universe import UNIVERSE, Spec
+from ttai_tui.exchange.universe import PATHS, Spec
 
 DAILY_DAYS = 300  # daily-only bars before the minute-resolution days
 MINUTE_DAYS = 5  # full past sessions kept at one-minute resolution
@@ -86,8 +87,21 @@ def _u_shape(n: int) -> np.ndarray:
     return 0.75 + 1.1 * (x - 0.45) ** 2 * 4 * np.where(x < 0.45, 1.0, 0.7)
 
 
-def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, History]:
-    """History for every symbol; SPY tracks SPX and VIX is SPX's implied-vol level."""
+@dataclass(slots=True)
+class _Context:
+    """The calendar grid and market-factor draws every name's history shares."""
+
+    daily_days: list[dt.date]
+    past: list[dt.date]
+    minute_starts: list[float]
+    day_of_minute: list[int]
+    n_today: int
+    m_daily: np.ndarray
+    m_var: np.ndarray
+    m_minute: np.ndarray
+
+
+def _context(seed: int, now: float, market_hours: bool) -> _Context:
     today = ny_date(now)
     past = previous_weekdays(today, MINUTE_DAYS)
     daily_days = previous_weekdays(past[0], DAILY_DAYS)
@@ -114,16 +128,22 @@ def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, Hist
     mrng = np.random.default_rng([seed, 1000])
     n_d = len(daily_days) + MINUTE_DAYS
     m_daily, m_var = _market_daily(mrng, n_d + 1)
-    n_m = len(minute_starts)
-    m_minute = mrng.standard_normal(n_m)
+    m_minute = mrng.standard_normal(len(minute_starts))
+    return _Context(daily_days, past, minute_starts, day_of_minute, len(today_starts), m_daily,
+                    m_var, m_minute)
+
+
+def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, History]:
+    """History for every symbol; SPY tracks SPX and VIX is SPX's implied-vol level."""
+    cx = _context(seed, now, market_hours)
     out: dict[str, History] = {}
-    for idx, spec in enumerate(UNIVERSE):
+    for idx, spec in enumerate(PATHS):
         if spec.symbol in ("SPY", "VIX"):
             continue
         rng = np.random.default_rng([seed, idx, 7])
         out[spec.symbol] = _one(
-            spec, rng, daily_days, past, minute_starts, day_of_minute, len(today_starts),
-            m_daily, m_var, m_minute,
+            spec, rng, cx.daily_days, cx.past, cx.minute_starts, cx.day_of_minute, cx.n_today,
+            cx.m_daily, cx.m_var, cx.m_minute,
         )
     spx = out["SPX"]
     out["SPY"] = _scaled(spx, UNIVERSE_PRICE("SPY") / UNIVERSE_PRICE("SPX"), seed, 60.0)
@@ -131,8 +151,17 @@ def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, Hist
     return out
 
 
+def build_one(spec: Spec, seed: int, now: float, market_hours: bool) -> History:
+    """History of one more name on the same market-factor path as ``build_histories`` (same
+    grid, same factor draws), for names listed on first use."""
+    cx = _context(seed, now, market_hours)
+    rng = np.random.default_rng([seed, zlib.crc32(spec.symbol.encode()), 7])
+    return _one(spec, rng, cx.daily_days, cx.past, cx.minute_starts, cx.day_of_minute,
+                cx.n_today, cx.m_daily, cx.m_var, cx.m_minute)
+
+
 def UNIVERSE_PRICE(symbol: str) -> float:
-    return next(s.price for s in UNIVERSE if s.symbol == symbol)
+    return next(s.price for s in PATHS if s.symbol == symbol)
 
 
 def _one(

@@ -20,7 +20,7 @@ import numpy as np
 
 from ttai_tui.exchange.clock import day_id, is_open, midnight_ms, ny_date
 from ttai_tui.exchange.history import SV_K, Bars, History, build_histories
-from ttai_tui.exchange.universe import INDEX_OF, UNIVERSE, Spec
+from ttai_tui.exchange.universe import INDEX_OF, PATHS, Spec
 
 STEP = 0.1  # seconds of simulated time per step
 STEPS_PER_DAY = 23400 / STEP
@@ -95,13 +95,13 @@ class Market:
         self.steps = 0
         self.histories = build_histories(seed, self.t, market_hours)
         self.rng = np.random.default_rng([seed, 42])
-        n = len(UNIVERSE)
+        n = len(PATHS)
         self.n = n
-        self.beta = np.array([s.beta for s in UNIVERSE])
-        self.jump_p = np.array([s.jump_rate / STEPS_PER_DAY for s in UNIVERSE])
-        self.jump_sz = np.array([s.jump_size for s in UNIVERSE])
+        self.beta = np.array([s.beta for s in PATHS])
+        self.jump_p = np.array([s.jump_rate / STEPS_PER_DAY for s in PATHS])
+        self.jump_sz = np.array([s.jump_size for s in PATHS])
         sd_m = 0.15 / math.sqrt(252 * STEPS_PER_DAY)
-        sd_tot = np.array([s.vol for s in UNIVERSE]) / math.sqrt(252 * STEPS_PER_DAY)
+        sd_tot = np.array([s.vol for s in PATHS]) / math.sqrt(252 * STEPS_PER_DAY)
         self.idio_lr = np.maximum(sd_tot**2 - (self.beta * sd_m) ** 2, (0.25 * sd_tot) ** 2)
         self.m_lr = sd_m * sd_m
         self.m_var = self.m_lr
@@ -111,11 +111,11 @@ class Market:
         self.i_ret = np.zeros(n)
         self.trade_p = np.array(
             [0.0 if s.is_index else {5: 3.0, 4: 1.2, 3: 0.6}.get(s.liquidity, 0.3) * STEP
-             for s in UNIVERSE]
+             for s in PATHS]
         )
         self.states: dict[str, SymState] = {}
         today = ny_date(self.t)
-        for spec in UNIVERSE:
+        for spec in PATHS:
             h = self.histories[spec.symbol]
             st = SymState(spec=spec, hist=h, price=h.minutes.c[-1], day=today)
             last_past = h.today_first - 1
@@ -137,12 +137,18 @@ class Market:
             st.trade_time = st.quote_time = now_ms
             self._requote(st, self.rng.random(2))
             self.states[spec.symbol] = st
-        self.log_p = np.log(np.array([self.states[s.symbol].price for s in UNIVERSE]))
+        self.log_p = np.log(np.array([self.states[s.symbol].price for s in PATHS]))
         self.i_spx = INDEX_OF["SPX"]
         self.i_spy = INDEX_OF["SPY"]
         self.i_vix = INDEX_OF["VIX"]
+        #: paths that trade around the clock (crypto), moved on their own when the
+        #: equity session is closed (``market_hours=True``)
+        self.i_always = [i for i, sp in enumerate(PATHS) if sp.kind == "crypto"]
         self.spy_ratio = self.states["SPY"].price / self.states["SPX"].price
         self.listeners: list[Callable[[], None]] = []
+        #: makers of states that are not paths of their own (futures contracts), asked by
+        #: ``state()`` for a symbol it does not hold yet; each returns None when not its symbol
+        self.resolvers: list[Callable[[str], SymState | None]] = []
         # anchors of the spot/vol relation, fixed at start (the live bars keep growing)
         self.lp0 = {sym: math.log(st.price) for sym, st in self.states.items()}
         h = self.histories["SPX"]
@@ -152,7 +158,14 @@ class Market:
 
     # ------------------------------------------------------------------ public
     def state(self, symbol: str) -> SymState | None:
-        return self.states.get(symbol)
+        st = self.states.get(symbol)
+        if st is None:
+            for make in self.resolvers:
+                st = make(symbol)
+                if st is not None:
+                    self.states[symbol] = st
+                    break
+        return st
 
     def price(self, symbol: str) -> float:
         return self.states[symbol].mid
@@ -163,8 +176,9 @@ class Market:
         h = st.hist
         k = SV_K.get(st.spec.kind, 2.0) * (0.3 if st.spec.jump_rate >= 2 else 1.0)
         base = h.iv_daily[-1] if h.iv_daily else st.spec.vol
-        lp0 = self.lp0[symbol]
-        garch = math.sqrt(float(self.i_var[INDEX_OF[symbol]] / self.idio_lr[INDEX_OF[symbol]]))
+        lp0 = self.lp0.setdefault(symbol, math.log(st.price))
+        i = INDEX_OF.get(symbol)  # names listed on first use have no GARCH state of their own
+        garch = 1.0 if i is None else math.sqrt(float(self.i_var[i] / self.idio_lr[i]))
         return max(0.05, base * math.exp(-k * (math.log(st.price) - lp0)) * garch**0.2)
 
     def is_trading(self, ts: float | None = None) -> bool:
@@ -186,6 +200,8 @@ class Market:
             if self.is_trading():
                 self._step()
                 ran += 1
+            elif self.i_always:
+                self._step_always_on()
         for fn in self.listeners:
             fn()
         return ran
@@ -224,7 +240,7 @@ class Market:
         self.log_p[self.i_spy] = self.log_p[self.i_spx] + math.log(self.spy_ratio)
         u = rng.random((n, 5))
         now_ms = int(self.t * 1000)
-        for i, spec in enumerate(UNIVERSE):
+        for i, spec in enumerate(PATHS):
             st = self.states[spec.symbol]
             if i == self.i_vix:
                 st.price = self._vix_value()
@@ -247,6 +263,23 @@ class Market:
                 self._trade(st, px, size, now_ms)
         self.steps += 1
 
+    def _step_always_on(self) -> None:
+        """One step of the around-the-clock paths alone (total vol, no market factor)."""
+        rng = self.rng
+        now_ms = int(self.t * 1000)
+        z = rng.standard_normal(len(self.i_always))
+        u = rng.random((len(self.i_always), 4))
+        for k, i in enumerate(self.i_always):
+            st = self.states[PATHS[i].symbol]
+            sd = math.sqrt(float(self.idio_lr[i]) + (self.beta[i] ** 2) * self.m_lr)
+            self.log_p[i] += sd * z[k]
+            st.price = math.exp(self.log_p[i])
+            if abs(st.price - st.mid) > 0.35 * (st.ask - st.bid) or u[k, 0] < 0.5:
+                st.quote_time = now_ms
+                self._requote(st, u[k, 1:3])
+            if u[k, 3] < self.trade_p[i]:
+                self._trade(st, st.ask if u[k, 1] < 0.5 else st.bid, 1, now_ms)
+
     def _vix_value(self) -> float:
         spx = self.states["SPX"]
         h = self.histories["SPX"]
@@ -262,7 +295,7 @@ class Market:
         bid = math.floor((p - w / 2) / t + 1e-9) * t
         st.bid = round(bid, 4)
         st.ask = round(bid + w, 4)
-        lot = 1 if st.spec.is_index else 100
+        lot = 100 if st.spec.kind in ("stock", "etf") else 1
         st.bid_size = lot * (1 + int(u[0] * 20 * st.spec.liquidity))
         st.ask_size = lot * (1 + int(u[1] * 20 * st.spec.liquidity))
         st.quote_seq += 1

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ttai_tui import calendars
 from ttai_tui.core.pricing import Greeks, bs_greeks
 from ttai_tui.exchange.clock import NY, third_friday
 from ttai_tui.exchange.market import Market
@@ -117,7 +118,15 @@ def expirations(symbol: str, today: dt.date) -> tuple[Expiration, ...]:
             if d.weekday() < 5:
                 out.setdefault(d, Expiration(d, "Weekly", "PM"))
             d += dt.timedelta(days=1)
-    return tuple(out[k] for k in sorted(out))
+    # an expiration on an exchange holiday moves to the business day before (Good Friday's
+    # monthlies expire on the Thursday), from the NYSE calendar
+    cal = calendars.calendar("NYSE", today)
+    moved: dict[dt.date, Expiration] = {}
+    for k in sorted(out):
+        d = cal.previous_trading_day(k)
+        if d >= today and d not in moved:
+            moved[d] = Expiration(d, out[k].kind, out[k].settlement)
+    return tuple(moved[k] for k in sorted(moved))
 
 
 _LADDER = (0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
@@ -130,13 +139,21 @@ def strikes(symbol: str, ref_price: float, dte: int) -> tuple[float, ...]:
     t = max(dte, 1) / 365.0
     width = min(0.9, max(0.08, 3.2 * spec.vol * math.sqrt(t)))
     base = fine_step(ref_price, spec) if dte <= 60 else strike_step(ref_price)
-    for step in (x for x in _LADDER if x >= base):  # coarsen until the chain is browsable
+    for step in (x for x in _LADDER if x >= base):  # coarsen the wings until browsable
         lo = max(step, math.floor(ref_price * (1 - width) / step) * step)
         hi = math.ceil(ref_price * (1 + width * 0.8) / step) * step
         n = round((hi - lo) / step) + 1
         if n <= 120:
             break
-    return tuple(round(lo + i * step, 3) for i in range(n))
+    out = {round(lo + i * step, 3) for i in range(n)}
+    # the listed fine step stays near the money (SPY: $1 strikes within about a standard
+    # deviation), as exchanges list them; only the wings use the coarser step
+    inner = min(width, max(0.02, 1.0 * spec.vol * math.sqrt(t)))
+    if base < step:
+        ilo = max(base, math.floor(ref_price * (1 - inner) / step) * step)
+        ihi = math.ceil(ref_price * (1 + inner) / step) * step
+        out |= {round(ilo + i * base, 3) for i in range(round((ihi - ilo) / base) + 1)}
+    return tuple(sorted(out))
 
 
 def years_to(exp: Expiration | dt.date, now: float, settlement: str = "PM") -> float:
@@ -195,6 +212,11 @@ class OptionBook:
         if spec is None or not spec.optionable:
             return []
         today = self.today()
+        if symbol not in self.ref_price:  # a name listed on first use
+            st = self.market.state(symbol)
+            if st is None:
+                return []
+            self.ref_price[symbol] = st.prev_close
         ref = round(self.ref_price[symbol], 2)
         return [(e, strikes(symbol, ref, e.dte(today))) for e in expirations(symbol, today)]
 

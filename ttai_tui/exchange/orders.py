@@ -154,7 +154,7 @@ class OrderDesk:
         cash_delta = self._apply(pos, order, signed)
         req_after = self.requirement({k: v for k, v in pos.items() if v.quantity != 0})
         bp_before = before["obp"]
-        ld_after = sum(abs(p.quantity) * p.multiplier * self.mark(p.symbol) for p in pos.values() if p.oid and p.quantity > 0)
+        ld_after = sum(abs(p.quantity) * p.multiplier * self.mark(p.symbol) for p in pos.values() if p.is_derivative and p.quantity > 0)
         nl_after = before["nl"] + cash_delta + sum(
             (p.quantity - (self.positions[k].quantity if k in self.positions else 0)) * p.multiplier * self.mark(k)
             for k, p in pos.items()

@@ -13,21 +13,30 @@ class OrderError(Exception):
 
 @dataclass
 class Position:
-    symbol: str  # ticker or OCC symbol
+    symbol: str  # ticker, OCC symbol, /MESZ6, ./ESZ6 EW4Z6 261224C6100 or BTC/USD
     underlying: str
-    quantity: int  # signed: negative is short
-    avg_open: float  # per share
+    quantity: float  # signed: negative is short (fractional for crypto)
+    avg_open: float  # per share / per unit of the price
     opened_at: float
     oid: OptionId | None = None
     realized_today: float = 0.0
+    kind: str | None = None  # "Future" | "Future Option" | "Cryptocurrency" (None: equity/option)
+    mult: float | None = None  # contract multiplier of futures and futures options
+    margin: float | None = None  # initial margin per futures contract
 
     @property
-    def multiplier(self) -> int:
+    def multiplier(self) -> float:
+        if self.mult is not None:
+            return self.mult
         return 100 if self.oid else 1
 
     @property
     def instrument_type(self) -> str:
-        return "Equity Option" if self.oid else "Equity"
+        return self.kind or ("Equity Option" if self.oid else "Equity")
+
+    @property
+    def is_derivative(self) -> bool:
+        return self.oid is not None or self.kind == "Future Option"
 
 
 @dataclass

@@ -52,7 +52,10 @@ class Rest:
             return err(code, {429: "rate_limited"}.get(code, "server_error"), msg, headers)
         if parts == ["oauth", "token"] and request.method == "POST":
             return await self._oauth(request)
-        if parts[:1] != ["margin-requirements-public-configuration"]:
+        # public routes: the margin configuration, and symbol search (the SDK's own search
+        # test calls it on a fresh session, before any token is issued)
+        if parts[:1] != ["margin-requirements-public-configuration"] and parts[:2] != [
+                "symbols", "search"]:
             auth = request.headers.get("Authorization", "")
             token = auth[7:] if auth.startswith("Bearer ") else ""
             exp = s.access_tokens.get(token)

@@ -25,6 +25,7 @@ from ttai_tui.exchange.alerts import AlertConnection
 from ttai_tui.exchange.dxlink import DxLinkConnection, subscription_counts
 from ttai_tui.exchange.faults import Faults
 from ttai_tui.exchange.feed import Feed
+from ttai_tui.exchange.instruments.world import Instruments
 from ttai_tui.exchange.market import STEP, Market
 from ttai_tui.exchange.options import OptionBook
 from ttai_tui.exchange.rest import Rest
@@ -72,7 +73,9 @@ class ExchangeServer:
         self.market = Market(seed=seed, market_hours=market_hours, clock=clock)
         self.book = OptionBook(self.market)
         self.feed = Feed(self.market, self.book)
+        self.instruments = Instruments(self.market, self.book, self.feed)
         self.account = PaperAccount(self.market, self.book)
+        self.instruments.seed_paper(self.account)
         self.access_tokens: dict[str, float] = {}
         self.quote_tokens: set[str] = set()
         self.watchlists: dict[str, dict[str, object]] = {

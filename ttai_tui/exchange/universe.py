@@ -18,7 +18,7 @@ class Spec:
     price: float  # price at the end of the generated history (= start of the live path)
     vol: float  # annualised total volatility of the live process
     beta: float  # loading on the market factor
-    kind: str  # "etf" | "stock" | "index"
+    kind: str  # "etf" | "stock" | "index" | "future" (a futures root's own path) | "crypto"
     div_yield: float = 0.0
     market_cap_bn: float = 0.0
     liquidity: int = 4  # tastytrade liquidity rating 1..5
@@ -38,7 +38,13 @@ class Spec:
 
     @property
     def optionable(self) -> bool:
-        return self.symbol != "VIX"
+        """Has a listed equity option chain (futures options live in exchange.instruments)."""
+        return self.is_equity_like and self.symbol != "VIX"
+
+    @property
+    def is_equity_like(self) -> bool:
+        """Served by the equity routes (stocks, ETFs and indices; not futures roots or crypto)."""
+        return self.kind in ("etf", "stock", "index")
 
 
 def _s(
@@ -140,10 +146,62 @@ UNIVERSE: tuple[Spec, ...] = (
     _s("MSTR", "MicroStrategy Incorporated", 350.0, 0.95, 2.8, market_cap_bn=82, liquidity=4,
        adv_m=15, earnings_in_days=9, shares_bn=0.24, eps=-3.0, sector="Technology",
        jump_rate=2.5, jump_size=0.015),
+    _s("F", "Ford Motor Company", 10.5, 0.32, 1.2, market_cap_bn=42, liquidity=5, adv_m=60,
+       earnings_in_days=45, div_yield=0.057, shares_bn=3.97, eps=1.5, sector="Consumer Cyclical"),
+    _s("SPLG", "SPDR Portfolio S&P 500 ETF", 70.5, 0.15, 1.0, "etf", div_yield=0.012,
+       market_cap_bn=60, liquidity=4, adv_m=8, jump_rate=0.1, jump_size=0.002),
 )
 
-BY_SYMBOL: dict[str, Spec] = {s.symbol: s for s in UNIVERSE}
-INDEX_OF: dict[str, int] = {s.symbol: i for i, s in enumerate(UNIVERSE)}
+#: Paths of their own for what no listed equity tracks: commodity, rate and currency futures
+#: (keyed by the product's root, e.g. "/CL"; each contract is the root's path with its own
+#: carry, see exchange.instruments.prices) and crypto pairs (keyed by their streamer symbol,
+#: since the pair itself is what streams). Loadings on the equity market factor are small.
+ROOTS: tuple[Spec, ...] = (
+    _s("/CL", "Crude Oil WTI", 70.0, 0.34, 0.3, "future", liquidity=5, adv_m=0.3, jump_rate=0.4,
+       jump_size=0.004, sector="Energy"),
+    _s("/NG", "Henry Hub Natural Gas", 3.2, 0.60, 0.1, "future", liquidity=4, adv_m=0.15,
+       jump_rate=0.6, jump_size=0.008, sector="Energy"),
+    _s("/GC", "Gold", 2650.0, 0.15, 0.05, "future", liquidity=5, adv_m=0.2, jump_rate=0.2,
+       jump_size=0.002, sector="Metals"),
+    _s("/SI", "Silver", 31.0, 0.28, 0.2, "future", liquidity=4, adv_m=0.06, jump_rate=0.3,
+       jump_size=0.004, sector="Metals"),
+    _s("/ZN", "10-Year T-Note", 110.5, 0.055, -0.15, "future", liquidity=5, adv_m=1.5,
+       jump_rate=0.1, jump_size=0.001, sector="Interest Rates"),
+    _s("/ZB", "30-Year T-Bond", 116.0, 0.11, -0.2, "future", liquidity=5, adv_m=0.35,
+       jump_rate=0.1, jump_size=0.0015, sector="Interest Rates"),
+    _s("/ZF", "5-Year T-Note", 106.5, 0.04, -0.1, "future", liquidity=5, adv_m=0.8,
+       jump_rate=0.1, jump_size=0.0008, sector="Interest Rates"),
+    _s("/6E", "Euro FX", 1.08, 0.075, 0.1, "future", liquidity=5, adv_m=0.2, jump_rate=0.1,
+       jump_size=0.001, sector="Currencies"),
+    _s("BTC/USD:CXTALP", "Bitcoin to USD", 95000.0, 0.55, 1.6, "crypto", liquidity=5, adv_m=0.02,
+       jump_rate=0.8, jump_size=0.006, sector="Crypto"),
+    _s("ETH/USD:CXTALP", "Ethereum to USD", 3400.0, 0.70, 1.9, "crypto", liquidity=5, adv_m=0.3,
+       jump_rate=0.9, jump_size=0.008, sector="Crypto"),
+    _s("SOL/USD:CXTALP", "Solana to USD", 200.0, 0.90, 2.3, "crypto", liquidity=4, adv_m=2.0,
+       jump_rate=1.2, jump_size=0.01, sector="Crypto"),
+    _s("LTC/USD:CXTALP", "Litecoin to USD", 100.0, 0.75, 1.7, "crypto", liquidity=4, adv_m=1.0,
+       jump_rate=0.8, jump_size=0.008, sector="Crypto"),
+    _s("BCH/USD:CXTALP", "Bitcoin Cash to USD", 450.0, 0.80, 1.8, "crypto", liquidity=3,
+       adv_m=0.2, jump_rate=0.8, jump_size=0.009, sector="Crypto"),
+    _s("DOGE/USD:CXTALP", "Dogecoin to USD", 0.38, 1.00, 2.4, "crypto", liquidity=4, adv_m=300.0,
+       jump_rate=1.5, jump_size=0.012, sector="Crypto"),
+)
+
+#: every path the market process moves: listed names first, then futures roots and crypto
+PATHS: tuple[Spec, ...] = UNIVERSE + ROOTS
+#: the listed equities, ETFs and indices (what the equity routes and symbol search serve)
+EQUITIES: tuple[Spec, ...] = UNIVERSE
+
+BY_SYMBOL: dict[str, Spec] = {s.symbol: s for s in PATHS}
+#: names listed on first use (the S&P 500 and more ETFs; ``instruments.equities`` registers
+#: them here and in BY_SYMBOL): they have no path in the vectorised process
+EXTRA: dict[str, Spec] = {}
+
+
+def equity_specs() -> list[Spec]:
+    """Every listed stock, ETF and index: the hand-tuned universe, then the lazily listed."""
+    return [*UNIVERSE, *EXTRA.values()]
+INDEX_OF: dict[str, int] = {s.symbol: i for i, s in enumerate(PATHS)}
 
 #: the risk-free rate the exchange prices with (and serves from the public margin config)
 RISK_FREE_RATE = 0.043

@@ -84,7 +84,7 @@ def _retry_for(settings: Any) -> float:
     return float(getattr(network, "retry_s", 30.0))
 
 
-async def _keep_trying(broker: Any, step: Callable[[], Awaitable[None]]) -> None:
+async def _keep_trying(broker: Any, step: Callable[[], Awaitable[object]]) -> None:
     """``await step()`` until the server answers it (``--follow`` never gives up on a flaky
     server; only refused credentials or an unknown symbol end it)."""
     from ttai_tui.broker.errors import ServerUnreachable
@@ -133,7 +133,7 @@ def quotes(settings: Settings, target: Target, args: Any) -> int:
 
 async def _quotes(settings: Settings, target: Target, symbols: list[str], follow: bool, as_json: bool) -> int:
     from ttai_tui.broker import events as ev
-    from ttai_tui.broker.validate import check_symbols
+    from ttai_tui.broker.validate import resolve_symbols
     from ttai_tui.headless import render
 
     broker = _broker(settings, target)
@@ -142,10 +142,18 @@ async def _quotes(settings: Settings, target: Target, symbols: list[str], follow
             broker.add_listener(_stderr_listener(ev))
         # --follow keeps trying to reach the server like the dashboard; a snapshot gives up
         await broker.start(stream=True, account=False, retry_for=None if follow else _retry_for(settings))
+        resolved: dict[str, str] = {}
+
+        async def resolve() -> None:
+            # /ES -> its front month's streamer symbol, BTC/USD -> BTC/USD:CXTALP: rows show
+            # the contract actually quoted
+            resolved.update(await resolve_symbols(broker.sessions, symbols))
+
         if follow:
-            await _keep_trying(broker, lambda: check_symbols(broker.sessions, symbols))
+            await _keep_trying(broker, resolve)
         else:
-            await check_symbols(broker.sessions, symbols)
+            await resolve()
+        symbols = list(dict.fromkeys(resolved[s] for s in symbols if s in resolved))
         broker.subscriptions.declare(
             "quotes", {(t, s) for s in symbols for t in ("Quote", "Trade", "Summary")}
         )
@@ -245,8 +253,9 @@ async def _chain(settings: Settings, target: Target, args: Any) -> int:
                 _err(f"{symbol} has no expiration on or after today")
                 return EXIT_USER
         state = broker.state
-        broker.subscriptions.declare("underlying", {("Quote", symbol), ("Trade", symbol)})
-        await _wait_until(lambda: state.mark(symbol) is not None, CHAIN_WAIT_S)
+        und = ch.underlying  # /ES -> the contract its options are on (/ESZ26:XCME)
+        broker.subscriptions.declare("underlying", {("Quote", und), ("Trade", und)})
+        await _wait_until(lambda: state.mark(und) is not None, CHAIN_WAIT_S)
         window = ChainWindow(broker.subscriptions, state)
         rows = window.show(ch, exp, count)
         syms = [s for r in rows for s in (r.call_streamer, r.put_streamer)]

@@ -201,6 +201,8 @@ def position_dict(v: PositionView) -> dict[str, Any]:
         "underlying": p.underlying,
         "instrument_type": p.instrument_type,
         "quantity": p.quantity,
+        "multiplier": p.multiplier,
+        "streamer_symbol": p.streamer_symbol,
         "average_open_price": p.average_open_price,
         "mark": _round(v.mark),
         "day_pnl": _round(v.day_pnl, 2),
@@ -229,7 +231,7 @@ def positions_table(views: list[PositionView], account: AccountInfo | None) -> A
             p = v.position
             tbl.add_row(
                 "  " + display_symbol(p),
-                fm.fmt_int(p.quantity),
+                fm.fmt_qty(p.quantity),
                 fm.fmt_price(p.average_open_price),
                 fm.fmt_price(v.mark),
                 fm.fmt_money(v.day_pnl, signed=True),

@@ -192,6 +192,9 @@ class TtaiApp(App[int]):
 
         t0 = time.perf_counter()
         await asyncio.to_thread(importlib.import_module, "pandas")
+        from ttai_tui import calendars  # NYSE holidays and early closes for the status bar
+
+        await asyncio.to_thread(calendars.calendar, "NYSE")
         log.debug("warm-up imports took %.0f ms", (time.perf_counter() - t0) * 1000.0)
         self._settle_heap()
 

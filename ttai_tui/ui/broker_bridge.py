@@ -148,6 +148,10 @@ class BrokerBridge:
         await self.ready()
         return await self.broker.get_chain(symbol)
 
+    async def resolve(self, symbol: str) -> str:
+        await self.ready()
+        return await self.broker.resolve(symbol)
+
     async def search(self, text: str) -> list[SymbolMatch]:
         await self.ready()
         return await self.broker.search(text)

@@ -27,6 +27,8 @@ from ttai_tui.core.symbols import normalise_symbol
 
 log = logging.getLogger(__name__)
 
+log = logging.getLogger(__name__)
+
 DEBOUNCE_S = 0.2
 
 
@@ -145,6 +147,9 @@ class AddSymbolScreen(ModalScreen[str | None]):
         except ValueError as exc:
             self._error(str(exc))
             return
+        if "/" in symbol:  # futures (/ES, /ESZ26), futures options, crypto (BTC/USD)
+            await self._add_resolved(symbol)
+            return
         try:
             matches = await self.bridge.search(symbol)
         except Exception as exc:
@@ -158,6 +163,21 @@ class AddSymbolScreen(ModalScreen[str | None]):
             self._show_matches(list(matches))
             return
         self.dismiss(symbol)
+
+    async def _add_resolved(self, symbol: str) -> None:
+        """Add what the exchange streams: /ES becomes its active contract (/ESZ26:XCME)."""
+        from ttai_tui.broker.errors import UnknownSymbolError
+
+        try:
+            streamer = await self.bridge.resolve(symbol)
+        except UnknownSymbolError:
+            self._error(f'No symbol "{symbol}" found.')
+            return
+        except Exception as exc:
+            log.warning("could not resolve %s", symbol, exc_info=True)
+            self._error(f"Could not check {symbol}: {exc}")
+            return
+        self.dismiss(streamer)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

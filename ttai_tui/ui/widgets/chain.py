@@ -192,6 +192,8 @@ class ChainView(Vertical):
             self._publish({msg.symbol})
             return
         self.chain = msg.chain
+        # a futures product (/ES) opens its active contract's options: follow that contract
+        self.symbol = msg.chain.underlying
         today = ny_date(self.bridge.clock.now())
         self.expiration = nearest_expiration(msg.chain, self.target_dte, today) or msg.chain.expirations[0]
         self._rebuild()

@@ -14,7 +14,14 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ttai_tui.core.clock import ny_date
-from ttai_tui.core.formatting import MISSING, fmt_age, fmt_greek, fmt_int, fmt_money, fmt_price
+from ttai_tui.core.formatting import (
+    MISSING,
+    fmt_age,
+    fmt_greek,
+    fmt_money,
+    fmt_price,
+    fmt_qty,
+)
 from ttai_tui.core.models import Position
 from ttai_tui.core.portfolio import (
     BETA_BENCHMARK,
@@ -79,7 +86,7 @@ def view_cells(v: PositionView, short: bool = False) -> dict[str, tuple[str, str
     p = v.position
     return {
         "symbol": (describe(p, short), ""),
-        "qty": (fmt_int(p.quantity), "green" if p.quantity > 0 else "red"),
+        "qty": (fmt_qty(p.quantity), "green" if p.quantity > 0 else "red"),
         "avg": (fmt_price(p.average_open_price), "" if p.average_open_price is not None else "dim"),
         "mark": (fmt_price(v.mark), "" if v.mark is not None else "dim"),
         "day": _pnl(v.day_pnl),

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from ttai_tui.core.clock import market_session
+from ttai_tui import calendars
+from ttai_tui.core.clock import WEEKDAYS_ONLY, market_session
 from ttai_tui.core.formatting import fmt_age
 from ttai_tui.core.models import StreamState, StreamStatus, TokenStatus
 from ttai_tui.ui.widgets.span_static import SpanStatic
@@ -103,7 +104,8 @@ def status_text(info: StatusInfo, now: float, width: int) -> Text:
     text, style = _token_text(info.token, info.auth_error, now, narrow)
     t.append(text, style)
     t.append(sep, "grey42")
-    session = market_session(now)
+    # holidays and early closes once the warm-up (or the demo exchange) has loaded them
+    session = market_session(now, calendars.calendar_if_ready("NYSE") or WEEKDAYS_ONLY)
     clock = session.ny_time.strftime("%H:%M:%S")
     t.append(clock if narrow else f"NY {clock}")
     t.append(" ")

@@ -66,7 +66,8 @@ def row_values(state: MarketState, sym: str, stale: bool) -> tuple[dict[str, tup
         return text, ("dim" if text == MISSING or stale else "")
 
     cells = {
-        "symbol": (sym, "bold" if not stale else "dim"),
+        # /ESZ26:XCME and BTC/USD:CXTALP show without their venue (the contract still shows)
+        "symbol": (sym.split(":", 1)[0], "bold" if not stale else "dim"),
         "last": plain(fmt_price(last)),
         "change": (fmt_change(ch), base or _signed_style(ch)),
         "pct": (fmt_pct(pct), base or _signed_style(pct)),

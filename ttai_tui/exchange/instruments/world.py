@@ -1,0 +1,252 @@
+"""The exchange's futures, futures options and crypto: one object the routes and feed ask.
+
+``Instruments(market, feed)`` registers the futures-contract resolver with the market and the
+futures-option event family with the feed; REST shapes are built in ``instruments.routes``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+
+from ttai_tui import calendars
+from ttai_tui.core.clock import SessionCalendar
+from ttai_tui.exchange.account import PaperAccount
+from ttai_tui.exchange.clock import day_id, ny_date
+from ttai_tui.exchange.feed import NAN, Feed, Row
+from ttai_tui.exchange.instruments import fop
+from ttai_tui.exchange.instruments.equities import ExtraEquities
+from ttai_tui.exchange.instruments.futures import (
+    BY_CODE,
+    Contract,
+    active_index,
+    contracts,
+    find_contract,
+)
+from ttai_tui.exchange.instruments.prices import FuturePrices
+from ttai_tui.exchange.market import Market
+from ttai_tui.exchange.options import OptionBook
+from ttai_tui.exchange.positions import Position
+from ttai_tui.exchange.universe import BY_SYMBOL, ROOTS
+
+CRYPTO = tuple(s for s in ROOTS if s.kind == "crypto")
+CRYPTO_BY_SYMBOL = {s.symbol.split(":", 1)[0]: s for s in CRYPTO}
+#: how finely each pair trades: (quantity decimals, price tick)
+CRYPTO_PRECISION = {"BTC/USD": (8, 0.01), "ETH/USD": (8, 0.01), "SOL/USD": (6, 0.01),
+                    "LTC/USD": (8, 0.01), "BCH/USD": (8, 0.01), "DOGE/USD": (2, 0.00001)}
+_FOP_EVENTS = ("Quote", "Greeks", "TheoPrice", "Trade", "Summary", "Profile")
+
+
+class Instruments:
+    """Futures, futures options and crypto of one exchange."""
+
+    def __init__(self, market: Market, book: OptionBook, feed: Feed,
+                 calendar: SessionCalendar | None = None) -> None:
+        self.market = market
+        self.book = book
+        self.calendar = calendar if calendar is not None else calendars.calendar(
+            "CME", ny_date(market.t))
+        self.prices = FuturePrices(market, self.calendar)
+        self.equities = ExtraEquities(market)
+        self._fop_cache: dict[str, fop.FopId | None] = {}
+        self._fop_day: dt.date | None = None
+        self.ref: dict[str, float] = {}  # contract symbol -> listing-day price (strike centre)
+        feed.extra.append(self)
+
+    # ------------------------------------------------------------ futures
+    def today(self) -> dt.date:
+        return ny_date(self.market.t)
+
+    def contracts(self, code: str) -> tuple[Contract, ...]:
+        return contracts(code, self.today(), self.calendar)
+
+    def front(self, code: str) -> Contract:
+        cs = self.contracts(code)
+        return cs[active_index(cs, self.today())]
+
+    def contract(self, symbol: str) -> Contract | None:
+        return find_contract(symbol, self.today(), self.calendar)
+
+    def streamer_symbol(self, symbol: str) -> str | None:
+        """The market state key of a future (/ESZ6) or crypto pair (BTC/USD), else None."""
+        if symbol.startswith("/") and not symbol.startswith("./"):
+            c = self.contract(symbol)
+            return None if c is None else c.streamer_symbol
+        spec = CRYPTO_BY_SYMBOL.get(symbol)
+        return None if spec is None else spec.symbol
+
+    def future_price(self, c: Contract) -> float:
+        return self.prices.state(c).mid
+
+    # ------------------------------------------------------------ futures options
+    def fop_chain(self, code: str) -> tuple[fop.FopExpiration, ...]:
+        if code not in fop.OPTION_PRODUCTS:
+            return ()
+        today = self.today()
+        if self._fop_day != today:
+            self._fop_day = today
+            self._fop_cache.clear()
+            self.ref.clear()
+        unders = {e[4] for e in fop._raw_expirations(code, today, self.calendar)}
+        refs = []
+        for c in sorted(unders, key=lambda c: (c.year, c.month)):
+            if c.symbol not in self.ref:
+                self.ref[c.symbol] = self.prices.state(c).prev_close
+            refs.append((c.symbol, self.ref[c.symbol]))
+        src = BY_SYMBOL[BY_CODE[code].source]
+        return fop.expirations(code, today, self.calendar, tuple(refs), src.vol)
+
+    def future_option(self, symbol: str) -> fop.FopId | None:
+        """A listed futures option by streamer symbol or tastytrade symbol."""
+        if symbol in self._fop_cache:
+            return self._fop_cache[symbol]
+        found = self._find_fop(symbol)
+        if len(self._fop_cache) > 50000:
+            self._fop_cache.clear()
+        self._fop_cache[symbol] = found
+        return found
+
+    def _find_fop(self, symbol: str) -> fop.FopId | None:
+        if not symbol.startswith("./"):
+            return None
+        parsed = fop.parse_streamer(symbol)
+        if parsed is not None:
+            root, month, yy, call, strike, _ex = parsed
+            code = fop.product_of_root(root)
+            if code is None:
+                return None
+            for e in self.fop_chain(code):
+                if (e.root == root and e.month == month and e.year % 100 == yy
+                        and any(abs(k - strike) < 1e-9 for k in e.strikes)):
+                    fid = fop.FopId(e, call, strike)
+                    return fid if fid.streamer == symbol else None
+            return None
+        # tastytrade symbol: "./ESZ6 EW4X6 261127C6000"
+        body = symbol[2:]
+        parts = body.split()
+        if len(parts) != 3:
+            return None
+        fut, ocode, rest = parts
+        code = next((c for c in fop.OPTION_PRODUCTS if fut.startswith(c) and len(fut) == len(c) + 2), None)
+        if code is None or len(rest) < 8:
+            return None
+        for e in self.fop_chain(code):
+            if e.option_code == ocode and f"{e.date:%y%m%d}" == rest[:6]:
+                try:
+                    strike = float(rest[7:])
+                except ValueError:
+                    return None
+                if rest[6] in "CP" and any(abs(k - strike) < 1e-9 for k in e.strikes):
+                    fid = fop.FopId(e, rest[6] == "C", strike)
+                    return fid if fid.symbol == symbol else None
+        return None
+
+    def fop_quote(self, fid: fop.FopId) -> fop.FopQuote:
+        c = fid.exp.underlying
+        st = self.prices.state(c)
+        src_sym = c.product.source
+        src = self.market.states[src_sym]
+        k = st.mid / src.mid if src.mid > 0 else 1.0
+        t = max(fid.exp.expires_ts() - self.market.t, 0.0) / (365.0 * 86400.0)
+        vol = self.book.surface_vol(src_sym, fid.strike / k, max(t, 1 / 365), src.mid)
+        return fop.price(fid, st.mid, vol, self.market.t, st.quote_seq)
+
+    # ------------------------------------------------------------ paper account
+    def quote(self, symbol: str) -> tuple[float, float] | None:
+        """(mark, previous close) of a future, futures option or crypto pair by its
+        tastytrade symbol (what positions carry); None for any other symbol."""
+        if symbol.startswith("./"):
+            fid = self.future_option(symbol)
+            if fid is None:
+                return None
+            q = self.fop_quote(fid)
+            st = self.prices.state(fid.exp.underlying)
+            prev = fop.price(fid, st.prev_close, q.iv, self.market.t - 86400, 0).theo
+            return round((q.bid + q.ask) / 2, 6), round(prev, 6)
+        if symbol.startswith("/"):
+            c = self.contract(symbol)
+            if c is None:
+                return None
+            st = self.prices.state(c)
+            return st.mid, st.prev_close
+        spec = CRYPTO_BY_SYMBOL.get(symbol)
+        if spec is None:
+            return None
+        cst = self.market.states[spec.symbol]
+        return cst.mid, cst.prev_close
+
+    def seed_paper(self, account: PaperAccount) -> None:
+        """The demo account also holds 2 /MES, one /ES call about a month out and 0.25 BTC."""
+        account.quoters.append(self.quote)
+        t0 = self.market.t - 20 * 86400
+        mes = self.front("MES")
+        mst = self.prices.state(mes)
+        tick = mes.product.tick
+        avg = round(round(mst.mid * 0.985 / tick) * tick, 2)
+        account.positions[mes.symbol] = Position(mes.symbol, mes.product.root, 2, avg, t0,
+                                                 kind="Future", mult=mes.product.multiplier,
+                                                 margin=mes.product.margin)
+        today = self.today()
+        exps = [e for e in self.fop_chain("ES") if 20 <= (e.date - today).days <= 45] or list(
+            self.fop_chain("ES"))[-1:]
+        e = exps[0]
+        f = self.prices.state(e.underlying).mid
+        k = min(e.strikes, key=lambda x: abs(x - f * 1.02))
+        fid = fop.FopId(e, True, k)
+        q = self.fop_quote(fid)
+        account.positions[fid.symbol] = Position(
+            fid.symbol, e.underlying.symbol, 1, round(q.theo * 0.8, 2), t0, kind="Future Option",
+            mult=e.product.multiplier)
+        btc = self.market.states["BTC/USD:CXTALP"]
+        account.positions["BTC/USD"] = Position("BTC/USD", "BTC/USD", 0.25,
+                                                round(btc.mid * 0.93, 2), t0, kind="Cryptocurrency")
+
+    # ------------------------------------------------------------ feed (ExtraFeed)
+    def supports(self, event_type: str, symbol: str) -> bool:
+        return event_type in _FOP_EVENTS and self.future_option(symbol) is not None
+
+    def version(self, event_type: str, symbol: str) -> int:
+        fid = self.future_option(symbol)
+        if fid is None:
+            return 0
+        st = self.prices.state(fid.exp.underlying)
+        if event_type in ("Quote", "Greeks", "TheoPrice"):
+            return st.quote_seq
+        if event_type == "Trade":
+            return int((self.market.t + zlib.crc32(symbol.encode()) % 7) // 7)
+        if event_type == "Summary":
+            return int(self.market.t // 10)
+        return 0
+
+    def row(self, event_type: str, symbol: str) -> Row | None:
+        fid = self.future_option(symbol)
+        if fid is None:
+            return None
+        q = self.fop_quote(fid)
+        st = self.prices.state(fid.exp.underlying)
+        t = st.quote_time
+        g = q.greeks
+        if event_type == "Quote":
+            return (symbol, 0, 0, 0, t, "X", t, "X", q.bid, q.ask, q.bid_size, q.ask_size)
+        if event_type == "Greeks":
+            return (symbol, 0, 0, (t // 1000) << 32, t, 0, round(q.theo, 6), round(q.iv, 6),
+                    round(g.delta, 6), round(g.gamma, 10), round(g.theta, 6), round(g.rho, 6),
+                    round(g.vega, 6))
+        if event_type == "TheoPrice":
+            return (symbol, 0, 0, (t // 1000) << 32, t, 0, round(q.theo, 6), round(st.mid, 6),
+                    round(g.delta, 6), round(g.gamma, 10), 0.0, fop.RISK_FREE_RATE)
+        mid = round((q.bid + q.ask) / 2, 6)
+        d = day_id(self.today())
+        if event_type == "Trade":
+            return (symbol, 0, int(self.market.t * 1000), 0, 0, "X", d, "ZERO", False, mid,
+                    NAN, 1 + zlib.crc32(symbol.encode()) % 10, q.volume, NAN)
+        if event_type == "Summary":
+            return (symbol, 0, d, "REGULAR", d - 1, "FINAL", q.open_interest, mid, mid, mid,
+                    NAN, NAN, int(q.volume * 0.9))
+        if event_type == "Profile":
+            e = fid.exp
+            desc = (f"{e.product.root} {e.date:%b %d %Y} {fop.strike_text(fid.strike)} "
+                    f"{'Call' if fid.call else 'Put'}")
+            return (symbol, 0, desc, "INACTIVE", "ACTIVE", 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN,
+                    NAN, NAN, NAN, NAN, NAN)
+        return None
