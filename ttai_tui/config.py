@@ -103,6 +103,17 @@ class DemoSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TradingSettings:
+    """Order safety ([trading]): LIVE confirmation and per-order caps (0 disables a cap)."""
+
+    confirm_live: str = "y"  # "y" or "account-digits": type the account's last four digits
+    max_quantity: int = 100  # contracts or shares per leg
+    max_notional: float = 25_000.0  # price x size x multiplier, dollars
+    spread_width: float = 5.0  # strategy shortcuts: strikes apart (points)
+    calendar_days: int = 28  # calendar shortcut: the back month's distance in days
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "auto"
     account: str | None = None
@@ -114,6 +125,7 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     log: LogSettings = field(default_factory=LogSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
+    trading: TradingSettings = field(default_factory=TradingSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +265,13 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
     "ui": {"refresh_hz": _float(1, 60), "theme": _str, "flash": _bool},
     "log": {"level": _choice(LOG_LEVELS, upper=True), "file": _path},
     "demo": {"seed": _int(0, 2**31 - 1), "market_hours": _bool},
+    "trading": {
+        "confirm_live": _choice(("y", "account-digits")),
+        "max_quantity": _int(0, 1_000_000),
+        "max_notional": _float(0, 1e12),
+        "spread_width": _float(0.5, 1000),
+        "calendar_days": _int(1, 400),
+    },
 }
 
 def _clean(name: str) -> str:
@@ -487,4 +506,11 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
         "keys": settings.keys,
         "log": {"level": settings.log.level, "file": str(settings.log.file) if settings.log.file else "(default)"},
         "demo": {"seed": settings.demo.seed, "market_hours": settings.demo.market_hours},
+        "trading": {
+            "confirm_live": settings.trading.confirm_live,
+            "max_quantity": settings.trading.max_quantity,
+            "max_notional": settings.trading.max_notional,
+            "spread_width": settings.trading.spread_width,
+            "calendar_days": settings.trading.calendar_days,
+        },
     }

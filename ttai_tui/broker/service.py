@@ -112,6 +112,7 @@ class Broker:
         )
         self._account_poll_s = account_poll_s
         self._accounts_svc: Any = None
+        self._orders: Any = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._started = False
 
@@ -167,6 +168,7 @@ class Broker:
                 default_account=default, poll_s=self._account_poll_s,
                 alert_url=self._alert_url(),
             )
+            self._orders = self._make_order_desk()
             try:
                 await self._accounts_svc.load()
             except CredentialsRejectedError as e:
@@ -177,6 +179,23 @@ class Broker:
                     raise
                 self.emit(ev.BrokerError(str(e), "account"))
             self._accounts_svc.start()
+
+    def _make_order_desk(self) -> Any:
+        from ttai_tui.broker.orders import OrderDesk, policy_from_settings
+        from ttai_tui.core.order_risk import expiration_risk
+
+        desk = OrderDesk(self.sessions, self._accounts_svc.sdk_account, self.emit, policy_from_settings(self.settings, self.mode),
+                         risk=expiration_risk)
+        self.add_listener(desk.on_event)
+        return desk
+
+    @property
+    def orders(self) -> Any:
+        """The ``OrderDesk`` (dry run, confirm, execute, today's orders); BrokerFailure before
+        the account data is started."""
+        if self._orders is None:
+            raise BrokerFailure("account data is not started")
+        return self._orders
 
     async def stop(self) -> None:
         """Stop everything started by ``start()``; safe to call twice."""
