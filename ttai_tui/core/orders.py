@@ -419,3 +419,50 @@ def bp_words(value: float | None) -> str:
     if abs(value) < 0.005:
         return "no change"
     return f"{'frees' if value > 0 else 'uses'} ${abs(value):,.2f}"
+
+
+def _dollars(v: float | None) -> str:
+    return "—" if v is None else f"${v:,.2f}"
+
+
+def order_summary(req: OrderRequest) -> str:
+    """``Limit 1.25 debit, Day`` (the price in words)."""
+    if req.order_type == "Market":
+        head = "Market"
+    elif req.order_type == "Stop":
+        head = f"Stop at {req.stop_trigger:.2f}" if req.stop_trigger is not None else "Stop"
+    elif req.order_type == "Stop Limit":
+        stop = f"{req.stop_trigger:.2f}" if req.stop_trigger is not None else "—"
+        head = f"Stop {stop}, limit {price_words(req.price, req.price_effect)}"
+    else:
+        head = f"Limit {price_words(req.price, req.price_effect)}"
+    tif = f"GTD {req.gtd_date}" if req.tif == "GTD" and req.gtd_date else req.tif
+    return f"{head}, {tif}"
+
+
+def review_rows(review: Review) -> list[tuple[str, str]]:
+    """The review as (label, text) rows: the same words in the ticket's review and the CLI."""
+    req = review.request
+    rows = [(f"Leg {i}", leg.label) for i, leg in enumerate(req.legs, 1)]
+    rows.append(("Order", order_summary(req)))
+    notional = req.notional()
+    if notional is not None and req.price_effect in ("Debit", "Credit"):
+        rows.append(("Total", f"{_dollars(notional)} {req.price_effect.lower()}"))
+    rows += [
+        ("Buying power", bp_words(review.buying_power_effect)),
+        ("Current BP", _dollars(review.current_buying_power)),
+        ("New BP", _dollars(review.new_buying_power)),
+        ("Fees", _dollars(review.fees)),
+        ("Max profit", "unlimited" if review.max_profit is None and "profit unlimited" in review.risk_note
+         else _dollars(review.max_profit)),
+        ("Max loss", "unlimited" if review.max_loss is None and "loss unlimited" in review.risk_note
+         else _dollars(review.max_loss)),
+        ("Breakevens", ", ".join(f"{b:.2f}" for b in review.breakevens) or "—"),
+    ]
+    if review.risk_note:
+        rows.append(("Note", review.risk_note))
+    if review.replaces:
+        rows.insert(0, ("Replaces", f"order {review.replaces}"))
+    rows += [("Warning", w) for w in review.warnings]
+    rows += [("Error", e) for e in review.errors]
+    return rows

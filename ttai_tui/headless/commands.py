@@ -318,3 +318,18 @@ async def _chart(settings: Any, target: Any, args: Any) -> int:
     text = render_text(data, spec, width=width, height=height)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
+
+
+# ---- orders (ttai_tui/headless/orders.py) -------------------------------------------------------
+
+
+def orders(settings: Any, target: Any, args: Any) -> int:
+    from ttai_tui.headless.orders import orders as run
+
+    return run(settings, target, args)
+
+
+def order(settings: Any, target: Any, args: Any) -> int:
+    from ttai_tui.headless.orders import order as run
+
+    return run(settings, target, args)
