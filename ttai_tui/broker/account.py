@@ -175,6 +175,10 @@ class AccountService:
         self.account = next((a for a in self.accounts if a.number == wanted), self.accounts[0])
         await self.refresh()
 
+    def kick(self) -> None:
+        """Reload soon (debounced): an order filled, whether or not the streamer said so."""
+        self._kick.set()
+
     def sdk_account(self) -> Any:
         """The SDK Account of the current account (for the order desk), or None."""
         return None if self.account is None else self._sdk.get(self.account.number)

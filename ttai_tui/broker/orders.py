@@ -42,6 +42,8 @@ log = logging.getLogger("ttai_tui.orders")
 
 SEND_TIMEOUT_S = 15.0
 RESOLVE_TRIES = 3
+FOLLOW_EVERY_S = 0.5  # after a send, read the order's status this often ...
+FOLLOW_POLLS = 10  # ... this many times, or until it is finished
 
 
 class OrderRejected(BrokerFailure):
@@ -279,6 +281,7 @@ class OrderDesk:
         self.orders: dict[str, OrderInfo] = {}
         self.sent: list[tuple[str, str]] = []  # (order id, status) of every send, in order
         self._lock = asyncio.Lock()
+        self._followers: set[asyncio.Task[None]] = set()
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -402,6 +405,7 @@ class OrderDesk:
         info = to_order_info(resp.order)
         log.info("order %s placed (account %s, ref %s): %s", info.id, p.account, ext, info.status)
         self._record(info)
+        self._follow(acct, info)
         return info
 
     async def _once(self, call: Callable[[], Any], what: str) -> Any:
@@ -466,6 +470,37 @@ class OrderDesk:
             "the connection was lost after sending and the server could not be asked "
             f"({type(last).__name__ if last else 'no answer'}); check the orders view before "
             "sending again")
+
+    def _follow(self, acct: Any, info: OrderInfo) -> None:
+        """Poll a fresh order for a few seconds (reads only): its fill reaches the screen even
+        when the account streamer is down or not yet connected."""
+        if not info.working:
+            return
+        task = asyncio.get_running_loop().create_task(self._poll(acct, info.id), name=f"ttai-follow-{info.id}")
+        self._followers.add(task)
+        task.add_done_callback(self._followers.discard)
+
+    async def _poll(self, acct: Any, order_id: str) -> None:
+        for _ in range(FOLLOW_POLLS):
+            await asyncio.sleep(FOLLOW_EVERY_S)
+            known = self.orders.get(order_id)
+            if known is not None and not known.working:
+                return  # the streamer (or a later call) already told us
+            try:
+                info = await self._fetch(acct, order_id)
+            except BrokerFailure as e:
+                log.info("following order %s: %s", order_id, e)
+                continue
+            if known is None or (info.status, info.filled_quantity) != (known.status, known.filled_quantity):
+                self.orders[info.id] = info
+                self.emit(ev.OrderUpdated(info))
+            if not info.working:
+                return
+
+    async def stop(self) -> None:
+        from ttai_tui.broker.tasks import cancel_all
+
+        await cancel_all(list(self._followers))
 
     def _record(self, info: OrderInfo) -> None:
         self.orders[info.id] = info

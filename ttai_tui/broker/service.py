@@ -187,7 +187,15 @@ class Broker:
         desk = OrderDesk(self.sessions, self._accounts_svc.sdk_account, self.emit, policy_from_settings(self.settings, self.mode),
                          risk=expiration_risk)
         self.add_listener(desk.on_event)
+        self.add_listener(self._on_order_event)
         return desk
+
+    def _on_order_event(self, event: ev.BrokerEvent) -> None:
+        """A fill changes positions and balances: reload them even if the account streamer
+        is down (the order desk follows its own sends by polling)."""
+        if (isinstance(event, ev.OrderUpdated) and event.order.filled_quantity > 0
+                and self._accounts_svc is not None):
+            self._accounts_svc.kick()
 
     @property
     def orders(self) -> Any:
@@ -199,6 +207,8 @@ class Broker:
 
     async def stop(self) -> None:
         """Stop everything started by ``start()``; safe to call twice."""
+        if self._orders is not None:
+            await self._orders.stop()
         if self._accounts_svc is not None:
             await self._accounts_svc.stop()
         await self.stream.stop()

@@ -31,9 +31,11 @@ from ttai_tui.ui.messages import (
     AuthFailed,
     BrokerEvent,
     OpenSymbol,
+    OrdersChanged,
 )
 from ttai_tui.ui.screens.dashboard import DashboardScreen
 from ttai_tui.ui.span_writer import install as install_span_writer
+from ttai_tui.ui.trading import TradingMixin
 from ttai_tui.ui.watchlist_store import FILE_NAME, WatchlistStore
 from ttai_tui.ui.widgets.status_bar import StatusInfo
 
@@ -47,7 +49,7 @@ HEAP_TRIM_S = 30.0  # free C-allocator memory goes back to the system this often
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
 
 
-class TtaiApp(App[int]):
+class TtaiApp(TradingMixin, App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "ttai"
     BINDINGS = [
@@ -131,6 +133,7 @@ class TtaiApp(App[int]):
     async def start_broker(self) -> None:
         await self.bridge.start(self._broker_listener)
         self.post_message(AccountDataChanged())
+        self.load_orders()
         self.load_account_watchlists()
         self.metrics_loop()
         self.set_timer(HEAP_SETTLE_S, self._warm_up, name="warm-up")
@@ -209,6 +212,8 @@ class TtaiApp(App[int]):
             self.post_message(BrokerEvent("stream-failed", event.reason, "error"))
         elif isinstance(event, ev.TokenRefreshed):
             self.post_message(BrokerEvent("token", "refreshed"))
+        elif isinstance(event, ev.OrderUpdated):
+            self.post_message(OrdersChanged(event.order))
         elif isinstance(event, ev.OrderFilled):
             self.post_message(BrokerEvent("fill", f"Filled: {event.description}", "information"))
         elif isinstance(event, ev.BrokerError):
@@ -308,6 +313,8 @@ class TtaiApp(App[int]):
                     dash.positions.flush(state.take_dirty("positions"), now, tick)
                 if dash.visible("chart"):
                     self._flush_chart(dash, now)
+                if dash.visible("orders"):
+                    dash.orders.flush(now, tick)
             if tick:
                 self._render_status()
                 dash.query_one("#balances").show(self.bridge.balance(), now, self._live_day_pnl(now))  # type: ignore[attr-defined]
@@ -352,8 +359,11 @@ class TtaiApp(App[int]):
 
     def action_help(self) -> None:
         from ttai_tui.ui.screens.help import HelpScreen, binding_rows
+        from ttai_tui.ui.screens.review import ReviewScreen
+        from ttai_tui.ui.screens.ticket import TicketScreen
         from ttai_tui.ui.widgets.chain import ChainView
         from ttai_tui.ui.widgets.live_table import LiveTable
+        from ttai_tui.ui.widgets.orders import OrdersView
         from ttai_tui.ui.widgets.positions import PositionsView
         from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
@@ -363,6 +373,9 @@ class TtaiApp(App[int]):
             ("watchlist", WatchlistPane),
             ("chain", ChainView),
             ("positions", PositionsView),
+            ("orders", OrdersView),
+            ("ticket", TicketScreen),
+            ("review", ReviewScreen),
             ("tables", LiveTable),
         ]
         try:
@@ -388,6 +401,7 @@ class TtaiApp(App[int]):
         await self.bridge.switch_account(number)
         self.status.account = number
         self.post_message(AccountDataChanged())
+        self.load_orders()
 
 
 def make_app(

@@ -45,6 +45,8 @@ class Bridge(Protocol):
     async def refresh_account(self) -> None: ...
     async def switch_account(self, number: str) -> None: ...
     async def refresh_metrics(self) -> None: ...
+    def order_desk(self) -> Any: ...
+    def trading_mode(self) -> str: ...
 
 
 class StaticBridge:
@@ -129,3 +131,12 @@ class StaticBridge:
 
     async def refresh_metrics(self) -> None:
         return None
+
+    def order_desk(self) -> Any:
+        """No trading on a static bridge (snapshots, start-up): say so instead of pretending."""
+        from ttai_tui.broker.errors import BrokerFailure
+
+        raise BrokerFailure("trading is not available until the broker is connected")
+
+    def trading_mode(self) -> str:
+        return "demo"

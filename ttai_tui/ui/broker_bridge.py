@@ -141,6 +141,16 @@ class BrokerBridge:
         await self.ready()
         return await self.broker.watchlists()
 
+    def order_desk(self) -> Any:
+        """The broker's OrderDesk (dry run, the confirmation gate, execute); BrokerFailure
+        while the broker is still starting."""
+        if self._ready is None or not self._ready.is_set():
+            raise BrokerFailure("not connected yet (still starting or the connection failed)")
+        return self.broker.orders
+
+    def trading_mode(self) -> str:
+        return str(self.broker.mode)
+
     async def refresh_metrics(self) -> None:
         """IV rank and beta for what is on screen (REST, so polled rather than streamed)."""
         await self.ready()

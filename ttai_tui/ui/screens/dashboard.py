@@ -18,13 +18,14 @@ from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.balances import BalancesStrip
 from ttai_tui.ui.widgets.chain import ChainView
 from ttai_tui.ui.widgets.key_hints import KeyHints
+from ttai_tui.ui.widgets.orders import OrdersView
 from ttai_tui.ui.widgets.positions import PositionsView
 from ttai_tui.ui.widgets.status_bar import StatusBar
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
 NARROW_BELOW = 120
 WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
-TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions"}
+TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions", "orders": "tab-orders"}
 
 
 def make_chart_pane(settings) -> object:
@@ -52,6 +53,8 @@ class DashboardScreen(Screen):
         Binding("c", "focus_pane('chain')", "Chain", id="focus-chain", tooltip="Show the option chain"),
         Binding("g", "focus_pane('chart')", "Chart", id="focus-chart", tooltip="Show the chart"),
         Binding("p", "focus_pane('positions')", "Pos", id="focus-positions", tooltip="Show positions"),
+        Binding("o", "focus_pane('orders')", "Orders", id="focus-orders",
+                tooltip="Show today's orders (working, filled, cancelled)"),
         Binding("b", "focus_pane('balances')", "Balances", id="focus-balances", show=False,
                 tooltip="Focus the balances strip"),
         Binding("r", "refresh_account", "Refresh", id="refresh-account", show=False,
@@ -76,11 +79,13 @@ class DashboardScreen(Screen):
                     yield make_chart_pane(self.settings)  # type: ignore[misc]
                 with TabPane("Positions", id="tab-positions"):
                     yield PositionsView(id="positions-view")
+                with TabPane("Orders", id="tab-orders"):
+                    yield OrdersView(id="orders-view")
         yield BalancesStrip(id="balances")
         yield KeyHints(id='key-hints')
 
     def on_mount(self) -> None:
-        self.query_one("#main-pane").border_title = "Chain · Chart · Positions"
+        self.query_one("#main-pane").border_title = "Chain · Chart · Positions · Orders"
         self.watchlist.flash_enabled = bool(self.settings.ui.flash)
         self.chain.flash_enabled = bool(self.settings.ui.flash)
         self._apply_width(self.size.width)
@@ -129,6 +134,10 @@ class DashboardScreen(Screen):
         return self.query_one(PositionsView)
 
     @property
+    def orders(self) -> OrdersView:
+        return self.query_one(OrdersView)
+
+    @property
     def tabs(self) -> TabbedContent:
         return self.query_one("#main-tabs", TabbedContent)
 
@@ -166,6 +175,7 @@ class DashboardScreen(Screen):
             "watchlist": lambda: self.watchlist.table,
             "chain": lambda: self.chain.table,
             "positions": lambda: self.positions.table,
+            "orders": lambda: self.orders.table,
             "balances": lambda: self.query_one(BalancesStrip),
             "chart": self.chart,
         }[pane]()
