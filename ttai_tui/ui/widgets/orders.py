@@ -25,14 +25,15 @@ log = logging.getLogger("ttai_tui.ui.orders")
 
 SEPARATOR = "__today__"
 COLUMNS = [
-    Col("id", "Order", 8, "left"),
-    Col("status", "Status", 10, "left"),
-    Col("filled", "Filled", 7),
-    Col("price", "Price", 14, "left"),
+    Col("id", "Order", 7, "left"),
+    Col("status", "Status", 9, "left"),
+    Col("price", "Price", 13, "left"),
+    Col("filled", "Fill", 5),
+    Col("legs", "Legs", 44, "left"),
     Col("tif", "TIF", 4, "left"),
     Col("age", "Age", 5),
-    Col("legs", "Legs", 44, "left"),
 ]
+BLANK = {c.key: ("", "") for c in COLUMNS}
 STATUS_STYLE = {"Filled": "green", "Rejected": "bold red", "Cancelled": "dim", "Expired": "dim",
                 "Live": "bold yellow", "Received": "yellow"}
 
@@ -126,7 +127,7 @@ class OrdersView(Vertical):
                     continue
                 shown_groups.add(cid)
                 tag = o.complex_order_tag or "complex"
-                table.ensure_row(f"g:{cid}", {"id": (f"{tag} {cid}", "bold"), "legs": (
+                table.ensure_row(f"g:{cid}", {**BLANK, "id": (f"{tag} {cid}", "bold"), "legs": (
                     f"{len(groups[cid])} orders", "dim")}, order=order)
                 order += 1
                 for m in groups[cid]:
@@ -136,7 +137,8 @@ class OrdersView(Vertical):
             table.ensure_row(o.id, order_cells(o, now), order=order)
             order += 1
         if done:
-            table.ensure_row(SEPARATOR, {"id": ("Today", "bold"), "status": ("filled / cancelled", "dim")},
+            table.ensure_row(SEPARATOR, {**BLANK, "id": ("Today", "bold"),
+                                         "status": ("done:", "dim"), "price": ("filled, cancelled…", "dim")},
                              order=order)
             order += 1
             for o in done:
