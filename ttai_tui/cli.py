@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, text)
         p.add_argument("--json", action="store_true", help="JSON output")
 
+    rk = add("risk", "print strategies with max profit/loss, breakevens, POP, greeks and the risk gauges")
+    rk.add_argument("--json", action="store_true", help="JSON output")
+    rk.add_argument("--what-if", action="store_true", help="add the what-if grid (price moves and IV shifts)")
+
     ch = add("chart", "print a candlestick chart with indicators and levels")
     ch.add_argument("symbol", metavar="SYM")
     ch.add_argument("--timeframe", default=None, choices=["1m", "5m", "15m", "1h", "1d"], help="bar size (default from config)")

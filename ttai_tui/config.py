@@ -114,6 +114,22 @@ class TradingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskSettings:
+    """[risk]: pricing rate and the guideline the risk gauges are held against.
+
+    ``bp_by_vix`` rows are (VIX up to, min %, max %) of net liq in buying-power use, ascending;
+    the default is tastytrade's published guideline.
+    """
+
+    rate: float = 0.04
+    bp_by_vix: tuple[tuple[float, float, float], ...] = (
+        (15.0, 0.0, 25.0), (20.0, 25.0, 30.0), (30.0, 30.0, 35.0), (40.0, 35.0, 40.0), (1000.0, 40.0, 50.0))
+    delta_target: float = 0.0
+    delta_band: float = 100.0
+    max_position_pct: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "auto"
     account: str | None = None
@@ -126,6 +142,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     trading: TradingSettings = field(default_factory=TradingSettings)
+    risk: RiskSettings = field(default_factory=RiskSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +266,22 @@ def _account(value: Any) -> str:
     return value
 
 
+def _bp_by_vix(value: Any) -> tuple[tuple[float, float, float], ...]:
+    expected = "rows [VIX up to, min %, max %] with VIX ascending and 0 <= min <= max <= 100"
+    if not isinstance(value, list) or not value:
+        raise _Bad(expected)
+    rows: list[tuple[float, float, float]] = []
+    for row in value:
+        if (not isinstance(row, list) or len(row) != 3
+                or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in row)):
+            raise _Bad(expected)
+        vix, lo, hi = (float(x) for x in row)
+        if not (0 <= lo <= hi <= 100) or vix <= 0 or (rows and vix <= rows[-1][0]):
+            raise _Bad(expected)
+        rows.append((vix, lo, hi))
+    return tuple(rows)
+
+
 # section -> key -> validator. A key mapped to None is a table handled specially.
 SCHEMA: dict[str, dict[str, Validator] | Validator] = {
     "environment": _choice(ENVIRONMENTS),
@@ -271,6 +304,13 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
         "max_notional": _float(0, 1e12),
         "spread_width": _float(0.5, 1000),
         "calendar_days": _int(1, 400),
+    },
+    "risk": {
+        "rate": _float(-0.05, 0.5),
+        "bp_by_vix": _bp_by_vix,
+        "delta_target": _float(-1e9, 1e9),
+        "delta_band": _float(0, 1e9),
+        "max_position_pct": _float(0, 100),
     },
 }
 
@@ -512,5 +552,12 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
             "max_notional": settings.trading.max_notional,
             "spread_width": settings.trading.spread_width,
             "calendar_days": settings.trading.calendar_days,
+        },
+        "risk": {
+            "rate": settings.risk.rate,
+            "bp_by_vix": [list(r) for r in settings.risk.bp_by_vix],
+            "delta_target": settings.risk.delta_target,
+            "delta_band": settings.risk.delta_band,
+            "max_position_pct": settings.risk.max_position_pct,
         },
     }

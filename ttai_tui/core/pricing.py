@@ -149,6 +149,13 @@ def implied_vol(
     return vol
 
 
+_ERFC_VEC = np.vectorize(math.erfc, otypes=[float])  # built once: building it costs as much as a small call
+
+
+def _norm_cdf_vec(x: np.ndarray) -> np.ndarray:
+    return 0.5 * _ERFC_VEC(-x / _SQRT2)
+
+
 def bs_price_vec(
     s: float | np.ndarray,
     k: np.ndarray,
@@ -166,8 +173,7 @@ def bs_price_vec(
     sq = v_a * np.sqrt(t_a)
     d1 = (np.log(s_a / k_a) + (r - q + 0.5 * v_a * v_a) * t_a) / sq
     d2 = d1 - sq
-    erfc = np.vectorize(math.erfc, otypes=[float])
-    n = lambda x: 0.5 * erfc(-x / _SQRT2)  # noqa: E731
+    n = _norm_cdf_vec
     dq = np.exp(-q * t_a)
     dr = np.exp(-r * t_a)
     c = s_a * dq * n(d1) - k_a * dr * n(d2)

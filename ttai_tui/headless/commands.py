@@ -333,3 +333,10 @@ def order(settings: Any, target: Any, args: Any) -> int:
     from ttai_tui.headless.orders import order as run
 
     return run(settings, target, args)
+# ---- risk ---------------------------------------------------------------------------------
+
+
+def risk(settings: Any, target: Any, args: Any) -> int:
+    from ttai_tui.headless.risk import run_risk
+
+    return _run(lambda: run_risk(settings, target, bool(args.json), bool(args.what_if)))

@@ -315,6 +315,8 @@ class TtaiApp(TradingMixin, App[int]):
                     self._flush_chart(dash, now)
                 if dash.visible("orders"):
                     dash.orders.flush(now, tick)
+                if dash.visible("risk"):
+                    dash.risk.flush(state.take_dirty("risk"), now, tick)
             if tick:
                 self._render_status()
                 dash.query_one("#balances").show(self.bridge.balance(), now, self._live_day_pnl(now))  # type: ignore[attr-defined]
@@ -365,6 +367,7 @@ class TtaiApp(TradingMixin, App[int]):
         from ttai_tui.ui.widgets.live_table import LiveTable
         from ttai_tui.ui.widgets.orders import OrdersView
         from ttai_tui.ui.widgets.positions import PositionsView
+        from ttai_tui.ui.widgets.risk import RiskView
         from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
         owners: list[tuple[str, type]] = [
@@ -376,6 +379,7 @@ class TtaiApp(TradingMixin, App[int]):
             ("orders", OrdersView),
             ("ticket", TicketScreen),
             ("review", ReviewScreen),
+            ("risk", RiskView),
             ("tables", LiveTable),
         ]
         try:

@@ -20,12 +20,14 @@ from ttai_tui.ui.widgets.chain import ChainView
 from ttai_tui.ui.widgets.key_hints import KeyHints
 from ttai_tui.ui.widgets.orders import OrdersView
 from ttai_tui.ui.widgets.positions import PositionsView
+from ttai_tui.ui.widgets.risk import RiskView
 from ttai_tui.ui.widgets.status_bar import StatusBar
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
 NARROW_BELOW = 120
 WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
-TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions", "orders": "tab-orders"}
+TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions", "orders": "tab-orders",
+        "risk": "tab-risk"}
 
 
 def make_chart_pane(settings) -> object:
@@ -55,6 +57,7 @@ class DashboardScreen(Screen):
         Binding("p", "focus_pane('positions')", "Pos", id="focus-positions", tooltip="Show positions"),
         Binding("o", "focus_pane('orders')", "Orders", id="focus-orders",
                 tooltip="Show today's orders (working, filled, cancelled)"),
+        Binding("R", "focus_pane('risk')", "Risk", id="focus-risk", tooltip="Show the risk view"),
         Binding("b", "focus_pane('balances')", "Balances", id="focus-balances", show=False,
                 tooltip="Focus the balances strip"),
         Binding("r", "refresh_account", "Refresh", id="refresh-account", show=False,
@@ -81,6 +84,8 @@ class DashboardScreen(Screen):
                     yield PositionsView(id="positions-view")
                 with TabPane("Orders", id="tab-orders"):
                     yield OrdersView(id="orders-view")
+                with TabPane("Risk", id="tab-risk"):
+                    yield RiskView(self.settings, id="risk-view")
         yield BalancesStrip(id="balances")
         yield KeyHints(id='key-hints')
 
@@ -136,6 +141,8 @@ class DashboardScreen(Screen):
     @property
     def orders(self) -> OrdersView:
         return self.query_one(OrdersView)
+    def risk(self) -> RiskView:
+        return self.query_one(RiskView)
 
     @property
     def tabs(self) -> TabbedContent:
@@ -176,6 +183,7 @@ class DashboardScreen(Screen):
             "chain": lambda: self.chain.table,
             "positions": lambda: self.positions.table,
             "orders": lambda: self.orders.table,
+            "risk": lambda: self.risk.table,
             "balances": lambda: self.query_one(BalancesStrip),
             "chart": self.chart,
         }[pane]()
