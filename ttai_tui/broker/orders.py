@@ -21,12 +21,13 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, HttpStatusError
+from ttai_tui.core.order_risk import OrderRisk
 from ttai_tui.core.orders import (
     LegState,
     Limits,
@@ -270,8 +271,7 @@ class OrderDesk:
         emit: Callable[[ev.BrokerEvent], None],
         policy: TradingPolicy,
         *,
-        risk: Callable[[OrderRequest, float | None], tuple[float | None, float | None, tuple[float, ...], str]]
-        | None = None,
+        risk: Callable[[OrderRequest, float | None], OrderRisk] | None = None,
     ) -> None:
         self.sessions = sessions
         self._account_of = account_of  # () -> SDK Account of the current account (or None)
@@ -332,12 +332,13 @@ class OrderDesk:
             review = Review(req, 0.0, None, None, None, 0.0, errors=(str(e),), account=str(acct.account_number))
         if self.risk is not None:
             try:
-                mp, ml, be, note = self.risk(req, mark)
-                review = _with_risk(review, mp, ml, be, note)
+                r = self.risk(req, mark)
+                review = replace(review, max_profit=r.max_profit, max_loss=r.max_loss,
+                                 breakevens=r.breakevens, pop=r.pop, risk_note=r.note)
             except Exception:  # risk figures are advisory; the review still shows
                 log.exception("risk figures failed for %s", [leg.symbol for leg in req.legs])
         if replaces is not None:
-            review = _replace_review(review, replaces)
+            review = replace(review, replaces=replaces)
         return review
 
     def pending(self, review: Review) -> Pending:
@@ -512,18 +513,6 @@ def _price_log(req: OrderRequest) -> str:
     if req.price is None:
         return "market"
     return f"{req.price:.2f} {req.price_effect}"
-
-
-def _with_risk(review: Review, mp: float | None, ml: float | None, be: tuple[float, ...], note: str) -> Review:
-    from dataclasses import replace
-
-    return replace(review, max_profit=mp, max_loss=ml, breakevens=be, risk_note=note)
-
-
-def _replace_review(review: Review, order_id: str) -> Review:
-    from dataclasses import replace
-
-    return replace(review, replaces=order_id)
 
 
 def policy_from_settings(settings: Any, mode: str) -> TradingPolicy:

@@ -182,13 +182,23 @@ class Broker:
 
     def _make_order_desk(self) -> Any:
         from ttai_tui.broker.orders import OrderDesk, policy_from_settings
-        from ttai_tui.core.order_risk import expiration_risk
 
-        desk = OrderDesk(self.sessions, self._accounts_svc.sdk_account, self.emit, policy_from_settings(self.settings, self.mode),
-                         risk=expiration_risk)
+        desk = OrderDesk(self.sessions, self._accounts_svc.sdk_account, self.emit,
+                         policy_from_settings(self.settings, self.mode), risk=self._order_risk)
         self.add_listener(desk.on_event)
         self.add_listener(self._on_order_event)
         return desk
+
+    def _order_risk(self, req: Any, net: float | None) -> Any:
+        """Max profit/loss, breakevens and POP of an order (risk engine) with live data."""
+        from ttai_tui.core.order_risk import order_risk
+
+        state = self.state
+        ivs = {leg.streamer_symbol: state.greeks[leg.streamer_symbol].volatility
+               for leg in req.legs if leg.streamer_symbol in state.greeks}
+        risk_settings = getattr(self.settings, "risk", None)
+        rate = float(getattr(risk_settings, "rate", 0.04))
+        return order_risk(req, net, state.price(req.underlying), ivs, self.clock.now(), rate)
 
     def _on_order_event(self, event: ev.BrokerEvent) -> None:
         """A fill changes positions and balances: reload them even if the account streamer

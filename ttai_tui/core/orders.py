@@ -393,6 +393,7 @@ class Review:
     max_profit: float | None = None  # None: unlimited / unknown (see risk_note)
     max_loss: float | None = None
     breakevens: tuple[float, ...] = ()
+    pop: float | None = None  # probability of profit at expiration (risk engine)
     risk_note: str = ""
     account: str = ""
     replaces: str | None = None  # order id this review would replace
@@ -459,6 +460,8 @@ def review_rows(review: Review) -> list[tuple[str, str]]:
          else _dollars(review.max_loss)),
         ("Breakevens", ", ".join(f"{b:.2f}" for b in review.breakevens) or "—"),
     ]
+    if review.pop is not None:
+        rows.append(("Prob. of profit", f"{review.pop * 100:.0f}%"))
     if review.risk_note:
         rows.append(("Note", review.risk_note))
     if review.replaces:

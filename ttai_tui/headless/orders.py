@@ -55,6 +55,7 @@ def review_dict(review: Review) -> dict[str, Any]:
         "max_profit": review.max_profit,
         "max_loss": review.max_loss,
         "breakevens": list(review.breakevens),
+        "probability_of_profit": None if review.pop is None else round(review.pop, 4),
         "risk_note": review.risk_note or None,
         "warnings": list(review.warnings),
         "errors": list(review.errors),
@@ -197,6 +198,33 @@ def _price(text: str) -> float:
     return round(v, 4)
 
 
+MARKET_WAIT_S = 4.0
+
+
+async def _market_for(broker: Any, req: OrderRequest) -> float | None:
+    """Subscribe the underlying and the legs, wait briefly for their quotes (the review's risk
+    figures need the underlying's price; a market order's estimate needs the legs' quotes);
+    returns the natural price per unit (+ credit / - debit) or None."""
+    from ttai_tui.core.orders import natural_and_mid
+
+    state = broker.state
+    wants = {(t, req.underlying) for t in ("Quote", "Trade")}
+    for leg in req.legs:
+        wants |= {("Quote", leg.streamer_symbol), ("Greeks", leg.streamer_symbol)}
+    broker.subscriptions.declare("order", wants)
+    syms = {leg.streamer_symbol for leg in req.legs}
+
+    def ready() -> bool:
+        return state.price(req.underlying) is not None and syms <= set(state.quotes)
+
+    deadline = time.monotonic() + MARKET_WAIT_S
+    while not ready() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    quotes = {s: (state.quotes[s].bid, state.quotes[s].ask) for s in syms if s in state.quotes}
+    nat, _ = natural_and_mid(req, quotes)
+    return nat
+
+
 def _ask(prompt: str) -> str | None:
     """The user's answer from the terminal; None when stdin is not a terminal."""
     if not sys.stdin.isatty():
@@ -246,8 +274,8 @@ def order(settings: Any, target: Any, args: Any) -> int:
 
     async def go() -> int:
         async with _broker(settings, target) as broker:
-            await broker.start(stream=False, account=True, account_required=True)
-            review = await broker.orders.dry_run(req)
+            await broker.start(stream=True, account=True, account_required=True)
+            review = await broker.orders.dry_run(req, mark=await _market_for(broker, req))
             if args.json and (args.dry_run or review.errors):
                 print(json.dumps(review_dict(review)))
             elif not args.json:
@@ -275,7 +303,7 @@ def _order_change(settings: Any, target: Any, args: Any, words: list[str]) -> in
 
     async def go() -> int:
         async with _broker(settings, target) as broker:
-            await broker.start(stream=False, account=True, account_required=True)
+            await broker.start(stream=True, account=True, account_required=True)
             desk = broker.orders
             current = {o.id: o for o in await desk.refresh()}.get(order_id)
             if current is None:
@@ -293,7 +321,7 @@ def _order_change(settings: Any, target: Any, args: Any, words: list[str]) -> in
             effect = "Debit" if args.debit else "Credit" if args.credit else base.price_effect
             req = OrderRequest(base.legs, "Limit" if base.order_type == "Market" else base.order_type,
                                base.tif, _price(args.limit), effect, base.stop_trigger)
-            review = await desk.dry_run(req, replaces=order_id)
+            review = await desk.dry_run(req, replaces=order_id, mark=await _market_for(broker, req))
             if not args.json:
                 _print_review(review, live)
             if review.errors:
