@@ -183,3 +183,36 @@ async def test_ticket_validation_and_strategy_shortcut(app_factory: Any, exchang
         assert not isinstance(app.screen, ReviewScreen)
         assert exchange.stats.orders_placed == 0
         assert fmt_strike(first.option.strike)
+
+
+async def test_live_review_is_loud_and_can_require_the_account_digits(exchange: Any) -> None:
+    """LIVE (pointed at the exchange so nothing leaves loopback): red banner with the account
+    number, and with confirm_live = "account-digits" only the last four digits send."""
+    from ttai_tui.config import Secret, Target, TradingSettings
+    from ttai_tui.ui.app import make_app
+    from ttai_tui.ui.broker_bridge import BrokerBridge
+
+    from .conftest import ui_settings
+
+    settings = ui_settings(trading=TradingSettings(confirm_live="account-digits"))
+    target = Target("live", str(exchange.url), Secret("s"), Secret("r"))
+    app = make_app(settings, target, bridge=BrokerBridge(settings, target))
+    async with app.run_test(size=(120, 40)) as pilot:
+        ticket = await _ticket_from_chain(pilot, app, "h")
+        banner = str(ticket.query_one("#ticket-banner").render())
+        account = app.bridge.account()
+        assert "LIVE" in banner and account in banner
+        for _ in range(5):
+            await pilot.press("pagedown")  # resting, far from the market
+        await pilot.press("enter")
+        review = await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen, what="review")
+        assert "LIVE" in str(review.query_one("#review-banner").render()) and review.digits
+        await pilot.press("y", "enter")  # y is not the answer in this mode
+        await wait_for(pilot, lambda: app.screen is ticket, what="back to the ticket")
+        assert exchange.stats.orders_placed == 0
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review again")
+        for ch in account[-4:]:
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: exchange.stats.orders_placed == 1, what="sent with the digits")

@@ -213,9 +213,11 @@ async def _market_for(broker: Any, req: OrderRequest) -> float | None:
         wants |= {("Quote", leg.streamer_symbol), ("Greeks", leg.streamer_symbol)}
     broker.subscriptions.declare("order", wants)
     syms = {leg.streamer_symbol for leg in req.legs}
+    opts = {leg.streamer_symbol for leg in req.legs if leg.option is not None}
 
     def ready() -> bool:
-        return state.price(req.underlying) is not None and syms <= set(state.quotes)
+        return (state.price(req.underlying) is not None and syms <= set(state.quotes)
+                and opts <= set(state.greeks))
 
     deadline = time.monotonic() + MARKET_WAIT_S
     while not ready() and time.monotonic() < deadline:
