@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from ttai_tui.core.formatting import fmt_strike
 from ttai_tui.ui.screens.review import ReviewScreen
 from ttai_tui.ui.screens.ticket import TicketScreen
@@ -216,3 +218,23 @@ async def test_live_review_is_loud_and_can_require_the_account_digits(exchange: 
             await pilot.press(ch)
         await pilot.press("enter")
         await wait_for(pilot, lambda: exchange.stats.orders_placed == 1, what="sent with the digits")
+
+
+async def test_add_a_leg_from_the_chain_while_the_ticket_is_open(app_factory: Any, exchange: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = await _ticket_from_chain(pilot, app, "h")
+        first = ticket.request().legs[0]
+        await pilot.press("a")  # the ticket steps aside; the chain has the keys
+        await wait_for(pilot, lambda: not isinstance(app.screen, TicketScreen), what="ticket parked")
+        chain = app.dashboard.chain
+        await pilot.press("j", "j", "l", "enter")
+        row = chain.selected_row()
+        t2 = await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen, what="ticket back")
+        legs = t2.request().legs
+        assert [leg.symbol for leg in legs] == [first.symbol, row.put]
+        await wait_for(pilot, lambda: t2.price is not None, what="net price of both legs")
+        nat, mid = t2.natural_mid()
+        q1 = app.bridge.state.quotes[first.streamer_symbol]
+        q2 = app.bridge.state.quotes[legs[1].streamer_symbol]
+        assert nat == pytest.approx(-(q1.ask + q2.ask), abs=1e-6)

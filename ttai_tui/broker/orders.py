@@ -299,7 +299,18 @@ class OrderDesk:
         """Today's orders of the current account from the server (working and finished)."""
         acct = self._account()
         placed = await self.sessions.call(acct.get_live_orders, what="orders")
-        self.orders = {str(o.id): to_order_info(o) for o in placed}
+        orders = {str(o.id): to_order_info(o) for o in placed}
+        try:
+            complex_orders = await self.sessions.call(acct.get_live_complex_orders, what="complex orders")
+        except BrokerFailure as e:  # the plain orders still show
+            log.info("complex orders unavailable: %s", e)
+            complex_orders = []
+        for c in complex_orders:  # OCO / OTOCO: their orders grouped under the complex order
+            members = [*(c.orders or []), *([c.trigger_order] if c.trigger_order is not None else [])]
+            for o in members:
+                info = replace(to_order_info(o), complex_order_id=str(c.id), complex_order_tag=_val(c.type))
+                orders[info.id] = info
+        self.orders = orders
         return self.list()
 
     def list(self, working_only: bool = False) -> list[OrderInfo]:
@@ -376,7 +387,10 @@ class OrderDesk:
         session = self.sessions.session
         order_id = int(p.order_id) if p.order_id is not None else 0
         if p.kind == "cancel":
-            await self._once(lambda: acct.delete_order(session, order_id), f"cancel order {order_id}")
+            try:
+                await self._once(lambda: acct.delete_order(session, order_id), f"cancel order {order_id}")
+            except OrderOutcomeUnknown as e:
+                log.warning("cancel of order %s: %s; asking the server (not re-sending)", order_id, e)
             info = await self._fetch(acct, str(order_id))
             log.info("order %s cancel sent (account %s): %s", p.order_id, p.account, info.status)
             self._record(info)
@@ -385,9 +399,13 @@ class OrderDesk:
         req = p.review.request
         if p.kind == "replace":
             sdk_order = to_sdk_order(req)
-            placed = await self._once(lambda: acct.replace_order(session, order_id, sdk_order),
-                                      f"replace order {p.order_id}")
-            info = to_order_info(placed)
+            try:
+                placed = await self._once(lambda: acct.replace_order(session, order_id, sdk_order),
+                                          f"replace order {p.order_id}")
+                info = to_order_info(placed)
+            except OrderOutcomeUnknown as e:
+                log.warning("replace of order %s: %s; asking the server (not re-sending)", order_id, e)
+                info = await self._fetch(acct, str(order_id))
             log.info("order %s replaced (account %s): %s %s -> %s", p.order_id, p.account,
                      req.order_type, _price_log(req), info.status)
             self._record(info)
