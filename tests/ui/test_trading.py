@@ -234,7 +234,7 @@ async def test_add_a_leg_from_the_chain_while_the_ticket_is_open(app_factory: An
         legs = t2.request().legs
         assert [leg.symbol for leg in legs] == [first.symbol, row.put]
         await wait_for(pilot, lambda: t2.price is not None, what="net price of both legs")
-        nat, mid = t2.natural_mid()
+        nat, _ = t2.natural_mid()
         q1 = app.bridge.state.quotes[first.streamer_symbol]
         q2 = app.bridge.state.quotes[legs[1].streamer_symbol]
         assert nat == pytest.approx(-(q1.ask + q2.ask), abs=1e-6)
