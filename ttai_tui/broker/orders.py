@@ -337,9 +337,11 @@ class OrderDesk:
             review = review_from(resp, req, str(acct.account_number))
         except BrokerFailure as e:
             # a refusal of the dry run is shown in the review as the server's error, verbatim
+            log.info("dry run refused: %s", e)
             text = str(e).removeprefix("order dry run failed: ")
             review = Review(req, 0.0, None, None, None, 0.0, errors=(text,), account=str(acct.account_number))
-        except TastytradeError as e:  # pragma: no cover - sessions.call maps these
+        except TastytradeError as e:  # sessions.call maps these; kept for safety
+            log.info("dry run refused: %s", e)
             review = Review(req, 0.0, None, None, None, 0.0, errors=(str(e),), account=str(acct.account_number))
         if self.risk is not None:
             try:
@@ -467,6 +469,7 @@ class OrderDesk:
             try:
                 placed = await self.sessions.call(acct.get_live_orders, what="orders")
             except BrokerFailure as e:
+                log.info("order %s: asking the server failed (%s)", record.external_id, e)
                 last = e
                 await asyncio.sleep(0.5 * (i + 1))
                 continue

@@ -234,6 +234,9 @@ def _ask(prompt: str) -> str | None:
     try:
         return input(f"{prompt}: ")
     except EOFError:
+        import logging
+
+        logging.getLogger("ttai_tui.orders").info("confirmation prompt: end of input (not confirmed)")
         return ""
 
 

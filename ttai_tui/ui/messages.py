@@ -72,7 +72,10 @@ def trade_symbol(symbol: str) -> OpenTicket:
 
     try:
         leg = make_leg("BTO", 1, symbol)
-    except OrderInvalid:  # an index or odd symbol: the ticket will say it cannot be traded
+    except OrderInvalid as e:  # an index or odd symbol: the ticket will say it cannot be traded
+        import logging
+
+        logging.getLogger("ttai_tui.ui").info("ticket for %r: %s", symbol, e)
         from ttai_tui.core.orders import OrderLeg
 
         leg = OrderLeg("Buy to Open", 1, symbol, "Equity")

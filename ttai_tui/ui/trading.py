@@ -84,6 +84,7 @@ class TradingMixin:
         try:
             info = await app.bridge.order_desk().execute(confirmation)
         except Exception as e:  # refused or unknown: say it; the view shows the server's state
+            log.info("%s failed: %s", what, e)
             app.notify(f"{what}: {e}", title="Not done", severity="error", timeout=8)
             return
         app.notify(f"order {info.id}: {info.status}", title=what.capitalize(), timeout=5)

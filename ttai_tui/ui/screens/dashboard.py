@@ -141,6 +141,8 @@ class DashboardScreen(Screen):
     @property
     def orders(self) -> OrdersView:
         return self.query_one(OrdersView)
+
+    @property
     def risk(self) -> RiskView:
         return self.query_one(RiskView)
 

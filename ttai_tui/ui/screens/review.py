@@ -97,6 +97,7 @@ class ReviewScreen(ModalScreen[Any]):
         try:
             confirmation = self.desk.confirm(self.pending, answer)
         except NotConfirmed as e:
+            log.info("review: %s", e)
             self.app.notify(str(e), title="Not sent", severity="warning", timeout=4)
             self._finish(None)
             return

@@ -396,6 +396,7 @@ class TicketScreen(ModalScreen[None]):
                     self.effect = "Debit"
             self.message = None
         except ValueError:
+            log.debug("ticket: bad %s typed: %r", what, text)
             self._say(f"{text!r} is not a valid {'quantity' if what == 'qty' else 'price'}", "red")
             return
         self._redraw()
@@ -483,9 +484,11 @@ class TicketScreen(ModalScreen[None]):
             desk = self.bridge.order_desk()
             validate(req, desk.policy.limits, today)
         except OrderInvalid as e:
+            log.info("ticket refused before sending: %s", e)
             self._say(str(e), "bold red")
             return
         except Exception as e:  # not connected yet
+            log.info("ticket: no order desk: %s", e)
             self._say(str(e), "bold red")
             return
         self.busy = True
