@@ -127,10 +127,11 @@ async def test_orders_view_replace_and_cancel(app_factory: Any, exchange: Any) -
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         ticket = await _ticket_from_chain(pilot, app, "h")
-        # far below the market: it rests
-        for _ in range(3):
-            await pilot.press("pagedown")
+        # half the mid, typed: far below the market, it rests
+        text = f"{round(ticket.request().price * 0.5, 1):.2f}"
+        await pilot.press("p", *text, "enter")
         price = ticket.request().price
+        assert price == float(text)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
         await pilot.press("y")
