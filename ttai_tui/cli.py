@@ -34,8 +34,8 @@ modes: live when credentials are configured (TT_SECRET / TT_REFRESH, [credential
 config, or `ttai login`), otherwise demo. The screen always says LIVE, SANDBOX or DEMO.
 config: --config PATH, else $TTAI_CONFIG, else the platform config directory
 (`ttai config path` prints it). exit codes: 0 ok, 1 bad symbol/expiration, 2 bad config,
-3 credentials missing or refused, 4 order not confirmed, 5 server unreachable (after
-[network] retry_s), 70 internal error (see the log file it names), 130 Ctrl-C."""
+3 credentials missing or refused, 4 order not confirmed (nothing sent), 5 server unreachable
+(after [network] retry_s), 70 internal error (see the log file it names), 130 Ctrl-C."""
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -121,6 +121,23 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=None, help="port to listen on (default from config: 8470; 0 picks a free one)")
     sv.add_argument("--allow-remote", action="store_true", help="allow a --host other than loopback (use TLS or an ssh tunnel)")
     sv.add_argument("--max-sessions", type=int, default=None, metavar="N", help="browser tabs at once (default from config: 1)")
+    o = add("orders", "print today's working orders (with --all also the filled, cancelled and rejected)")
+    o.add_argument("--all", action="store_true", help="include today's finished orders")
+    o.add_argument("--json", action="store_true", help="JSON output")
+
+    od = add("order", "review and send an order (dry run first; asks for confirmation), or cancel/replace one")
+    od.add_argument("legs", nargs="+", metavar="LEG",
+                    help="ACTION QTY SYMBOL per leg (BTO 1 .SPY261218C600, STC 100 AAPL; OCC symbols too), "
+                         "or `cancel ID`, or `replace ID --limit P`")
+    od.add_argument("--limit", metavar="P", help="limit price, unsigned (per unit: net for spreads)")
+    od.add_argument("--debit", action="store_true", help="the limit price is paid")
+    od.add_argument("--credit", action="store_true", help="the limit price is received")
+    od.add_argument("--market", action="store_true", help="market order")
+    od.add_argument("--tif", choices=["day", "gtc"], default="day", help="time in force (default day)")
+    od.add_argument("--dry-run", action="store_true", help="print the review only; send nothing")
+    od.add_argument("--yes", action="store_true",
+                    help="confirm without asking (needed when stdin is not a terminal: exit 4 otherwise)")
+    od.add_argument("--json", action="store_true", help="JSON output")
 
     add("login", "store TastyTrade credentials in the system keyring (or a 0600 file)")
     add("logout", "remove stored TastyTrade credentials")

@@ -112,6 +112,17 @@ class ServeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TradingSettings:
+    """Order safety ([trading]): LIVE confirmation and per-order caps (0 disables a cap)."""
+
+    confirm_live: str = "y"  # "y" or "account-digits": type the account's last four digits
+    max_quantity: int = 100  # contracts or shares per leg
+    max_notional: float = 25_000.0  # price x size x multiplier, dollars
+    spread_width: float = 5.0  # strategy shortcuts: strikes apart (points)
+    calendar_days: int = 28  # calendar shortcut: the back month's distance in days
+
+
+@dataclass(frozen=True, slots=True)
 class RiskSettings:
     """[risk]: pricing rate and the guideline the risk gauges are held against.
 
@@ -145,6 +156,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    trading: TradingSettings = field(default_factory=TradingSettings)
     risk: RiskSettings = field(default_factory=RiskSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
 
@@ -293,6 +305,13 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
     "log": {"level": _choice(LOG_LEVELS, upper=True), "file": _path},
     "demo": {"seed": _int(0, 2**31 - 1), "market_hours": _bool},
     "serve": {"max_sessions": _int(1, 20), "port": _int(1, 65535)},
+    "trading": {
+        "confirm_live": _choice(("y", "account-digits")),
+        "max_quantity": _int(0, 1_000_000),
+        "max_notional": _float(0, 1e12),
+        "spread_width": _float(0.5, 1000),
+        "calendar_days": _int(1, 400),
+    },
     "risk": {
         "rate": _float(-0.05, 0.5),
         "bp_by_vix": _bp_by_vix,

@@ -174,7 +174,7 @@ async def test_overlay_picker_applies_selection() -> None:
         pane = app.query_one(ChartPane)
         pane.focus()
         pane.set_series("SPY", "5m", candles(100))
-        await pilot.press("o")
+        await pilot.press("O")
         await pilot.pause()
         assert isinstance(app.screen, OverlayPicker)
         selection = app.screen.query_one(SelectionList)
@@ -184,7 +184,7 @@ async def test_overlay_picker_applies_selection() -> None:
         await pilot.pause()
         assert [o.label for o in pane.spec.overlays] == ["hma21"]
         assert pane.info is not None and pane.info.overlays == ("hma21",)
-        await pilot.press("o")
+        await pilot.press("O")
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()

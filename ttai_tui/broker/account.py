@@ -192,6 +192,14 @@ class AccountService:
         self.account = next((a for a in self.accounts if a.number == wanted), self.accounts[0])
         await self.refresh()
 
+    def kick(self) -> None:
+        """Reload soon (debounced): an order filled, whether or not the streamer said so."""
+        self._kick.set()
+
+    def sdk_account(self) -> Any:
+        """The SDK Account of the current account (for the order desk), or None."""
+        return None if self.account is None else self._sdk.get(self.account.number)
+
     async def select(self, number: str) -> None:
         acct = next((a for a in self.accounts if a.number == number), None)
         if acct is None:
@@ -340,6 +348,12 @@ class AccountService:
         async for order in st.listen(cls):
             self.alerts += 1
             self._kick.set()
+            try:
+                from ttai_tui.broker.orders import to_order_info
+
+                self.emit(ev.OrderUpdated(to_order_info(order)))
+            except Exception:  # one odd push must not stop the order listener
+                log.exception("order push not understood")
             status = getattr(order.status, "value", str(order.status))
             if status == "Filled" and self.account is not None:
                 legs = getattr(order, "legs", []) or []

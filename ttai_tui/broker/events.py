@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ttai_tui.core.models import AccountInfo
+from ttai_tui.core.orders import OrderInfo
 
 
 @dataclass(slots=True, frozen=True)
@@ -74,6 +75,13 @@ class OrderFilled:
 
 
 @dataclass(slots=True, frozen=True)
+class OrderUpdated:
+    """An order of the current account changed (a send's answer or an account-streamer push)."""
+
+    order: OrderInfo
+
+
+@dataclass(slots=True, frozen=True)
 class BrokerError:
     """Something failed that the user should hear about (the broker keeps running)."""
 
@@ -96,6 +104,7 @@ BrokerEvent = (
     | TokenRefreshed
     | AccountUpdated
     | OrderFilled
+    | OrderUpdated
     | BrokerError
     | CredentialsRejected
 )

@@ -133,6 +133,7 @@ class Broker:
         )
         self._account_poll_s = account_poll_s
         self._accounts_svc: Any = None
+        self._orders: Any = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._started = False
 
@@ -200,6 +201,7 @@ class Broker:
                 default_account=default, poll_s=self._account_poll_s,
                 base_url=self._url(),
             )
+            self._orders = self._make_order_desk()
             try:
                 await self._accounts_svc.load()
             except CredentialsRejectedError as e:
@@ -242,9 +244,45 @@ class Broker:
                 log.info("start-up: %s; retry %d in %.1fs", e, attempt, delay)
                 self.emit(ev.Connecting(attempt, delay, st.next_try, str(e)))
                 await asyncio.sleep(delay)
+    def _make_order_desk(self) -> Any:
+        from ttai_tui.broker.orders import OrderDesk, policy_from_settings
+
+        desk = OrderDesk(self.sessions, self._accounts_svc.sdk_account, self.emit,
+                         policy_from_settings(self.settings, self.mode), risk=self._order_risk)
+        self.add_listener(desk.on_event)
+        self.add_listener(self._on_order_event)
+        return desk
+
+    def _order_risk(self, req: Any, net: float | None) -> Any:
+        """Max profit/loss, breakevens and POP of an order (risk engine) with live data."""
+        from ttai_tui.core.order_risk import order_risk
+
+        state = self.state
+        ivs = {leg.streamer_symbol: state.greeks[leg.streamer_symbol].volatility
+               for leg in req.legs if leg.streamer_symbol in state.greeks}
+        risk_settings = getattr(self.settings, "risk", None)
+        rate = float(getattr(risk_settings, "rate", 0.04))
+        return order_risk(req, net, state.price(req.underlying), ivs, self.clock.now(), rate)
+
+    def _on_order_event(self, event: ev.BrokerEvent) -> None:
+        """A fill changes positions and balances: reload them even if the account streamer
+        is down (the order desk follows its own sends by polling)."""
+        if (isinstance(event, ev.OrderUpdated) and event.order.filled_quantity > 0
+                and self._accounts_svc is not None):
+            self._accounts_svc.kick()
+
+    @property
+    def orders(self) -> Any:
+        """The ``OrderDesk`` (dry run, confirm, execute, today's orders); BrokerFailure before
+        the account data is started."""
+        if self._orders is None:
+            raise BrokerFailure("account data is not started")
+        return self._orders
 
     async def stop(self) -> None:
         """Stop everything started by ``start()``; safe to call twice."""
+        if self._orders is not None:
+            await self._orders.stop()
         if self._accounts_svc is not None:
             await self._accounts_svc.stop()
         await self.stream.stop()

@@ -377,6 +377,19 @@ async def _chart(settings: Settings, target: Target, args: Any) -> int:
     return EXIT_OK
 
 
+# ---- orders (ttai_tui/headless/orders.py) -------------------------------------------------------
+
+
+def orders(settings: Any, target: Any, args: Any) -> int:
+    from ttai_tui.headless.orders import orders as run
+
+    return run(settings, target, args)
+
+
+def order(settings: Any, target: Any, args: Any) -> int:
+    from ttai_tui.headless.orders import order as run
+
+    return run(settings, target, args)
 # ---- risk ---------------------------------------------------------------------------------
 
 

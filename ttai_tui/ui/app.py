@@ -37,8 +37,10 @@ from ttai_tui.ui.messages import (
     AuthFailed,
     BrokerEvent,
     OpenSymbol,
+    OrdersChanged,
 )
 from ttai_tui.ui.screens.dashboard import DashboardScreen
+from ttai_tui.ui.trading import TradingMixin
 from ttai_tui.ui.watchlist_store import FILE_NAME, WatchlistStore
 from ttai_tui.ui.widgets.status_bar import StatusInfo
 
@@ -58,7 +60,7 @@ def _ttai_commands() -> type[Provider]:
     return TtaiCommands
 
 
-class TtaiApp(App[int]):
+class TtaiApp(TradingMixin, App[int]):
     COMMANDS = App.COMMANDS | {_ttai_commands}
     CSS_PATH = "styles/app.tcss"
     TITLE = "ttai"
@@ -174,6 +176,7 @@ class TtaiApp(App[int]):
     async def start_broker(self) -> None:
         await self.bridge.start(self._broker_listener)
         self.post_message(AccountDataChanged())
+        self.load_orders()
         self.load_account_watchlists()
         self.metrics_loop()
         self.set_timer(HEAP_SETTLE_S, self._warm_up, name="warm-up")
@@ -255,6 +258,8 @@ class TtaiApp(App[int]):
             self.post_message(BrokerEvent("stream-failed", event.reason, "error"))
         elif isinstance(event, ev.TokenRefreshed):
             self.post_message(BrokerEvent("token", "refreshed"))
+        elif isinstance(event, ev.OrderUpdated):
+            self.post_message(OrdersChanged(event.order))
         elif isinstance(event, ev.OrderFilled):
             self.post_message(BrokerEvent("fill", f"Filled: {event.description}", "information"))
         elif isinstance(event, ev.BrokerError):
@@ -357,6 +362,8 @@ class TtaiApp(App[int]):
                     chart = dash.chart()
                     if chart is not None:
                         view("chart", lambda: chart.flush(now))
+                if dash.visible("orders"):
+                    view("orders", lambda: dash.orders.flush(now, tick))
                 if dash.visible("risk"):
                     view("risk", lambda: dash.risk.flush(state.take_dirty("risk"), now, tick))
             if tick:
@@ -411,8 +418,11 @@ class TtaiApp(App[int]):
 
     def action_help(self) -> None:
         from ttai_tui.ui.screens.help import HelpScreen, binding_rows
+        from ttai_tui.ui.screens.review import ReviewScreen
+        from ttai_tui.ui.screens.ticket import TicketScreen
         from ttai_tui.ui.widgets.chain import ChainView
         from ttai_tui.ui.widgets.live_table import LiveTable
+        from ttai_tui.ui.widgets.orders import OrdersView
         from ttai_tui.ui.widgets.positions import PositionsView
         from ttai_tui.ui.widgets.risk import RiskView
         from ttai_tui.ui.widgets.watchlist import WatchlistPane
@@ -423,6 +433,9 @@ class TtaiApp(App[int]):
             ("watchlist", WatchlistPane),
             ("chain", ChainView),
             ("positions", PositionsView),
+            ("orders", OrdersView),
+            ("ticket", TicketScreen),
+            ("review", ReviewScreen),
             ("risk", RiskView),
             ("tables", LiveTable),
         ]
@@ -449,6 +462,7 @@ class TtaiApp(App[int]):
         await self.bridge.switch_account(number)
         self.status.account = number
         self.post_message(AccountDataChanged())
+        self.load_orders()
 
 
 def make_app(

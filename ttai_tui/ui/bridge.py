@@ -9,7 +9,7 @@ snapshot tests (a frozen, deterministic screen) and for the window before the br
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.message_pump import MessagePump
 from textual.types import NoActiveAppError
@@ -17,6 +17,10 @@ from textual.types import NoActiveAppError
 from ttai_tui.broker.events import BrokerEvent
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
 from ttai_tui.core.market_state import MarketState
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.orders import OrderDesk
+
 from ttai_tui.core.models import (
     AccountInfo,
     Balance,
@@ -49,6 +53,8 @@ class Bridge(Protocol):
     async def refresh_account(self) -> None: ...
     async def switch_account(self, number: str) -> None: ...
     async def refresh_metrics(self) -> None: ...
+    def order_desk(self) -> OrderDesk: ...
+    def trading_mode(self) -> str: ...
 
 
 class StaticBridge:
@@ -133,6 +139,15 @@ class StaticBridge:
 
     async def refresh_metrics(self) -> None:
         return None
+
+    def order_desk(self) -> OrderDesk:
+        """No trading on a static bridge (snapshots, start-up): say so instead of pretending."""
+        from ttai_tui.broker.errors import BrokerFailure
+
+        raise BrokerFailure("trading is not available until the broker is connected")
+
+    def trading_mode(self) -> str:
+        return "demo"
 
 
 @runtime_checkable

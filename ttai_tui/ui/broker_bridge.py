@@ -28,6 +28,7 @@ from ttai_tui.core.models import (
 )
 
 if TYPE_CHECKING:
+    from ttai_tui.broker.orders import OrderDesk
     from ttai_tui.broker.service import Broker, LocalServer
     from ttai_tui.config import Settings, Target
 
@@ -159,6 +160,16 @@ class BrokerBridge:
     async def account_watchlists(self) -> list[Watchlist]:
         await self.ready()
         return await self.broker.watchlists()
+
+    def order_desk(self) -> OrderDesk:
+        """The broker's OrderDesk (dry run, the confirmation gate, execute); BrokerFailure
+        while the broker is still starting."""
+        if self._ready is None or not self._ready.is_set():
+            raise BrokerFailure("not connected yet (still starting or the connection failed)")
+        return self.broker.orders
+
+    def trading_mode(self) -> str:
+        return str(self.broker.mode)
 
     async def refresh_metrics(self) -> None:
         """IV rank and beta for what is on screen (REST, so polled rather than streamed)."""

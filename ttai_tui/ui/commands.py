@@ -48,6 +48,11 @@ class TtaiCommands(Provider):
         out.append(("Help: keys", app.action_help, "every binding and its id"))
         return out
 
+    def _trade(self, symbol: str) -> None:
+        from ttai_tui.ui.messages import trade_symbol
+
+        self.app.post_message(trade_symbol(symbol))
+
     async def discover(self) -> Hits:
         for name, cb, help_text in self._static_commands():
             yield DiscoveryHit(name, cb, help=help_text)
@@ -74,6 +79,12 @@ class TtaiCommands(Provider):
                 f"Open {m.symbol} — {m.description}",
                 partial(dash.open_symbol, m.symbol),
                 help="show its chain and chart",
+            )
+            yield Hit(
+                0.45,
+                f"Trade {m.symbol} — order ticket",
+                partial(self._trade, m.symbol),
+                help="buy or sell shares (options: enter on a strike in the chain)",
             )
             yield Hit(
                 0.4,

@@ -16,12 +16,13 @@ def binding_ids(classes: Iterable[type]) -> set[str]:
 def all_binding_classes() -> list[type]:
     """Every class in the app that declares bindings (imported here, after start-up)."""
     from ttai_tui.ui.app import TtaiApp
-    from ttai_tui.ui.screens import add_symbol, help, modals, pickers
+    from ttai_tui.ui.screens import add_symbol, help, modals, pickers, review, ticket
     from ttai_tui.ui.screens.dashboard import DashboardScreen
-    from ttai_tui.ui.widgets import chain, chart, live_table, positions, risk, watchlist
+    from ttai_tui.ui.widgets import chain, chart, live_table, orders, positions, risk, watchlist
 
     classes: list[type] = [TtaiApp, DashboardScreen]
-    for module in (add_symbol, help, modals, pickers, chain, chart, live_table, positions, risk, watchlist):
+    for module in (add_symbol, help, modals, pickers, review, ticket, chain, chart, live_table, orders,
+                   positions, risk, watchlist):
         classes.extend(v for v in vars(module).values() if isinstance(v, type) and "BINDINGS" in vars(v))
     return classes
 

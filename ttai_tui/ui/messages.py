@@ -6,7 +6,8 @@ dashboard screen turn them into status-bar state, notifications and navigation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -45,3 +46,38 @@ class AccountWatchlists(Message):
     """The account's TastyTrade watchlists arrived: (name, symbols) pairs."""
 
     lists: list[tuple[str, tuple[str, ...]]]
+
+
+@dataclass
+class OpenTicket(Message):
+    """Open the order ticket with these legs (core OrderLeg); ``context`` is a TicketContext
+    (the chain it came from) or None. With a ticket parked (`a` in the ticket), the legs are
+    added to it instead."""
+
+    legs: list[Any]
+    title: str = "Order"
+    context: Any = None
+    order_type: str = "Limit"
+
+
+@dataclass
+class OrdersChanged(Message):
+    """An order of the account changed (send answer or account-streamer push)."""
+
+    order: Any = field(default=None)
+
+
+def trade_symbol(symbol: str) -> OpenTicket:
+    """A ticket for shares of ``symbol`` (watchlist `T`, the command palette)."""
+    from ttai_tui.core.orders import OrderInvalid, make_leg
+
+    try:
+        leg = make_leg("BTO", 1, symbol)
+    except OrderInvalid as e:  # an index or odd symbol: the ticket will say it cannot be traded
+        import logging
+
+        logging.getLogger("ttai_tui.ui").info("ticket for %r: %s", symbol, e)
+        from ttai_tui.core.orders import OrderLeg
+
+        leg = OrderLeg("Buy to Open", 1, symbol, "Equity")
+    return OpenTicket([leg], f"{symbol} shares")

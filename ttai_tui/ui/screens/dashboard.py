@@ -23,6 +23,7 @@ from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.balances import BalancesStrip
 from ttai_tui.ui.widgets.chain import ChainView
 from ttai_tui.ui.widgets.key_hints import KeyHints
+from ttai_tui.ui.widgets.orders import OrdersView
 from ttai_tui.ui.widgets.positions import PositionsView
 from ttai_tui.ui.widgets.risk import RiskView
 from ttai_tui.ui.widgets.status_bar import StatusBar
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
 NARROW_BELOW = 120
 WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
-TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions", "risk": "tab-risk"}
+TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions", "orders": "tab-orders",
+        "risk": "tab-risk"}
 
 
 def make_chart_pane(settings: Settings) -> ChartPane:
@@ -58,6 +60,8 @@ class DashboardScreen(Screen):
         Binding("c", "focus_pane('chain')", "Chain", id="focus-chain", tooltip="Show the option chain"),
         Binding("g", "focus_pane('chart')", "Chart", id="focus-chart", tooltip="Show the chart"),
         Binding("p", "focus_pane('positions')", "Pos", id="focus-positions", tooltip="Show positions"),
+        Binding("o", "focus_pane('orders')", "Orders", id="focus-orders",
+                tooltip="Show today's orders (working, filled, cancelled)"),
         Binding("R", "focus_pane('risk')", "Risk", id="focus-risk", tooltip="Show the risk view"),
         Binding("b", "focus_pane('balances')", "Balances", id="focus-balances", show=False,
                 tooltip="Focus the balances strip"),
@@ -83,13 +87,15 @@ class DashboardScreen(Screen):
                     yield make_chart_pane(self.settings)
                 with TabPane("Positions", id="tab-positions"):
                     yield PositionsView(id="positions-view")
+                with TabPane("Orders", id="tab-orders"):
+                    yield OrdersView(id="orders-view")
                 with TabPane("Risk", id="tab-risk"):
                     yield RiskView(self.settings, id="risk-view")
         yield BalancesStrip(id="balances")
         yield KeyHints(id='key-hints')
 
     def on_mount(self) -> None:
-        self.query_one("#main-pane").border_title = "Chain · Chart · Positions"
+        self.query_one("#main-pane").border_title = "Chain · Chart · Positions · Orders"
         self.watchlist.flash_enabled = bool(self.settings.ui.flash)
         self.chain.flash_enabled = bool(self.settings.ui.flash)
         self._apply_width(self.size.width)
@@ -136,6 +142,10 @@ class DashboardScreen(Screen):
     @property
     def positions(self) -> PositionsView:
         return self.query_one(PositionsView)
+
+    @property
+    def orders(self) -> OrdersView:
+        return self.query_one(OrdersView)
 
     @property
     def risk(self) -> RiskView:
@@ -201,6 +211,7 @@ class DashboardScreen(Screen):
             "watchlist": lambda: self.watchlist.table,
             "chain": lambda: self.chain.table,
             "positions": lambda: self.positions.table,
+            "orders": lambda: self.orders.table,
             "risk": lambda: self.risk.table,
             "balances": lambda: self.query_one(BalancesStrip),
             "chart": self.chart,

@@ -120,6 +120,12 @@ class ChainView(Vertical):
                 tooltip="Pick an expiration from the list (with DTE)"),
         Binding("v", "cycle_columns", "Cols", id="chain-columns",
                 tooltip="Cycle the column set: auto / minimal / compact / standard / full"),
+        Binding("h", "side('C')", "Calls", id="chain-side-call", show=False,
+                tooltip="Cursor on the call side (a click on a call cell too)"),
+        Binding("l", "side('P')", "Puts", id="chain-side-put", show=False,
+                tooltip="Cursor on the put side (a click on a put cell too)"),
+        Binding("enter", "ticket", "Trade", id="chain-ticket",
+                tooltip="Order ticket for the option under the cursor (adds a leg to a parked ticket)"),
     ]
 
     def __init__(self, strikes: int = 10, dte: int = 30, *, id: str | None = None) -> None:
@@ -139,6 +145,7 @@ class ChainView(Vertical):
         self._subscribed: set[str] = set()
         self._mark_prev: dict[str, float | None] = {}
         self.flash_enabled = True
+        self.side = "C"  # the side cursor: "C" calls, "P" puts
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chain-header", markup=False)
@@ -154,6 +161,7 @@ class ChainView(Vertical):
         return require_bridge(self)
 
     def on_mount(self) -> None:
+        self._show_side()
         self._render_header()
         self._set_info(Text("Open a symbol from the watchlist (enter) to see its chain.", "dim"))
 
@@ -225,6 +233,10 @@ class ChainView(Vertical):
             i = keys.index(ATM_KEY)
             table.scroll_to(y=max(0, i - max(1, table.size.height - 1) // 2), animate=False)
 
+    def _show_side(self) -> None:
+        prefix = "c_" if self.side == "C" else "p_"
+        self.table.set_cursor_columns(frozenset(prefix + f for f in self.fields) | {"strike"})
+
     def _rebuild(self, keep_columns: bool = False) -> None:
         """Recompute the strike window and re-add rows (expiration switch, widen, columns)."""
         table = self.table
@@ -234,6 +246,7 @@ class ChainView(Vertical):
                 self.fields = fields
                 table.set_columns(columns_for(fields))
         table.drop_all()
+        self._show_side()
         self._mark_prev.clear()
         self._atm = None
         self._render_header()
@@ -314,6 +327,7 @@ class ChainView(Vertical):
                 n = len(self.chain.expirations)
                 i = self.chain.expirations.index(self.expiration) + 1
                 t.append(f" ({i}/{n})", "grey50")
+        t.append("  CALLS ◀" if self.side == "C" else "  ▶ PUTS", "bold green" if self.side == "C" else "bold red")
         t.append(f"  strikes ±{self.strikes}", "grey62")
         t.append(f"  cols {self.mode}", "grey50")
         header = self.query_one("#chain-header", Static)
@@ -500,3 +514,41 @@ class ChainView(Vertical):
     def on_click(self, event) -> None:
         if event.widget is not None and getattr(event.widget, "id", None) == "chain-header":
             self.action_pick_expiration()
+            return
+        if event.widget is self.table:
+            offset = event.get_content_offset(self.table)
+            if offset is None or offset.y == 0:
+                return
+            col = self.table.column_at(offset.x + int(self.table.scroll_x))
+            if col is not None and col[:2] in ("c_", "p_"):
+                self.action_side("C" if col.startswith("c_") else "P")
+
+    # -- trading ---------------------------------------------------------------------------------
+
+    def action_side(self, side: str) -> None:
+        if side != self.side:
+            self.side = side
+            self._show_side()
+            self._render_header()
+
+    def selected_row(self) -> StrikeRow | None:
+        key = self.table.selected_key
+        if key == ATM_KEY:  # the price line stands for the strike at the money
+            return next((r for r in self.window if r.strike == self._atm_strike), None)
+        return next((r for r in self.window if fmt_strike(r.strike) == key), None)
+
+    def action_ticket(self) -> None:
+        """A ticket for the option under the cursor (buy to open; `b` in the ticket sells)."""
+        from ttai_tui.core.orders import OrderLeg
+        from ttai_tui.ui.messages import OpenTicket
+        from ttai_tui.ui.screens.ticket import TicketContext
+
+        row = self.selected_row()
+        if row is None or self.chain is None or self.expiration is None:
+            self.app.notify("Put the cursor on a strike first (open a symbol with enter in the watchlist)",
+                            severity="warning", timeout=3)
+            return
+        occ = row.call if self.side == "C" else row.put
+        leg = OrderLeg("Buy to Open", 1, occ, "Equity Option")
+        ctx = TicketContext(self.chain, self.expiration, row.strike, self.side)
+        self.post_message(OpenTicket([leg], f"{self.symbol} option", ctx))

@@ -17,7 +17,7 @@ API for the dashboard (the UI layer mounts this; everything else is internal):
 
 Bindings (ids remappable through ``[keys]`` in the config): ``chart-timeframe-next`` (t),
 ``chart-timeframe-prev`` (T), ``chart-levels`` (l), ``chart-fib`` (f), ``chart-lower`` (i: RSI ->
-MACD -> none), ``chart-overlays`` (o: a picker of moving averages and bands).
+MACD -> none), ``chart-overlays`` (O: a picker of moving averages and bands).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class ChartPane(Widget, can_focus=True):
         Binding("l", "toggle_levels", "Levels", id="chart-levels"),
         Binding("f", "toggle_fibonacci", "Fib", id="chart-fib"),
         Binding("i", "cycle_lower", "RSI/MACD", id="chart-lower"),
-        Binding("o", "pick_overlays", "Overlays", id="chart-overlays"),
+        Binding("O", "pick_overlays", "Overlays", id="chart-overlays"),
     ]
     MAX_REDRAW_HZ: ClassVar[float] = 4.0
 

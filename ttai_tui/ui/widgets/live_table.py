@@ -117,6 +117,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._view: tuple[int, int, int, int] | None = None
         self._header: Strip | None = None
         self.cursor_row = 0
+        self.cursor_columns: frozenset[str] = frozenset()  # if set: only these cells get the cursor
         self.cell_updates = 0  # cells really rewritten (tests and the bench read it)
         self.set_columns(columns)
 
@@ -138,6 +139,21 @@ class LiveTable(ScrollView, can_focus=True):
     @property
     def column_keys(self) -> list[str]:
         return list(self._cols)
+
+    def column_at(self, x: int) -> str | None:
+        """The column under content x (scroll included), for clicks on a cell."""
+        edge = 0
+        for col in self._col_list:
+            edge += col.width + 2
+            if x < edge:
+                return col.key
+        return None
+
+    def set_cursor_columns(self, cols: frozenset[str]) -> None:
+        """Highlight only these cells of the cursor row (a cell cursor, e.g. the chain's side)."""
+        if cols != self.cursor_columns:
+            self.cursor_columns = cols
+            self._refresh_cursor()
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -434,6 +450,18 @@ class LiveTable(ScrollView, can_focus=True):
             strip = self._strips[key] = Strip(segs, self._width).simplify()
         return strip
 
+    def _cell_cursor_strip(self, key: str, over: Style) -> Strip:
+        """The cursor row with the cursor style on ``cursor_columns`` only (the rest dimmed
+        with the blur style, so the row still reads as selected)."""
+        base = self._base_style
+        blur = self.get_component_rich_style("live-table--cursor-blur")
+        segs = []
+        for c in self._col_list:
+            text, style = self._shown.get((key, c.key), (MISSING, "dim"))
+            cell = base + _style(style) + (over if c.key in self.cursor_columns else blur)
+            segs.append(Segment(" " + _fit(text, c.width, c.justify) + " ", cell))
+        return Strip(segs, self._width)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x = int(self.scroll_x)
@@ -448,10 +476,13 @@ class LiveTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         key = self._order[i]
         if i == self.cursor_row:
-            strip = self._row_strip(key)
             cursor = "live-table--cursor" if self.has_focus else "live-table--cursor-blur"
             over = self.get_component_rich_style(cursor)
-            strip = Strip(Segment.apply_style(iter(strip), post_style=over), strip.cell_length)
+            if self.cursor_columns:
+                strip = self._cell_cursor_strip(key, over)
+            else:
+                strip = self._row_strip(key)
+                strip = Strip(Segment.apply_style(iter(strip), post_style=over), strip.cell_length)
             return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
         final = self._final.get(key)
         if final is None:

@@ -8,6 +8,7 @@ changed, and only the cells whose text changed are rewritten.
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,6 +24,7 @@ from ttai_tui.core.formatting import (
     fmt_qty,
 )
 from ttai_tui.core.models import Position
+from ttai_tui.core.orders import OrderLeg
 from ttai_tui.core.portfolio import (
     BETA_BENCHMARK,
     PositionView,
@@ -120,6 +122,10 @@ class PositionsView(Vertical):
         Binding("enter", "open", "Open underlying", id="positions-open"),
         Binding("v", "cycle_columns", "Cols", id="positions-columns",
                 tooltip="Positions: compact / all columns (auto picks by width)"),
+        Binding("x", "close_position", "Close", id="positions-close",
+                tooltip="Ticket closing the selected position (all legs of its strategy as one order)"),
+        Binding("X", "roll_position", "Roll", id="positions-roll",
+                tooltip="Ticket rolling the selected position: close it and open the same strikes at the next expiration"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -272,3 +278,84 @@ class PositionsView(Vertical):
         und = key[2:] if key.startswith("g:") else self._underlying_of.get(key)
         if und:
             self.post_message(OpenSymbol(und))
+
+    # -- trading ---------------------------------------------------------------------------------
+
+    def strategy_of(self, key: str | None) -> list[Position]:
+        """The positions the selected row stands for: a group row is its underlying's positions;
+        an option is every option of its underlying and expiration (the strategy); a stock is
+        itself."""
+        if key is None or key == TOTAL_KEY:
+            return []
+        if key.startswith("g:"):
+            und = key[2:]
+            return [p for p in self._positions if p.underlying == und]
+        p = next((x for x in self._positions if f"{x.account}:{x.symbol}" == key), None)
+        if p is None:
+            return []
+        if not p.is_option:
+            return [p]
+        return [x for x in self._positions
+                if x.is_option and x.underlying == p.underlying and x.expiration == p.expiration]
+
+    def action_close_position(self) -> None:
+        from ttai_tui.ui.messages import OpenTicket
+
+        legs = closing_legs(self.strategy_of(self.table.selected_key))
+        if not legs:
+            self.app.notify("Select a position to close", severity="warning", timeout=3)
+            return
+        if len(legs) > 4:
+            self.app.notify("More than 4 legs: select one position (not the group) to close it",
+                            severity="warning", timeout=5)
+            return
+        und = legs[0].underlying
+        self.post_message(OpenTicket(legs, f"Close {und}"))
+
+    def action_roll_position(self) -> None:
+        positions = [p for p in self.strategy_of(self.table.selected_key) if p.is_option]
+        if not positions:
+            self.app.notify("Select an option position to roll", severity="warning", timeout=3)
+            return
+        if len(positions) > 2:
+            self.app.notify("A roll of more than 2 legs exceeds 4 legs per order: close it (x), then open anew",
+                            severity="warning", timeout=6)
+            return
+        self._roll(positions)
+
+    @work(group="positions-roll", exclusive=True, exit_on_error=False, description="Roll")
+    async def _roll(self, positions: list[Position]) -> None:
+        from ttai_tui.ui.messages import OpenTicket
+        from ttai_tui.ui.screens.ticket import TicketContext
+
+        und = positions[0].underlying
+        chain = await self.bridge.chain(und)
+        exp_now = positions[0].expiration
+        later = [e for e in chain.expirations if exp_now is None or e.date > exp_now]
+        strikes = {p.strike for p in positions}
+        target = next((e for e in later if strikes <= {r.strike for r in e.strikes}), None)
+        if target is None:
+            self.app.notify(f"No later {und} expiration lists the same strikes", severity="warning", timeout=5)
+            return
+        legs = closing_legs(positions)
+        for p in positions:
+            row = next(r for r in target.strikes if r.strike == p.strike)
+            occ = row.call if p.option_type == "C" else row.put
+            legs.append(OrderLeg("Buy to Open" if p.quantity > 0 else "Sell to Open", abs(int(p.quantity)),
+                                 occ, "Equity Option"))
+        ctx = TicketContext(chain, target, positions[0].strike, positions[0].option_type)
+        self.post_message(OpenTicket(legs, f"Roll {und} to {target.date}", ctx))
+
+
+def closing_legs(positions: list[Position]) -> list[OrderLeg]:
+    """One closing leg per position: sell what is long, buy back what is short."""
+    out: list[OrderLeg] = []
+    for p in positions:
+        qty = abs(round(p.quantity))
+        if qty == 0:
+            continue
+        itype = "Equity Option" if p.is_option else "Equity"
+        if itype == "Equity" and p.instrument_type not in ("Equity", ""):
+            itype = p.instrument_type
+        out.append(OrderLeg("Sell to Close" if p.quantity > 0 else "Buy to Close", qty, p.symbol, itype))
+    return out

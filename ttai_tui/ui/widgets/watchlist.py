@@ -107,6 +107,8 @@ class WatchlistPane(Vertical):
         Binding("s", "cycle_sort", "Sort", id="watchlist-sort",
                 tooltip="Cycle the sort column (click a header to sort by it)"),
         Binding("enter", "open", "Open", id="watchlist-open", tooltip="Open the symbol in the chain and the chart"),
+        Binding("T", "trade", "Trade", id="watchlist-trade", show=False,
+                tooltip="Order ticket for the selected symbol (shares)"),
     ]
 
     def __init__(self, store: WatchlistStore, *, id: str | None = None) -> None:
@@ -357,6 +359,13 @@ class WatchlistPane(Vertical):
         sym = self.table.selected_key
         if sym:
             self.post_message(OpenSymbol(sym))
+
+    def action_trade(self) -> None:
+        sym = self.table.selected_key
+        if sym:
+            from ttai_tui.ui.messages import trade_symbol
+
+            self.post_message(trade_symbol(sym))
 
     def on_live_table_row_selected(self, event: LiveTable.RowSelected) -> None:
         # a double click (or a click on the selected row) opens it, like enter
