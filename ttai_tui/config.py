@@ -103,6 +103,18 @@ class DemoSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """[alerts]: where firings go, and alerts defined in the config (``rules``)."""
+
+    bell: bool = True
+    desktop: bool = False
+    webhook: str = ""
+    webhook_timeout: float = 5.0
+    webhook_retries: int = 3
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "auto"
     account: str | None = None
@@ -114,6 +126,7 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     log: LogSettings = field(default_factory=LogSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +244,36 @@ def _path(value: Any) -> Path:
     return Path(value).expanduser()
 
 
+def _alert_rules(value: Any) -> tuple[str, ...]:
+    from ttai_tui.core.alerts import AlertSpecError, parse_alert
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Bad('a list of alerts, like ["SPY last above 605", "portfolio daypnl below -1000"]')
+    out = []
+    for v in value:
+        try:
+            out.append(parse_alert(v).text)
+        except AlertSpecError as e:
+            raise _Bad(f"alerts in the form SYMBOL FIELD above|below VALUE; {_fmt(v)}: {e}") from None
+    return tuple(out)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or (not re.fullmatch(r"https?://[^\s]+", value.strip()) and value != ""):
+        raise _Bad('an http(s) URL such as "http://127.0.0.1:9000/hook", or "" for none')
+    return value.strip()
+
+
+def webhook_label(url: str) -> str:
+    """A webhook URL as it may be shown: scheme and host only (its path often holds a token)."""
+    if not url:
+        return "(none)"
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+
+
 def _account(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9]{4,20}", value):
         raise _Bad('an account number such as "5WT00001"')
@@ -253,6 +296,10 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
     "ui": {"refresh_hz": _float(1, 60), "theme": _str, "flash": _bool},
     "log": {"level": _choice(LOG_LEVELS, upper=True), "file": _path},
     "demo": {"seed": _int(0, 2**31 - 1), "market_hours": _bool},
+    "alerts": {
+        "bell": _bool, "desktop": _bool, "webhook": _url, "webhook_timeout": _float(0.1, 120),
+        "webhook_retries": _int(0, 10), "rules": _alert_rules,
+    },
 }
 
 def _clean(name: str) -> str:
@@ -487,4 +534,10 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
         "keys": settings.keys,
         "log": {"level": settings.log.level, "file": str(settings.log.file) if settings.log.file else "(default)"},
         "demo": {"seed": settings.demo.seed, "market_hours": settings.demo.market_hours},
+        "alerts": {
+            "bell": settings.alerts.bell, "desktop": settings.alerts.desktop,
+            "webhook": webhook_label(settings.alerts.webhook),
+            "webhook_timeout": settings.alerts.webhook_timeout,
+            "webhook_retries": settings.alerts.webhook_retries, "rules": list(settings.alerts.rules),
+        },
     }

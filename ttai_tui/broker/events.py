@@ -78,6 +78,19 @@ class CredentialsRejected:
     message: str
 
 
+@dataclass(slots=True, frozen=True)
+class AlertFired:
+    """An alert crossed its level on fresh data (``broker.alerts``); ``at`` is clock time."""
+
+    alert_id: int
+    text: str
+    value: float
+    reference: float | None  # the level, or the indicator's value / the level touched
+    at: float
+    fires: int
+    unit: str = ""
+
+
 BrokerEvent = (
     Connected
     | Reconnecting
@@ -87,4 +100,5 @@ BrokerEvent = (
     | OrderFilled
     | BrokerError
     | CredentialsRejected
+    | AlertFired
 )

@@ -55,7 +55,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError
@@ -74,6 +74,10 @@ from ttai_tui.core.models import (
     Watchlist,
 )
 from ttai_tui.core.portfolio import BETA_BENCHMARK, PositionView, position_view
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.alerts.engine import AlertEngine
+    from ttai_tui.broker.alerts.store import AlertBook
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +118,7 @@ class Broker:
         self._accounts_svc: Any = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._started = False
+        self.alerts: AlertEngine | None = None
 
     # ---- listeners ---------------------------------------------------------------------
 
@@ -177,9 +182,37 @@ class Broker:
                     raise
                 self.emit(ev.BrokerError(str(e), "account"))
             self._accounts_svc.start()
+        if self.alerts is not None:
+            self.alerts.rebuild()
+            self.alerts.start()
+
+    def enable_alerts(self, book: AlertBook | None = None) -> AlertEngine:
+        """Evaluate the alerts of ``book`` (default: the data directory's) on this stream.
+
+        Firings arrive as ``AlertFired`` listener events; see ``broker/alerts/engine.py``.
+        """
+        if self.alerts is not None:
+            return self.alerts
+        from ttai_tui.broker.alerts.engine import AlertEngine
+        from ttai_tui.broker.alerts.store import AlertBook, default_path
+
+        engine = AlertEngine(
+            book if book is not None else AlertBook(default_path()),
+            self.state, self.clock, self.emit,
+            positions=lambda: self.positions, balance=lambda: self.balance,
+            subscriptions=self.subscriptions, fetch_metrics=self.metrics,
+        )
+        self.alerts = engine
+        self.stream.on_batch = engine.on_batch
+        self.add_listener(engine.on_broker_event)
+        if self._started:
+            engine.start()
+        return engine
 
     async def stop(self) -> None:
         """Stop everything started by ``start()``; safe to call twice."""
+        if self.alerts is not None:
+            await self.alerts.stop()
         if self._accounts_svc is not None:
             await self._accounts_svc.stop()
         await self.stream.stop()

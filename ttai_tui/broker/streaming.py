@@ -153,6 +153,8 @@ class StreamSupervisor:
         self._gap_ewma: float | None = None  # typical seconds between batches (busy feed: small)
         self._last_batch: float | None = None
         self.streamer: Any = None
+        #: called as ``on_batch(event type, batch)`` after each batch is applied (the alerts)
+        self.on_batch: Callable[[str, list[Any]], None] | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -393,6 +395,7 @@ class StreamSupervisor:
         buf = getattr(getattr(recv, "_state", None), "buffer", None)
         fast = isinstance(buf, deque)
         state, status, clock = self.state, self.status, self.clock
+        kind = cls.__name__
         while True:
             batch = [await recv.receive()]
             if fast:
@@ -411,6 +414,12 @@ class StreamSupervisor:
                     pass
             now = clock.now()
             apply(state, batch, now)
+            hook = self.on_batch
+            if hook is not None:
+                try:
+                    hook(kind, batch)
+                except Exception:  # an alert bug must never stop the stream
+                    log.exception("alert evaluation failed on a %s batch", kind)
             self._note_batch()
             n = len(batch)
             state.events += n
