@@ -44,3 +44,13 @@ class AccountWatchlists(Message):
     """The account's TastyTrade watchlists arrived: (name, symbols) pairs."""
 
     lists: list[tuple[str, tuple[str, ...]]]
+
+
+@dataclass
+class AlertFired(Message):
+    """An alert fired (the broker's AlertFired, carried to the UI)."""
+
+    alert_id: int
+    text: str
+    value: float
+    unit: str = ""
