@@ -114,7 +114,7 @@ async def test_stale_trades_and_data_of_other_symbols_are_ignored(
     """A trade older than one already seen (e.g. re-sent) never moves an alert."""
     from tastytrade.dxfeed import Trade
 
-    b, engine, seen = await _start(make_broker, tmp_path, "SPY last above {level}")
+    _b, engine, seen = await _start(make_broker, tmp_path, "SPY last above {level}")
     alert = next(iter(engine.book.alerts.values()))
     level = alert.spec.level
     await wait_for(lambda: alert.state.prev is not None, 5.0)

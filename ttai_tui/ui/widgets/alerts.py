@@ -50,8 +50,10 @@ class AlertsView(Vertical):
         return getattr(self.app.bridge, "alerts", None)  # type: ignore[attr-defined]
 
     def _tick(self) -> None:
+        from ttai_tui.ui.screens.dashboard import DashboardScreen
+
         screen = self.screen
-        if getattr(screen, "visible", None) and screen.visible("alerts"):  # type: ignore[attr-defined]
+        if isinstance(screen, DashboardScreen) and screen.visible("alerts"):
             self.refresh_rows()
 
     def refresh_rows(self) -> None:
