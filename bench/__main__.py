@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ["bench_exchange", "bench_analysis", "bench_pipeline", "bench_ui", "bench_terminal", "bench_startup", "bench_memory"]
+MODULES = ["bench_exchange", "bench_analysis", "bench_pipeline", "bench_ui", "bench_terminal", "bench_startup", "bench_memory", "bench_alerts"]
 
 # key -> (comparison, limit or a function of the results)
 TARGETS = {
@@ -36,6 +36,7 @@ TARGETS = {
     "rss_mb_after_warmup": ("<=", 250),
     "indicator_incremental_speedup": (">=", 100),
     "chart_redraw_ms": ("<", 50),
+    "alerts_cost_pct": ("<", 5),
 }
 
 

@@ -9,6 +9,7 @@ shows the price past the level (a crossing nobody saw) does not.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,8 @@ async def test_stale_trades_and_data_of_other_symbols_are_ignored(
     """A trade older than one already seen (e.g. re-sent) never moves an alert."""
     from tastytrade.dxfeed import Trade
 
+    from ttai_tui.broker.apply import apply_trades
+
     _b, engine, seen = await _start(make_broker, tmp_path, "SPY last above {level}")
     alert = next(iter(engine.book.alerts.values()))
     level = alert.spec.level
@@ -125,5 +128,5 @@ async def test_stale_trades_and_data_of_other_symbols_are_ignored(
         day_volume=0, day_turnover=0, tick_direction="UP", extended_trading_hours=False,
     )
     before = alert.state.value
-    engine.on_batch("Trade", [old])
+    apply_trades(engine.state, [old], time.time())  # the writer's own path
     assert alert.state.value == before and not fired(seen)

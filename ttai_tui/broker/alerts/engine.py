@@ -1,14 +1,17 @@
 """Alerts evaluated where the data arrives: right after each batch is written into MarketState.
 
-The stream supervisor calls `AlertEngine.on_batch(kind, batch)` after applying every batch it
-drains, so alerts are evaluated on every update whether or not any view shows the symbol, and
-the UI timer plays no part. To stay cheap at tens of thousands of events per second:
+Price alerts (last, bid, ask, mark, change) are evaluated by the writer itself: `broker.apply`
+calls a per-symbol watcher (``MarketState.quote_watch`` / ``trade_watch``) with the record it
+just updated, after *each* event, so a spike that crosses and comes back within one batch is
+still seen and no float is converted twice. Everything else runs from the stream supervisor's
+``on_batch(kind, batch)`` hook after each batch is applied. Either way alerts are evaluated on
+every update whether or not any view shows the symbol; the UI timer plays no part. Cheap at tens
+of thousands of events per second:
 
-* alerts are indexed by (event type, symbol); a batch of a type no alert uses costs one dict
-  lookup, an event of a symbol no alert watches one more;
-* price alerts (last, bid, ask, mark, change) read each event's own values, so a spike that
-  crosses and comes back within one batch is still seen; other figures are read from
-  MarketState once per batch;
+* an event of a symbol no alert watches costs one dict lookup;
+* the alerts of one (symbol, field) are sorted by the value at which they can change state
+  (`_Group`): an unchanged value costs one comparison, a changed one a bisect, and only the
+  alerts whose level lies between the previous and the new value are evaluated;
 * fired one-shot alerts leave the index.
 
 Freshness (never fire on a crossing that did not happen): after every (re)connect the first
@@ -22,8 +25,10 @@ inputs; a chart series still loading its history is baseline only.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import copy
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -35,7 +40,7 @@ from ttai_tui.broker.alerts.figures import (
     symbol_value,
 )
 from ttai_tui.broker.alerts.store import Alert, AlertBook
-from ttai_tui.core.alerts import ARMED, FIRED, step_cross, step_touch
+from ttai_tui.core.alerts import ARMED, FIRED, REARMING, default_margin, step_cross, step_touch
 from ttai_tui.core.clock import Clock, ny_date
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import Balance, Position
@@ -53,6 +58,55 @@ _READY = "ready"
 
 def _is_option(symbol: str) -> bool:
     return symbol.startswith(".")
+
+
+class _Group:
+    """The alerts on one (symbol, field), sorted by the value at which each can change state.
+
+    An armed alert can only fire when the value reaches its level; a re-arming one only re-arms
+    past ``level -/+ margin``. Between two values of the field, only alerts whose point lies in
+    between are evaluated (a bisect), so a busy symbol with many alerts costs little per event;
+    an unchanged value costs one comparison.
+    """
+
+    __slots__ = ("alerts", "band_hi", "band_lo", "entries", "field", "last", "points")
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.alerts: list[Alert] = []
+        self.points: list[float] = []
+        self.entries: list[Alert] = []
+        self.last: float | None = None
+        # the nearest points strictly below and above ``last``: a value strictly between them
+        # can change no alert (an empty band, lo == hi, forces a full look)
+        self.band_lo = 0.0
+        self.band_hi = 0.0
+
+    def set_band(self, v: float) -> None:
+        points = self.points
+        i = bisect.bisect_left(points, v)
+        j = bisect.bisect_right(points, v)
+        if i != j:  # the value sits exactly on a point: look again at the next value
+            self.band_lo = self.band_hi = v
+            return
+        self.band_lo = points[i - 1] if i else -math.inf
+        self.band_hi = points[i] if i < len(points) else math.inf
+
+    def reindex(self) -> None:
+        pairs = []
+        for a in self.alerts:
+            st, spec = a.state, a.spec
+            if st.status == FIRED or spec.level is None:
+                continue
+            point = spec.level
+            if st.status == REARMING:
+                m = default_margin(spec, spec.level)
+                point = spec.level - m if spec.op == "above" else spec.level + m
+            pairs.append((point, a.id, a))
+        pairs.sort(key=lambda p: (p[0], p[1]))
+        self.points = [p[0] for p in pairs]
+        self.entries = [p[2] for p in pairs]
+        self.band_lo = self.band_hi = 0.0
 
 
 class AlertEngine:
@@ -80,7 +134,8 @@ class AlertEngine:
         self.fetch_metrics = fetch_metrics
         self.fired: list[ev.AlertFired] = []  # every firing of this process, oldest first
         self._seen: set[tuple[str, str]] = set()
-        self._by_event: dict[str, dict[str, list[Alert]]] = {}
+        self._by_event: dict[str, dict[str, list[_Group]]] = {}
+        self._group_of: dict[int, _Group] = {}
         self._account: dict[tuple[str, str], list[Alert]] = {}
         self._account_kinds: frozenset[str] = frozenset()
         self._account_inputs: dict[int, set[tuple[str, str]]] = {}
@@ -96,7 +151,8 @@ class AlertEngine:
 
     def rebuild(self) -> None:
         """Re-index the armed alerts and declare the subscriptions they need."""
-        by_event: dict[str, dict[str, list[Alert]]] = {}
+        by_event: dict[str, dict[str, list[_Group]]] = {}
+        groups: dict[tuple[str, str, str], _Group] = {}
         account: dict[tuple[str, str], list[Alert]] = {}
         inputs: dict[int, set[tuple[str, str]]] = {}
         chart: dict[tuple[str, str], list[Alert]] = {}
@@ -105,8 +161,17 @@ class AlertEngine:
         wants: set[tuple[str, str]] = set()
         positions = self.positions()
 
+        old = {(k, sym, g.field): g for k, per in self._by_event.items() for sym, gs in per.items() for g in gs}
+
         def put(kind: str, sym: str, a: Alert) -> None:
-            by_event.setdefault(kind, {}).setdefault(sym, []).append(a)
+            key = (kind, sym, a.spec.field)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = _Group(a.spec.field)
+                prev = old.get(key)
+                g.last = None if prev is None else prev.last
+                by_event.setdefault(kind, {}).setdefault(sym, []).append(g)
+            g.alerts.append(a)
 
         for a in self.book.alerts.values():
             if a.state.status == FIRED:
@@ -135,11 +200,49 @@ class AlertEngine:
                 wants.update(keys)
                 for key in keys:
                     account.setdefault(key, []).append(a)
+        for g in groups.values():
+            g.reindex()
+        self._group_of = {a.id: g for g in groups.values() for a in g.alerts}
+        self._watch("Quote", self.state.quote_watch, by_event.pop("Quote", {}))
+        self._watch("Trade", self.state.trade_watch, by_event.pop("Trade", {}))
         self._by_event, self._account, self._account_inputs = by_event, account, inputs
         self._account_kinds = frozenset(k for k, _ in account)
         self._chart, self._metric, self._bp = chart, metric, bp
         if self.subs is not None:
             self._declare(wants, set(chart))
+
+    def _watch(self, kind: str, watch: dict[str, Any], groups: dict[str, list[_Group]]) -> None:
+        """Ask MarketState's writer to call us with each event of these symbols (in apply)."""
+        for sym in [s for s in watch if s not in groups]:
+            del watch[sym]
+        for sym, gs in groups.items():
+            watch[sym] = self._watcher(kind, sym, gs)
+
+    def _watcher(self, kind: str, sym: str, groups: list[_Group]) -> Callable[[Any], None]:
+        """The per-event callback for one symbol: returns at once when the prices it watches
+        did not change (most quote events only change a size)."""
+        key = (kind, sym)
+        seen = self._seen
+        last: list[float | None] = [None, None]
+        quote = kind == "Quote"
+        on_record = self._on_quote if quote else self._on_trade
+
+        def watcher(record: Any) -> None:
+            a, b = (record.bid, record.ask) if quote else (record.price, record.time)
+            if key in seen:
+                if a == last[0] and b == last[1]:
+                    return
+                baseline = False
+            else:
+                seen.add(key)
+                baseline = True
+            last[0], last[1] = a, b
+            try:
+                on_record(record, groups, baseline)
+            except Exception:  # never break the writer's loop (the stream would reconnect)
+                log.exception("alert evaluation failed on %s %s", kind, sym)
+
+        return watcher
 
     def _declare(self, wants: set[tuple[str, str]], series: set[tuple[str, str]]) -> None:
         self.subs.declare(OWNER, wants)
@@ -175,38 +278,74 @@ class AlertEngine:
         if kind == "Candle" and self._chart:
             self._on_candles()
 
-    def _on_event(self, kind: str, e: Any, alerts: list[Alert], baseline: bool) -> None:
-        sym = e.event_symbol
-        now = self.clock.now()
-        if kind == "Quote":
-            bid, ask = float(e.bid_price), float(e.ask_price)
-            for a in alerts:
-                f = a.spec.field
-                if f == "bid":
-                    v: float | None = bid
-                elif f == "ask":
-                    v = ask
-                else:
-                    v = (bid + ask) / 2.0 if ask > 0 and 0 <= bid <= ask else None
-                self._cross(a, v, now, baseline)
-        elif kind == "Trade":
-            t = e.time or e.event_time
-            if t:
-                last = self._last_trade.get(sym)
-                if last is not None and t < last:
-                    return  # older than a trade already seen: stale, never a crossing
-                self._last_trade[sym] = t
-            price = float(e.price)
-            for a in alerts:
-                if a.spec.field == "last":
-                    self._cross(a, price, now, baseline)
-                else:
-                    pc = self.state.prev_close(sym)
-                    self._cross(a, None if not pc else (price - pc) / pc * 100.0, now, baseline)
-        else:  # Greeks: an option's IV
-            vol = float(e.volatility)
-            for a in alerts:
-                self._cross(a, vol * 100.0, now, baseline)
+    def _on_quote(self, q: Any, groups: list[_Group], baseline: bool) -> None:
+        bid, ask = q.bid, q.ask
+        for g in groups:
+            f = g.field
+            if f == "bid":
+                v = bid
+            elif f == "ask":
+                v = ask
+            elif bid is not None and ask is not None and ask > 0 and 0 <= bid <= ask:
+                v = (bid + ask) / 2.0
+            else:
+                continue
+            if not baseline and v is not None and g.band_lo < v < g.band_hi:
+                g.last = v  # no level between: nothing can change
+                continue
+            self._group(g, v, baseline)
+
+    def _on_trade(self, t: Any, groups: list[_Group], baseline: bool) -> None:
+        sym, when, price = t.symbol, t.time, t.price
+        if when:
+            last = self._last_trade.get(sym)
+            if last is not None and when < last:
+                return  # older than a trade already seen: stale, never a crossing
+            self._last_trade[sym] = when
+        if price is None:
+            return
+        for g in groups:
+            if g.field == "last":
+                if not baseline and g.band_lo < price < g.band_hi:
+                    g.last = price
+                    continue
+                self._group(g, price, baseline)
+            else:
+                pc = self.state.prev_close(sym)
+                if pc:
+                    self._group(g, (price - pc) / pc * 100.0, baseline)
+
+    def _on_event(self, kind: str, e: Any, groups: list[_Group], baseline: bool) -> None:
+        """Greeks events (an option's IV), from the batch hook."""
+        vol = float(e.volatility)
+        for g in groups:
+            self._group(g, vol * 100.0, baseline)
+
+    def _group(self, g: _Group, v: float | None, baseline: bool) -> None:
+        last = g.last
+        if v is None or v != v or (v == last and not baseline):
+            return
+        g.last = v
+        if baseline or last is None:
+            now = self.clock.now()
+            for a in g.alerts:
+                self._cross(a, v, now, True)
+        else:
+            lo, hi = (last, v) if last < v else (v, last)
+            points = g.points
+            i = bisect.bisect_left(points, lo)
+            j = bisect.bisect_right(points, hi)
+            if i != j:
+                now = self.clock.now()
+                for a in g.entries[i:j]:
+                    self._cross(a, v, now, False)
+        g.set_band(v)
+
+    def current(self, a: Alert) -> float | None:
+        """The alert's figure now (for the list); per-symbol alerts read MarketState."""
+        if a.spec.scope == "symbol" and a.spec.field != "ivrank":
+            return symbol_value(self.state, a.spec.field, a.spec.target)
+        return a.state.value
 
     def _cross(self, a: Alert, value: float | None, now: float, baseline: bool) -> None:
         if value is None or value != value or a.spec.level is None:
@@ -216,6 +355,10 @@ class AlertEngine:
             self._fired(a, value, a.spec.level)
         elif a.state.status != before:
             self._persist(a)
+        if a.state.status != before:
+            g = self._group_of.get(a.id)
+            if g is not None:
+                g.reindex()
 
     def _on_account_batch(self, kind: str, batch: list[Any]) -> None:
         account, seen = self._account, self._seen
@@ -308,6 +451,10 @@ class AlertEngine:
     def reset_baselines(self) -> None:
         """A new connection: its snapshots re-establish every alert's side, never fire."""
         self._seen.clear()
+        for per in self._by_event.values():
+            for gs in per.values():
+                for g in gs:
+                    g.last = None
         for a in self.book.alerts.values():
             a.state.reset_baseline()
             a.state.extra.pop(_READY, None)
