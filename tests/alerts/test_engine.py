@@ -47,10 +47,14 @@ def engine(tmp_path: Path, *texts: str) -> tuple[AlertEngine, MarketState, list[
     return eng, state, fired
 
 
+_CLOCK = [1_000]
+
+
 def feed_trades(state: MarketState, prices: list[float], sym: str = "SPY") -> None:
-    """One batch per price, as a slow feed would deliver them."""
-    for i, p in enumerate(prices):
-        apply_trades(state, [trade(sym, p, 1_000 + i)], 0.0)
+    """One batch per price, as a slow feed would deliver them (trade times always increase)."""
+    for p in prices:
+        _CLOCK[0] += 1
+        apply_trades(state, [trade(sym, p, _CLOCK[0])], 0.0)
 
 
 def ids(fired: list[ev.AlertFired]) -> list[tuple[int, float]]:
@@ -111,3 +115,12 @@ def test_an_alert_error_never_breaks_the_writer(tmp_path: Path, caplog: Any) -> 
     apply_trades(state, [trade("SPY", 600.0, 1), trade("IWM", 200.0, 1)], 0.0)
     assert state.trades["IWM"].price == 200.0  # the rest of the batch was applied
     assert "alert evaluation failed" in caplog.text
+
+
+def test_an_alert_added_while_streaming_fires_on_the_next_crossing(tmp_path: Path) -> None:
+    eng, state, fired = engine(tmp_path, "SPY last above 700")
+    feed_trades(state, [600.0, 600.5])
+    eng.book.add(parse_alert("SPY last above 601"), 0.0)
+    eng.rebuild()  # as the sync loop does when another process adds one
+    feed_trades(state, [600.6, 601.5])  # 600.6 is its baseline, 601.5 crosses
+    assert ids(fired) == [(2, 601.5)]

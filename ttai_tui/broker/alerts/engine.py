@@ -69,7 +69,7 @@ class _Group:
     an unchanged value costs one comparison.
     """
 
-    __slots__ = ("alerts", "band_hi", "band_lo", "entries", "field", "last", "points")
+    __slots__ = ("alerts", "band_hi", "band_lo", "entries", "field", "last", "pending", "points")
 
     def __init__(self, field: str) -> None:
         self.field = field
@@ -77,6 +77,7 @@ class _Group:
         self.points: list[float] = []
         self.entries: list[Alert] = []
         self.last: float | None = None
+        self.pending: list[Alert] = []  # alerts with no baseline yet (just added): next value
         # the nearest points strictly below and above ``last``: a value strictly between them
         # can change no alert (an empty band, lo == hi, forces a full look)
         self.band_lo = 0.0
@@ -106,6 +107,7 @@ class _Group:
         pairs.sort(key=lambda p: (p[0], p[1]))
         self.points = [p[0] for p in pairs]
         self.entries = [p[2] for p in pairs]
+        self.pending = [p[2] for p in pairs if p[2].state.prev is None]
         self.band_lo = self.band_hi = 0.0
 
 
@@ -134,6 +136,8 @@ class AlertEngine:
         self.fetch_metrics = fetch_metrics
         self.fired: list[ev.AlertFired] = []  # every firing of this process, oldest first
         self._seen: set[tuple[str, str]] = set()
+        self._epoch = [0]  # connection generation, for the per-event watchers
+        self._cells: dict[tuple[str, str], list[Any]] = {}
         self._by_event: dict[str, dict[str, list[_Group]]] = {}
         self._group_of: dict[int, _Group] = {}
         self._account: dict[tuple[str, str], list[Alert]] = {}
@@ -219,30 +223,57 @@ class AlertEngine:
             watch[sym] = self._watcher(kind, sym, gs)
 
     def _watcher(self, kind: str, sym: str, groups: list[_Group]) -> Callable[[Any], None]:
-        """The per-event callback for one symbol: returns at once when the prices it watches
-        did not change (most quote events only change a size)."""
-        key = (kind, sym)
-        seen = self._seen
-        last: list[float | None] = [None, None]
-        quote = kind == "Quote"
-        on_record = self._on_quote if quote else self._on_trade
+        """The per-event callback for one symbol, kept tight: it returns at once when the prices
+        it watches did not change (most quote events only change a size), and a value strictly
+        inside its group's band (no level in between) costs two comparisons."""
+        epoch = self._epoch  # bumped on every (re)connect: the next value is a snapshot
+        # last two watched values and the epoch they were seen in; kept across rebuilds, so
+        # adding an alert does not turn the symbol's next value into a baseline
+        cell = self._cells.setdefault((kind, sym), [None, None, -1])
+        gs = tuple(groups)
+        group = self._group
+        if kind == "Trade":
+            on_trade = self._on_trade
 
-        def watcher(record: Any) -> None:
-            a, b = (record.bid, record.ask) if quote else (record.price, record.time)
-            if key in seen:
-                if a == last[0] and b == last[1]:
+            def trade_watcher(t: Any) -> None:
+                price, when = t.price, t.time
+                fresh = cell[2] == epoch[0]
+                if fresh and price == cell[0] and when == cell[1]:
                     return
-                baseline = False
-            else:
-                seen.add(key)
-                baseline = True
-            last[0], last[1] = a, b
-            try:
-                on_record(record, groups, baseline)
-            except Exception:  # never break the writer's loop (the stream would reconnect)
-                log.exception("alert evaluation failed on %s %s", kind, sym)
+                cell[0], cell[1], cell[2] = price, when, epoch[0]
+                try:
+                    on_trade(t, gs, not fresh)
+                except Exception:  # never break the writer's loop (the stream would reconnect)
+                    log.exception("alert evaluation failed on Trade %s", sym)
 
-        return watcher
+            return trade_watcher
+
+        def quote_watcher(q: Any) -> None:
+            bid, ask = q.bid, q.ask
+            fresh = cell[2] == epoch[0]
+            if fresh and bid == cell[0] and ask == cell[1]:
+                return
+            cell[0], cell[1], cell[2] = bid, ask, epoch[0]
+            try:
+                for g in gs:
+                    f = g.field
+                    if f == "bid":
+                        v = bid
+                    elif f == "ask":
+                        v = ask
+                    elif bid is not None and ask is not None and ask > 0 and 0 <= bid <= ask:
+                        v = (bid + ask) / 2.0
+                    else:
+                        continue
+                    if fresh and v is not None and g.band_lo < v < g.band_hi:
+                        # no point in between: nothing can change, and ``g.last`` (also inside
+                        # the band) stands for this value when the next one leaves the band
+                        continue
+                    group(g, v, not fresh)
+            except Exception:  # never break the writer's loop (the stream would reconnect)
+                log.exception("alert evaluation failed on Quote %s", sym)
+
+        return quote_watcher
 
     def _declare(self, wants: set[tuple[str, str]], series: set[tuple[str, str]]) -> None:
         self.subs.declare(OWNER, wants)
@@ -278,23 +309,6 @@ class AlertEngine:
         if kind == "Candle" and self._chart:
             self._on_candles()
 
-    def _on_quote(self, q: Any, groups: list[_Group], baseline: bool) -> None:
-        bid, ask = q.bid, q.ask
-        for g in groups:
-            f = g.field
-            if f == "bid":
-                v = bid
-            elif f == "ask":
-                v = ask
-            elif bid is not None and ask is not None and ask > 0 and 0 <= bid <= ask:
-                v = (bid + ask) / 2.0
-            else:
-                continue
-            if not baseline and v is not None and g.band_lo < v < g.band_hi:
-                g.last = v  # no level between: nothing can change
-                continue
-            self._group(g, v, baseline)
-
     def _on_trade(self, t: Any, groups: list[_Group], baseline: bool) -> None:
         sym, when, price = t.symbol, t.time, t.price
         if when:
@@ -307,8 +321,7 @@ class AlertEngine:
         for g in groups:
             if g.field == "last":
                 if not baseline and g.band_lo < price < g.band_hi:
-                    g.last = price
-                    continue
+                    continue  # no point in between (see quote_watcher)
                 self._group(g, price, baseline)
             else:
                 pc = self.state.prev_close(sym)
@@ -335,10 +348,14 @@ class AlertEngine:
             points = g.points
             i = bisect.bisect_left(points, lo)
             j = bisect.bisect_right(points, hi)
-            if i != j:
-                now = self.clock.now()
-                for a in g.entries[i:j]:
+            pending, g.pending = g.pending, []
+            now = self.clock.now() if i != j or pending else 0.0
+            for a in pending:  # added since the last value: this one is their baseline
+                self._cross(a, v, now, True)
+            for a in g.entries[i:j]:
+                if a not in pending:
                     self._cross(a, v, now, False)
+        g.pending = []
         g.set_band(v)
 
     def current(self, a: Alert) -> float | None:
@@ -451,6 +468,7 @@ class AlertEngine:
     def reset_baselines(self) -> None:
         """A new connection: its snapshots re-establish every alert's side, never fire."""
         self._seen.clear()
+        self._epoch[0] += 1
         for per in self._by_event.values():
             for gs in per.values():
                 for g in gs:
