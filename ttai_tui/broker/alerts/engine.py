@@ -309,7 +309,7 @@ class AlertEngine:
         if kind == "Candle" and self._chart:
             self._on_candles()
 
-    def _on_trade(self, t: Any, groups: list[_Group], baseline: bool) -> None:
+    def _on_trade(self, t: Any, groups: Iterable[_Group], baseline: bool) -> None:
         sym, when, price = t.symbol, t.time, t.price
         if when:
             last = self._last_trade.get(sym)
