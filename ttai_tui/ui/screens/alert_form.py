@@ -44,10 +44,10 @@ def prefill(dash: Any) -> tuple[str, str, str]:
         if key:
             from ttai_tui.core.portfolio import position_view
 
-            pos = next((p for p in dash.app.bridge.positions() if p.streamer_symbol == key), None)
+            pos = next((p for p in dash.app.bridge.positions() if f"{p.account}:{p.symbol}" == key), None)
             if pos is not None:
                 view = position_view(pos, state)
-                return f"position {key}", "pnl", _round(view.open_pnl)
+                return f"position {pos.streamer_symbol}", "pnl", _round(view.open_pnl)
     if pane != "watchlist" and tab == "tab-chart":
         chart = dash.chart()
         sym = getattr(chart, "symbol", None)
