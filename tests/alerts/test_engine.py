@@ -124,3 +124,17 @@ def test_an_alert_added_while_streaming_fires_on_the_next_crossing(tmp_path: Pat
     eng.rebuild()  # as the sync loop does when another process adds one
     feed_trades(state, [600.6, 601.5])  # 600.6 is its baseline, 601.5 crosses
     assert ids(fired) == [(2, 601.5)]
+
+
+def test_a_firing_recorded_by_another_process_is_reported_not_redelivered(tmp_path: Path) -> None:
+    from ttai_tui.broker.alerts.store import AlertBook
+
+    eng, _state, fired = engine(tmp_path, "SPY last above 601")
+    other = AlertBook(tmp_path / "alerts.json")  # e.g. the dashboard, which saw it first
+    a = other.alerts[1]
+    a.state.status, a.state.fires, a.state.fired_at, a.state.fired_value = "fired", 1, 5.0, 601.2
+    other.record(a)
+    assert eng.reload()
+    (f,) = fired
+    assert (f.alert_id, f.value, f.local) == (1, 601.2, False)
+    assert not eng.reload() and len(fired) == 1  # reported once

@@ -89,6 +89,7 @@ class AlertFired:
     at: float
     fires: int
     unit: str = ""
+    local: bool = True  # False: fired in another process (seen in the alerts file)
 
 
 BrokerEvent = (

@@ -198,7 +198,7 @@ async def _watch(settings: Any, target: Any, as_json: bool) -> int:
             return
         line = json.dumps(firing_payload(e)) if as_json else firing_text(e)
         print(line, flush=True)
-        if bell:
+        if bell and e.local:
             sys.stderr.write("\a")
             sys.stderr.flush()
 

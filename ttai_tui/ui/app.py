@@ -222,7 +222,7 @@ class TtaiApp(App[int]):
         elif isinstance(event, ev.OrderFilled):
             self.post_message(BrokerEvent("fill", f"Filled: {event.description}", "information"))
         elif isinstance(event, ev.AlertFired):
-            self.post_message(AlertFired(event.alert_id, event.text, event.value, event.unit))
+            self.post_message(AlertFired(event.alert_id, event.text, event.value, event.unit, event.local))
         elif isinstance(event, ev.BrokerError):
             where = f" ({event.where})" if event.where else ""
             self.post_message(BrokerEvent("error", f"{event.message}{where}", "error"))
@@ -245,7 +245,7 @@ class TtaiApp(App[int]):
     @guarded("alert")
     def on_alert_fired(self, msg: AlertFired) -> None:
         self.notify(f"#{msg.alert_id} {msg.text}: {msg.value:g}{msg.unit}", title="Alert", severity="warning", timeout=10)
-        if self.settings.alerts.bell:
+        if self.settings.alerts.bell and msg.local:
             self.bell()
         self.dashboard.alerts.refresh_rows()
 

@@ -54,3 +54,4 @@ class AlertFired(Message):
     text: str
     value: float
     unit: str = ""
+    local: bool = True  # False: another ttai process saw it (bell only for our own)

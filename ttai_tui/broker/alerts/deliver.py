@@ -33,6 +33,7 @@ def firing_payload(e: ev.AlertFired) -> dict[str, Any]:
         "fires": e.fires,
         "time": datetime.fromtimestamp(e.at, UTC).isoformat(timespec="milliseconds"),
         "epoch": e.at,
+        "seen_by": "this process" if e.local else "another ttai process",
     }
 
 
@@ -71,8 +72,8 @@ class Notifier:
         )
 
     def on_event(self, event: ev.BrokerEvent) -> None:
-        if not isinstance(event, ev.AlertFired):
-            return
+        if not isinstance(event, ev.AlertFired) or not event.local:
+            return  # a firing of another process was delivered there
         if self.webhook:
             self._spawn(self.post(firing_payload(event)))
         if self.desktop:

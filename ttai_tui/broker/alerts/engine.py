@@ -520,7 +520,13 @@ class AlertEngine:
         self._tasks.clear()
 
     def reload(self) -> bool:
-        """Pick up the file's changes now (the UI calls it after adding or removing)."""
+        """Pick up the file's changes now (the UI calls it after adding or removing).
+
+        A firing another process recorded (the dashboard, another ``watch``) is passed on as an
+        ``AlertFired`` with ``local=False``: shown and printed, but not delivered again (the
+        process that saw it sent the webhook and the desktop notification).
+        """
+        before = {i: (a.spec, a.state.fires) for i, a in self.book.alerts.items()}
         try:
             changed = self.book.sync()
         except Exception:
@@ -528,6 +534,17 @@ class AlertEngine:
             return False
         if changed:
             self.rebuild()
+            for i, a in self.book.alerts.items():
+                old = before.get(i)
+                st = a.state
+                if old is None or old[0] != a.spec or st.fires <= old[1] or st.fired_value is None:
+                    continue
+                event = ev.AlertFired(
+                    a.id, a.spec.text, st.fired_value, a.spec.level, st.fired_at or self.clock.now(),
+                    st.fires, a.spec.unit, local=False,
+                )
+                self.fired.append(event)
+                self.emit(event)
         return changed
 
     async def _sync_loop(self) -> None:
