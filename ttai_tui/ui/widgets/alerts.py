@@ -65,7 +65,7 @@ class AlertsView(Vertical):
             return
         alerts = sorted(engine.book.alerts.values(), key=lambda a: a.id)
         armed = sum(1 for a in alerts if a.state.status != "fired")
-        text = f"{len(alerts)} alerts, {armed} armed · A adds · delete removes"
+        text = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}, {armed} armed · A adds · delete removes"
         if not alerts:
             text = "No alerts yet: press A on a symbol, option, position or the chart."
         if engine.book.load_error:
@@ -77,20 +77,21 @@ class AlertsView(Vertical):
             selected = self.selected_id()
             table.clear()
             for a in alerts:
-                table.add_row(*self._cells(a), key=str(a.id))
+                table.add_row(*self._cells(a, engine), key=str(a.id))
             if selected is not None and str(selected) in keys:
                 table.move_cursor(row=keys.index(str(selected)))
             return
         for a in alerts:
-            for (col, _), cell in zip(COLUMNS, self._cells(a), strict=True):
+            for (col, _), cell in zip(COLUMNS, self._cells(a, engine), strict=True):
                 if str(table.get_cell(str(a.id), col)) != str(cell):
                     table.update_cell(str(a.id), col, cell, update_width=True)
 
-    def _cells(self, a: Any) -> list[Any]:
+    def _cells(self, a: Any, engine: Any) -> list[Any]:
         st = a.state
         style = {"fired": "bold red", "rearming": "yellow"}.get(st.status, "green")
         status = Text(st.status.upper() if st.status == "fired" else st.status, style=style)
-        return [str(a.id), a.text, status, _num(st.value, a.spec.unit), _when(st.fired_at), _num(st.fired_value, a.spec.unit)]
+        now = engine.current(a)
+        return [str(a.id), a.text, status, _num(now, a.spec.unit), _when(st.fired_at), _num(st.fired_value, a.spec.unit)]
 
     def selected_id(self) -> int | None:
         t = self.table
