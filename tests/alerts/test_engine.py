@@ -104,13 +104,13 @@ def test_day_change_alert_uses_the_previous_close(tmp_path: Path) -> None:
     assert ids(fired) == [(1, -1.0)]  # the value is the change in %
 
 
-def test_an_alert_error_never_breaks_the_writer(tmp_path: Path, caplog: Any) -> None:
+def test_an_alert_error_never_breaks_the_writer(tmp_path: Path, caplog: Any, monkeypatch: Any) -> None:
     eng, state, _fired = engine(tmp_path, "SPY last above 601")
 
     def broken(*_a: Any) -> None:
         raise RuntimeError("boom")
 
-    eng._on_trade = broken  # type: ignore[method-assign]
+    monkeypatch.setattr(eng, "_on_trade", broken)
     eng.rebuild()
     apply_trades(state, [trade("SPY", 600.0, 1), trade("IWM", 200.0, 1)], 0.0)
     assert state.trades["IWM"].price == 200.0  # the rest of the batch was applied

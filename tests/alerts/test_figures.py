@@ -31,23 +31,30 @@ def bars(closes: list[float]) -> dict[str, np.ndarray]:
     }
 
 
+def two(got: object) -> tuple[float, float]:
+    assert isinstance(got, tuple) and len(got) == 2
+    return float(got[0]), float(got[1])
+
+
 def closes(n: int = 120) -> list[float]:
     return [100.0 + 5.0 * math.sin(i / 7.0) + 0.05 * i for i in range(n)]
 
 
 def test_close_versus_an_indicator_and_rsi_match_the_textbook_definitions() -> None:
     c = closes()
-    close, sma50 = chart_value(parse_alert("SPY 5m close above sma50"), bars(c))  # type: ignore[misc]
+    close, sma50 = two(chart_value(parse_alert("SPY 5m close above sma50"), bars(c)))
     assert close == c[-1]
     assert math.isclose(sma50, ref.sma(c, 50)[-1] or 0.0, rel_tol=1e-12)
-    _, ema20 = chart_value(parse_alert("SPY 5m close below ema20"), bars(c))  # type: ignore[misc]
+    _, ema20 = two(chart_value(parse_alert("SPY 5m close below ema20"), bars(c)))
     assert math.isclose(ema20, ref.ema(c, 20)[-1] or 0.0, rel_tol=1e-9)
-    rsi, level = chart_value(parse_alert("SPY 5m rsi14 above 70"), bars(c))  # type: ignore[misc]
+    rsi, level = two(chart_value(parse_alert("SPY 5m rsi14 above 70"), bars(c)))
     assert level == 70 and math.isclose(rsi, ref.rsi(c, 14)[-1] or 0.0, rel_tol=1e-9)
 
 
 def test_support_resistance_levels_for_touch_alerts() -> None:
-    close, levels, tol = chart_value(parse_alert("SPY 5m close touches level"), bars(closes()))  # type: ignore[misc]
+    got = chart_value(parse_alert("SPY 5m close touches level"), bars(closes()))
+    assert got is not None and len(got) == 3
+    _close, levels, tol = got
     assert levels and tol > 0
     assert all(90.0 < lv < 115.0 for lv in levels)  # levels of this series, not of another scale
 

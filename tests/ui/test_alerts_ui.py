@@ -78,7 +78,7 @@ async def test_form_prefilled_from_the_watchlist_refuses_bad_input_and_saves(app
 
 
 async def test_list_shows_an_alert_fired_on_the_stream_with_value_and_time(
-    app_factory: Any, exchange: Any
+    app_factory: Any, exchange: Any, monkeypatch: Any
 ) -> None:
     from ttai_tui.core.alerts import parse_alert
 
@@ -94,7 +94,7 @@ async def test_list_shows_an_alert_fired_on_the_stream_with_value_and_time(
         await pilot.press("exclamation_mark")
         await wait_for(pilot, lambda: rows(app) and rows(app)[0][2] == "armed", what="armed row")
         await wait_for(pilot, lambda: engine.book.alerts[1].state.prev is not None, what="baseline")
-        app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+        monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(str(message)))
         shift_spy(exchange, 1.0)
         await wait_for(pilot, lambda: rows(app)[0][2] == "FIRED", timeout=15, what="fired row")
         row = rows(app)[0]

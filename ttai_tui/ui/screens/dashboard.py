@@ -195,7 +195,8 @@ class DashboardScreen(Screen):
                 self.app.notify(f"Alert #{alert_id} added", timeout=3)
                 self.alerts.refresh_rows()
 
-        self.app.push_screen(AlertFormScreen(self.app.bridge, *prefill(self)), saved)  # type: ignore[attr-defined]
+        bridge = getattr(self.app, "bridge", None)
+        self.app.push_screen(AlertFormScreen(bridge, *prefill(self)), saved)
 
     def action_refresh_account(self) -> None:
         self.app.refresh_account()  # type: ignore[attr-defined]

@@ -47,7 +47,8 @@ class AlertsView(Vertical):
         self.refresh_rows()
 
     def _engine(self) -> Any:
-        return getattr(self.app.bridge, "alerts", None)  # type: ignore[attr-defined]
+        bridge: Any = getattr(self.app, "bridge", None)
+        return getattr(bridge, "alerts", None)
 
     def _tick(self) -> None:
         from ttai_tui.ui.screens.dashboard import DashboardScreen
@@ -105,7 +106,8 @@ class AlertsView(Vertical):
         if alert_id is None:
             return
         try:
-            removed = self.app.bridge.remove_alert(alert_id)  # type: ignore[attr-defined]
+            bridge: Any = getattr(self.app, "bridge", None)
+            removed = bridge.remove_alert(alert_id)
         except Exception as exc:  # from the config file, or the file could not be written
             self.app.notify(str(exc), title="Alerts", severity="warning", timeout=6)
             return
