@@ -248,10 +248,16 @@ class AlertEngine:
 
             return trade_watcher
 
+        # a box of (bid, ask) values that can change no alert: both strictly inside their
+        # groups' bands (a mark is inside its band when bid and ask both are); empty at first
+        box = [0.0, 0.0, 0.0, 0.0]
+
         def quote_watcher(q: Any) -> None:
             bid, ask = q.bid, q.ask
             fresh = cell[2] == epoch[0]
-            if fresh and bid == cell[0] and ask == cell[1]:
+            if fresh and (
+                (box[0] < bid < box[1] and box[2] < ask < box[3]) or (bid == cell[0] and ask == cell[1])
+            ):
                 return
             cell[0], cell[1], cell[2] = bid, ask, epoch[0]
             try:
@@ -270,7 +276,16 @@ class AlertEngine:
                         # the band) stands for this value when the next one leaves the band
                         continue
                     group(g, v, not fresh)
+                bl, bh, al, ah = -math.inf, math.inf, -math.inf, math.inf
+                for g in gs:
+                    lo, hi = g.band_lo, g.band_hi
+                    if g.field != "ask":
+                        bl, bh = max(bl, lo), min(bh, hi)
+                    if g.field != "bid":
+                        al, ah = max(al, lo), min(ah, hi)
+                box[0], box[1], box[2], box[3] = bl, bh, al, ah
             except Exception:  # never break the writer's loop (the stream would reconnect)
+                box[0] = box[1] = 0.0
                 log.exception("alert evaluation failed on Quote %s", sym)
 
         return quote_watcher
