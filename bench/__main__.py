@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-MODULES = ["bench_exchange", "bench_analysis", "bench_pipeline", "bench_ui", "bench_terminal", "bench_startup", "bench_memory", "bench_risk"]
+MODULES = ["bench_exchange", "bench_analysis", "bench_pipeline", "bench_ui", "bench_terminal", "bench_startup",
+           "bench_memory", "bench_risk", "bench_alerts"]
 
 # key -> (comparison, limit)
 TARGETS = {
@@ -46,6 +47,7 @@ TARGETS = {
     "chart_tick_analysis_ms": ("<=", 1.0),
     "chart_redraw_ms": ("<", 50),
     "risk_update_ms": ("<", 20),
+    "alerts_cost_pct": ("<", 5),
 }
 
 

@@ -38,6 +38,17 @@ config: --config PATH, else $TTAI_CONFIG, else the platform config directory
 (after [network] retry_s), 70 internal error (see the log file it names), 130 Ctrl-C."""
 
 
+ALERT_HELP = """\
+add an alert; the same syntax as the config's [alerts] rules:
+  SPY last above 605            last | mark | bid | ask | change (%) | iv (%) | ivrank
+  SPY 5m close above sma50      chart: close vs a number or sma/ema/wma/hma<N>/vwap
+  SPY 5m rsi14 below 30         chart: RSI vs a number
+  SPY 5m close touches level    chart: a support/resistance level
+  position .SPY260717P500 delta below -30    pnl | daypnl | delta | dte
+  strategy SPY pnl below -500   all positions of one underlying
+  portfolio bwdelta above 500   bwdelta | daypnl | bp (% of net liq)"""
+
+
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options accepted before or after the subcommand (`ttai --demo quotes` = `ttai quotes --demo`)."""
     d: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
@@ -138,6 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
     od.add_argument("--yes", action="store_true",
                     help="confirm without asking (needed when stdin is not a terminal: exit 4 otherwise)")
     od.add_argument("--json", action="store_true", help="JSON output")
+    al = add("alert", "alerts on prices, volatility, positions and indicators (see README \"Alerts\")")
+    al_sub = al.add_subparsers(dest="alert_command", metavar="ACTION", required=True)
+    a_add = al_sub.add_parser("add", help="add an alert, e.g. SPY last above 605", description=ALERT_HELP,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    a_add.add_argument("words", nargs="+", metavar="WORD", help="the alert, e.g. SPY last above 605")
+    a_add.add_argument("--every", action="store_true", help="fire at every crossing (default: once)")
+    a_add.add_argument("--rearm", metavar="M", help="how far back past the level before it can fire again")
+    a_list = al_sub.add_parser("list", help="list alerts: armed, fired, values and times")
+    a_list.add_argument("--json", action="store_true", help="JSON output")
+    a_rm = al_sub.add_parser("rm", help="remove an alert by id")
+    a_rm.add_argument("id", metavar="ID")
+    a_watch = al_sub.add_parser("watch", help="evaluate alerts on the live stream; one line per firing")
+    a_watch.add_argument("--json", action="store_true", help="one JSON object per firing")
+    for p in (a_add, a_list, a_rm, a_watch):
+        _global_options(p, suppress=True)
 
     add("login", "store TastyTrade credentials in the system keyring (or a 0600 file)")
     add("logout", "remove stored TastyTrade credentials")
@@ -217,6 +243,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ttai_tui.exchange.cli import run
 
         return run(args)
+    if command == "alert" and args.alert_command in ("list", "rm"):
+        from ttai_tui.headless.alerts import alert_offline
+
+        return alert_offline(settings, args)
     if command in ("login", "logout"):
         from ttai_tui import secrets
 
@@ -241,6 +271,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ttai_tui.ui.app import run_app
 
         return run_app(settings, target)
+    if command == "alert":
+        from ttai_tui.headless.alerts import alert
+
+        return alert(settings, target, args)
     from ttai_tui.headless import commands
 
     return getattr(commands, command)(settings, target, args)

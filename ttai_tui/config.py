@@ -144,6 +144,18 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """[alerts]: where firings go, and alerts defined in the config (``rules``)."""
+
+    bell: bool = True
+    desktop: bool = False
+    webhook: str = ""
+    webhook_timeout: float = 5.0
+    webhook_retries: int = 3
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "auto"
     account: str | None = None
@@ -159,6 +171,7 @@ class Settings:
     trading: TradingSettings = field(default_factory=TradingSettings)
     risk: RiskSettings = field(default_factory=RiskSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +279,36 @@ def _path(value: Any) -> Path:
     return Path(value).expanduser()
 
 
+def _alert_rules(value: Any) -> tuple[str, ...]:
+    from ttai_tui.core.alerts import AlertSpecError, parse_alert
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Bad('a list of alerts, like ["SPY last above 605", "portfolio daypnl below -1000"]')
+    out = []
+    for v in value:
+        try:
+            out.append(parse_alert(v).text)
+        except AlertSpecError as e:
+            raise _Bad(f"alerts in the form SYMBOL FIELD above|below VALUE; {_fmt(v)}: {e}") from None
+    return tuple(out)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or (not re.fullmatch(r"https?://[^\s]+", value.strip()) and value != ""):
+        raise _Bad('an http(s) URL such as "http://127.0.0.1:9000/hook", or "" for none')
+    return value.strip()
+
+
+def webhook_label(url: str) -> str:
+    """A webhook URL as it may be shown: scheme and host only (its path often holds a token)."""
+    if not url:
+        return "(none)"
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+
+
 def _account(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9]{4,20}", value):
         raise _Bad('an account number such as "5WT00001"')
@@ -320,6 +363,10 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
         "max_position_pct": _float(0, 100),
     },
     "network": {"retry_s": _float(0, 3600)},
+    "alerts": {
+        "bell": _bool, "desktop": _bool, "webhook": _url, "webhook_timeout": _float(0.1, 120),
+        "webhook_retries": _int(0, 10), "rules": _alert_rules,
+    },
 }
 
 def _clean(name: str) -> str:
@@ -544,6 +591,7 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
         "refresh_token": "********" if creds.refresh_token else "(not set)",
         "source": creds.source,
     }
+    out["alerts"]["webhook"] = webhook_label(settings.alerts.webhook)  # a URL may carry a token
     out["log"]["file"] = str(settings.log.file) if settings.log.file else "(default)"
     return out
 

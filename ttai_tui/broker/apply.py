@@ -26,6 +26,7 @@ def _t(ms: int) -> float | None:
 
 def apply_quotes(state: MarketState, batch: list[Any], now: float) -> None:
     quotes, pending = state.quotes, state.pending
+    watch = state.quote_watch or None
     for e in batch:
         sym = e.event_symbol
         q = quotes.get(sym)
@@ -40,10 +41,13 @@ def apply_quotes(state: MarketState, batch: list[Any], now: float) -> None:
         q.time = _t(e.event_time)
         q.updated = now
         pending.add(sym)
+        if watch is not None and (w := watch.get(sym)) is not None:
+            w(q)
 
 
 def apply_trades(state: MarketState, batch: list[Any], now: float) -> None:
     trades, pending = state.trades, state.pending
+    watch = state.trade_watch or None
     for e in batch:
         sym = e.event_symbol
         t = trades.get(sym)
@@ -56,6 +60,8 @@ def apply_trades(state: MarketState, batch: list[Any], now: float) -> None:
         t.time = _t(e.time) or _t(e.event_time)
         t.updated = now
         pending.add(sym)
+        if watch is not None and (w := watch.get(sym)) is not None:
+            w(t)
 
 
 def apply_summaries(state: MarketState, batch: list[Any], now: float) -> None:

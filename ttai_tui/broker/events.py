@@ -96,6 +96,20 @@ class CredentialsRejected:
     message: str
 
 
+@dataclass(slots=True, frozen=True)
+class AlertFired:
+    """An alert crossed its level on fresh data (``broker.alerts``); ``at`` is clock time."""
+
+    alert_id: int
+    text: str
+    value: float
+    reference: float | None  # the level, or the indicator's value / the level touched
+    at: float
+    fires: int
+    unit: str = ""
+    local: bool = True  # False: fired in another process (seen in the alerts file)
+
+
 BrokerEvent = (
     Connected
     | Connecting
@@ -107,4 +121,5 @@ BrokerEvent = (
     | OrderUpdated
     | BrokerError
     | CredentialsRejected
+    | AlertFired
 )

@@ -81,6 +81,8 @@ from ttai_tui.core.models import (
 from ttai_tui.core.portfolio import BETA_BENCHMARK, PositionView, position_view
 
 if TYPE_CHECKING:
+    from ttai_tui.broker.alerts.engine import AlertEngine
+    from ttai_tui.broker.alerts.store import AlertBook
     from ttai_tui.config import Settings, Target
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,7 @@ class Broker:
         self._orders: Any = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._started = False
+        self.alerts: AlertEngine | None = None
 
     # ---- listeners ---------------------------------------------------------------------
 
@@ -212,6 +215,32 @@ class Broker:
                     raise
                 self.emit(ev.BrokerError(str(e), "account"))
             self._accounts_svc.start()
+        if self.alerts is not None:
+            self.alerts.rebuild()
+            self.alerts.start()
+
+    def enable_alerts(self, book: AlertBook | None = None) -> AlertEngine:
+        """Evaluate the alerts of ``book`` (default: the data directory's) on this stream.
+
+        Firings arrive as ``AlertFired`` listener events; see ``broker/alerts/engine.py``.
+        """
+        if self.alerts is not None:
+            return self.alerts
+        from ttai_tui.broker.alerts.engine import AlertEngine
+        from ttai_tui.broker.alerts.store import AlertBook, default_path
+
+        engine = AlertEngine(
+            book if book is not None else AlertBook(default_path()),
+            self.state, self.clock, self.emit,
+            positions=lambda: self.positions, balance=lambda: self.balance,
+            subscriptions=self.subscriptions, fetch_metrics=self.metrics,
+        )
+        self.alerts = engine
+        self.stream.on_batch = engine.on_batch
+        self.add_listener(engine.on_broker_event)
+        if self._started:
+            engine.start()
+        return engine
 
     async def _open_session(self, retry_for: float | None) -> None:
         """``sessions.open`` until it succeeds, with the stream's backoff (see ``start``)."""
@@ -283,6 +312,8 @@ class Broker:
         """Stop everything started by ``start()``; safe to call twice."""
         if self._orders is not None:
             await self._orders.stop()
+        if self.alerts is not None:
+            await self.alerts.stop()
         if self._accounts_svc is not None:
             await self._accounts_svc.stop()
         await self.stream.stop()

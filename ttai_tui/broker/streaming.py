@@ -149,6 +149,8 @@ class StreamSupervisor:
         self._gap_ewma: float | None = None  # typical seconds between batches (busy feed: small)
         self._last_batch: float | None = None
         self.streamer: Any = None
+        #: called as ``on_batch(event type, batch)`` after each batch is applied (the alerts)
+        self.on_batch: Callable[[str, list[Any]], None] | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -382,6 +384,7 @@ class StreamSupervisor:
         nowait = recv.receive_nowait
         buf = sdk_adapter.queue_buffer(recv)
         state, status, clock = self.state, self.status, self.clock
+        kind = cls.__name__
         while True:
             batch = [await recv.receive()]
             if buf is not None:
@@ -400,6 +403,12 @@ class StreamSupervisor:
                     pass
             now = clock.now()
             apply(state, batch, now)
+            hook = self.on_batch
+            if hook is not None:
+                try:
+                    hook(kind, batch)
+                except Exception:  # an alert bug must never stop the stream
+                    log.exception("alert evaluation failed on a %s batch", kind)
             self._note_batch()
             n = len(batch)
             state.events += n

@@ -15,7 +15,7 @@ read API.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ttai_tui.core.candles import CandleSeries
 from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
@@ -41,6 +41,10 @@ class MarketState:
         self._consumers: dict[str, set[str]] = {}
         self._candle_dirty: dict[str, set[tuple[str, str]]] = {}
         self.events = 0  # total events applied (for the status bar and benchmarks)
+        #: per-symbol callbacks the writer calls with the updated record after *each* event
+        #: (the alerts: every update is seen, not only a batch's last); empty when unused
+        self.quote_watch: dict[str, Callable[[Quote], None]] = {}
+        self.trade_watch: dict[str, Callable[[Trade], None]] = {}
 
     # ---- writer helpers (one record per symbol, created on first use) -----------------
 

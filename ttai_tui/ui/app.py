@@ -34,6 +34,7 @@ from ttai_tui.ui.errors import guarded, report
 from ttai_tui.ui.messages import (
     AccountDataChanged,
     AccountWatchlists,
+    AlertFired,
     AuthFailed,
     BrokerEvent,
     OpenSymbol,
@@ -174,6 +175,7 @@ class TtaiApp(TradingMixin, App[int]):
 
     @work(group="broker", exclusive=True, exit_on_error=False, description="Broker start")
     async def start_broker(self) -> None:
+        self._enable_alerts()
         await self.bridge.start(self._broker_listener)
         self.post_message(AccountDataChanged())
         self.load_orders()
@@ -183,6 +185,14 @@ class TtaiApp(TradingMixin, App[int]):
         self.set_interval(HEAP_RESETTLE_S, self._settle_heap, name="heap-resettle")
         if heap.can_trim():
             self.set_interval(HEAP_TRIM_S, heap.trim, name="heap-trim")
+
+    def _enable_alerts(self) -> None:
+        enable = getattr(self.bridge, "enable_alerts", None)
+        if enable is None:
+            return
+        engine = enable(self.settings)
+        if engine.book.load_error:
+            self.notify(engine.book.load_error, title="Alerts", severity="warning", timeout=15)
 
     @work(group="warm-up", exclusive=True, exit_on_error=False, description="Warm-up")
     async def _warm_up(self) -> None:
@@ -262,6 +272,8 @@ class TtaiApp(TradingMixin, App[int]):
             self.post_message(OrdersChanged(event.order))
         elif isinstance(event, ev.OrderFilled):
             self.post_message(BrokerEvent("fill", f"Filled: {event.description}", "information"))
+        elif isinstance(event, ev.AlertFired):
+            self.post_message(AlertFired(event.alert_id, event.text, event.value, event.unit, event.local))
         elif isinstance(event, ev.BrokerError):
             where = f" ({event.where})" if event.where else ""
             self.post_message(BrokerEvent("error", f"{event.message}{where}", "error"))
@@ -280,6 +292,13 @@ class TtaiApp(TradingMixin, App[int]):
         elif msg.kind == "stream-failed":
             self.status.note = "stream stopped"
         self._render_status(force=True)
+
+    @guarded("alert")
+    def on_alert_fired(self, msg: AlertFired) -> None:
+        self.notify(f"#{msg.alert_id} {msg.text}: {msg.value:g}{msg.unit}", title="Alert", severity="warning", timeout=10)
+        if self.settings.alerts.bell and msg.local:
+            self.bell()
+        self.dashboard.alerts.refresh_rows()
 
     @guarded("account update")
     def on_account_data_changed(self, _msg: AccountDataChanged) -> None:

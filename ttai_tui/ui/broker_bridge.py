@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.broker.events import BrokerEvent
@@ -133,6 +133,59 @@ class BrokerBridge:
         await self.ready()
         await self.broker.select_account(number)
 
+    # -- alerts ------------------------------------------------------------------------------
+
+    @property
+    def alerts(self) -> Any:
+        """The broker's AlertEngine once `enable_alerts` ran (None before)."""
+        return self.broker.alerts
+
+    def enable_alerts(self, settings: Any) -> Any:
+        """Evaluate the data directory's alerts (plus the config's rules) on this broker."""
+        import time
+
+        from ttai_tui.broker.alerts.deliver import Notifier
+        from ttai_tui.broker.alerts.store import AlertBook, default_path
+        from ttai_tui.core.alerts import parse_alert
+
+        book = AlertBook(default_path())
+        rules = [parse_alert(r) for r in settings.alerts.rules]
+        if rules:
+            book.ensure(rules, time.time())
+        engine = self.broker.enable_alerts(book)
+        self.notifier = Notifier.from_settings(settings.alerts)
+        self.broker.add_listener(self.notifier.on_event)
+        return engine
+
+    async def add_alert(self, spec: Any, value: float | None) -> Any:
+        """Check the alert's symbol (or position) with the broker, then store and arm it."""
+        from ttai_tui.broker.alerts.figures import matches
+        from ttai_tui.broker.errors import UnknownSymbolError
+        from ttai_tui.broker.validate import check_symbols
+
+        engine = self.alerts
+        if engine is None:
+            raise BrokerFailure("alerts are not running")
+        await self.ready()
+        if spec.scope in ("symbol", "chart", "strategy"):
+            await check_symbols(self.broker.sessions, [spec.target])
+        elif spec.scope == "position" and not any(matches(p, spec.target) for p in self.broker.positions):
+            raise UnknownSymbolError(f"no position {spec.target} in the account")
+        alert = await asyncio.to_thread(engine.book.add, spec, self.clock.now(), value)
+        engine.rebuild()
+        return alert
+
+    def remove_alert(self, alert_id: int) -> Any:
+        engine = self.alerts
+        if engine is None:
+            raise BrokerFailure("alerts are not running")
+        a = engine.book.alerts.get(alert_id)
+        if a is not None and a.origin == "config":
+            raise BrokerFailure(f"alert #{alert_id} comes from the config file's [alerts] rules; remove it there")
+        removed = engine.book.remove(alert_id)
+        engine.rebuild()
+        return removed
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self, listener: Callable[[BrokerEvent], None]) -> None:
@@ -142,6 +195,9 @@ class BrokerBridge:
 
     async def stop(self) -> None:
         await self.broker.stop()
+        notifier = getattr(self, "notifier", None)
+        if notifier is not None:
+            await notifier.aclose()
 
     # -- REST --------------------------------------------------------------------------------
 

@@ -44,6 +44,8 @@ class TtaiCommands(Provider):
             out.append((label, partial(app.switch_account, acct.number), "switch account"))
         for theme in sorted(app.available_themes):
             out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), "change the colours"))
+        out.append(("New alert…", dash.action_new_alert, "an alert on the selected symbol, position or chart"))
+        out.append(("Alerts list", partial(dash.action_focus_pane, "alerts"), "armed and fired alerts"))
         out.append(("Refresh account data", app.refresh_account, "reload balances and positions"))
         out.append(("Help: keys", app.action_help, "every binding and its id"))
         return out

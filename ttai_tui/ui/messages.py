@@ -81,3 +81,14 @@ def trade_symbol(symbol: str) -> OpenTicket:
 
         leg = OrderLeg("Buy to Open", 1, symbol, "Equity")
     return OpenTicket([leg], f"{symbol} shares")
+
+
+@dataclass
+class AlertFired(Message):
+    """An alert fired (the broker's AlertFired, carried to the UI)."""
+
+    alert_id: int
+    text: str
+    value: float
+    unit: str = ""
+    local: bool = True  # False: another ttai process saw it (bell only for our own)

@@ -20,6 +20,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
+from ttai_tui.ui.widgets.alerts import AlertsView
 from ttai_tui.ui.widgets.balances import BalancesStrip
 from ttai_tui.ui.widgets.chain import ChainView
 from ttai_tui.ui.widgets.key_hints import KeyHints
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 NARROW_BELOW = 120
 WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
 TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions", "orders": "tab-orders",
-        "risk": "tab-risk"}
+        "risk": "tab-risk", "alerts": "tab-alerts"}
 
 
 def make_chart_pane(settings: Settings) -> ChartPane:
@@ -68,6 +69,10 @@ class DashboardScreen(Screen):
         Binding("r", "refresh_account", "Refresh", id="refresh-account", show=False,
                 tooltip="Reload balances and positions now"),
         Binding("z", "zoom", "Zoom", id="zoom", show=False, tooltip="Maximise / restore the focused pane"),
+        Binding("exclamation_mark", "focus_pane('alerts')", "Alerts", id="focus-alerts", show=False,
+                tooltip="Show the alerts list"),
+        Binding("A", "new_alert", "Alert", id="new-alert", show=False,
+                tooltip="New alert on the selected symbol, option, position or chart"),
     ]
 
     def __init__(self, settings: Settings, store: WatchlistStore) -> None:
@@ -91,6 +96,8 @@ class DashboardScreen(Screen):
                     yield OrdersView(id="orders-view")
                 with TabPane("Risk", id="tab-risk"):
                     yield RiskView(self.settings, id="risk-view")
+                with TabPane("Alerts", id="tab-alerts"):
+                    yield AlertsView(id="alerts-view")
         yield BalancesStrip(id="balances")
         yield KeyHints(id='key-hints')
 
@@ -170,6 +177,10 @@ class DashboardScreen(Screen):
         return self.query_one(BalancesStrip)
 
     @property
+    def alerts(self) -> AlertsView:
+        return self.query_one(AlertsView)
+
+    @property
     def tabs(self) -> TabbedContent:
         return self.query_one("#main-tabs", TabbedContent)
 
@@ -215,12 +226,24 @@ class DashboardScreen(Screen):
             "risk": lambda: self.risk.table,
             "balances": lambda: self.query_one(BalancesStrip),
             "chart": self.chart,
+            "alerts": lambda: self.alerts.table,
         }[pane]()
         if target is not None and getattr(target, "can_focus", False):
             self.set_focus(target)
         elif pane == "chart":
             self.set_focus(self.tabs.query_one("Tabs"))
         self.ttai_app.flush_now()
+
+    def action_new_alert(self) -> None:
+        from ttai_tui.ui.screens.alert_form import AlertFormScreen, prefill
+
+        def saved(alert_id: int | None) -> None:
+            if alert_id is not None:
+                self.app.notify(f"Alert #{alert_id} added", timeout=3)
+                self.alerts.refresh_rows()
+
+        bridge = getattr(self.app, "bridge", None)
+        self.app.push_screen(AlertFormScreen(bridge, *prefill(self)), saved)
 
     def action_refresh_account(self) -> None:
         self.ttai_app.refresh_account()

@@ -1,0 +1,1 @@
+"""Alerts: the file (store), the evaluation on the stream (engine), the deliveries (deliver)."""
