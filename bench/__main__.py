@@ -77,6 +77,7 @@ HOW = {
     "chart_redraw_ms": ("bench_analysis", "median full chart draw + plotext build at 160×48, 600 bars, same indicators and levels, CPU time"),
     "risk_update_ms": ("bench_risk", "median wall time of one Risk-tab recomputation of a 20-strategy portfolio: strategies' figures, the what-if grid and the selected payoff's curves"),
     "risk_update_cpu_ms": ("bench_risk", "the same update in CPU time of the measuring thread"),
+    "alerts_cost_pct": ("bench_alerts", "pipeline CPU per event with 500 armed alerts ÷ without, minus 1, in %: the same exchange-to-MarketState pipeline at 10,000 events/s, both halves in one process and run"),
 }
 
 

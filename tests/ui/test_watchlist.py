@@ -128,9 +128,10 @@ async def test_enter_opens_chain_and_chart(app_factory):
     async with app.run_test(size=(160, 48)) as pilot:
         dash = app.dashboard
         await settle(pilot)
+        await wait_for(pilot, lambda: _streaming(dash.watchlist), what="quotes")
         await pilot.press("j", "enter")  # QQQ
-        await wait_for(pilot, lambda: dash.chain.table.row_count > 0, what="chain rows")
-        assert dash.chain.symbol == "QQQ"
+        await wait_for(pilot, lambda: dash.chain.symbol == "QQQ" and dash.chain.table.row_count > 0,
+                       what="QQQ's chain rows")
         assert dash.tabs.active == "tab-chain"
         chart = dash.chart()
         assert getattr(chart, "symbol", "QQQ") == "QQQ"
