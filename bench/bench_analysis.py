@@ -5,10 +5,11 @@
   the operation the live chart performs). The key is the *median* over the ten indicators;
   ``indicator_incremental_speedup_min`` is the slowest one (HMA, three chained windows, which
   the issue allows to be slower) and ``speedup_<name>`` gives each.
-- ``chart_redraw_ms``: median time to draw and build the full chart at 160x48 (600 bars,
-  sma20 + ema50 + bb20 overlays, support/resistance levels, RSI panel), indicators computed
-  from scratch; ``chart_tick_redraw_ms`` is the same redraw for a forming-candle tick with the
-  pane's IndicatorCache (indicators updated incrementally).
+- ``chart_redraw_ms``: median time to render the full chart at 160x48 into the rich Segments
+  the pane paints (600 bars, sma20 + ema50 + bb20 overlays, support/resistance levels, volume
+  panel, RSI panel), indicators computed from scratch; ``chart_tick_redraw_ms`` is the same
+  redraw for a forming-candle tick with the pane's IndicatorCache (indicators updated
+  incrementally).
 
 Run alone: ``python -m bench.bench_analysis``.
 """
@@ -25,7 +26,7 @@ import numpy as np
 
 from ttai_tui.analysis import incremental as inc
 from ttai_tui.analysis import indicators as ind
-from ttai_tui.chart import ChartData, ChartSpec, draw, new_figure
+from ttai_tui.chart import ChartData, ChartSpec, render
 from ttai_tui.chart.live import IndicatorCache
 
 BARS = 5_000
@@ -127,13 +128,9 @@ def chart_redraw_ms(quick: bool = False) -> float:
     spec = ChartSpec.build(
         ["sma20", "ema50", "bb20", "rsi14"], symbol="SPY", timeframe="5m", levels=True
     )
-    fig = new_figure()
 
     def redraw() -> None:
-        draw(fig, data, spec, 160, 48)
-        fig.plotsize(160, 48)
-        fig._set_size(160, 48)  # as textual-plotext's PlotextPlot.render does
-        fig.build()
+        render(data, spec, 160, 48).segments()  # what ChartPane.redraw does before painting
 
     return _timed(redraw, 5 if quick else 20, best=False) * 1000.0
 
@@ -144,7 +141,6 @@ def chart_tick_redraw_ms(quick: bool = False) -> float:
     spec = ChartSpec.build(
         ["sma20", "ema50", "bb20", "rsi14"], symbol="SPY", timeframe="5m", levels=True
     )
-    fig = new_figure()
     cache = IndicatorCache()
     t = float(data.time[-1])
     state = {"i": 0}
@@ -153,10 +149,7 @@ def chart_tick_redraw_ms(quick: bool = False) -> float:
         state["i"] += 1
         c = float(data.close[-1]) + (state["i"] % 5) * 0.01
         tick = data.with_bar(t, data.open[-1], max(data.high[-1], c), data.low[-1], c, 1.0)
-        draw(fig, tick, spec, 160, 48, cache)
-        fig.plotsize(160, 48)
-        fig._set_size(160, 48)
-        fig.build()
+        render(tick, spec, 160, 48, cache=cache).segments()
 
     return _timed(redraw, 5 if quick else 20, best=False) * 1000.0
 

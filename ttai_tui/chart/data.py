@@ -66,10 +66,9 @@ class ChartData:
                 raise ValueError(f"candle data lacks fields: {', '.join(missing)}")
             n = len(source["close"])
             volume = source.get("volume")
-            return cls(
-                *(np.asarray(source[f], dtype=float) for f in FIELDS[:5]),
-                np.full(n, np.nan) if volume is None else np.asarray(volume, dtype=float),
-            )
+            t, o, h, lo, c = (np.asarray(source[f], dtype=float) for f in FIELDS[:5])
+            v = np.full(n, np.nan) if volume is None else np.asarray(volume, dtype=float)
+            return cls(t, o, h, lo, c, v)
         bars = list(source)
         cols = {f: [_num(getattr(b, f, None)) for b in bars] for f in FIELDS}
         return cls(*(np.asarray(cols[f], dtype=float) for f in FIELDS))
