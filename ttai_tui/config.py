@@ -81,6 +81,7 @@ class ChartSettings:
     lower: str = "rsi"
     levels: bool = True
     fibonacci: bool = False
+    volume: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +250,7 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
         "lower": _choice(LOWER_PANELS),
         "levels": _bool,
         "fibonacci": _bool,
+        "volume": _bool,
     },
     "ui": {"refresh_hz": _float(1, 60), "theme": _str, "flash": _bool},
     "log": {"level": _choice(LOG_LEVELS, upper=True), "file": _path},
@@ -482,6 +484,7 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
             "lower": settings.chart.lower,
             "levels": settings.chart.levels,
             "fibonacci": settings.chart.fibonacci,
+            "volume": settings.chart.volume,
         },
         "ui": {"refresh_hz": settings.ui.refresh_hz, "theme": settings.ui.theme, "flash": settings.ui.flash},
         "keys": settings.keys,

@@ -375,3 +375,11 @@ def test_headless_style_call_with_arrays_dict() -> None:
         levels=True, width=100, height=32, color=False,
     )  # fmt: skip
     assert text.startswith("SPY 1d") and "rsi14" in text
+
+
+def test_render_text_widens_candles_for_a_short_history() -> None:
+    text = render_text(candles(20), width=100, height=24, color=False, indicators=[])
+    rows = lines_of(text)[1:19]
+    used = sorted({x for line in rows for x, ch in enumerate(line[:88]) if ch in "┃█╽╿▀▄╹╻"})
+    assert used and used[0] < 30  # spread over the width, not packed into the last 20 columns
+    assert used[-1] - used[0] > 60

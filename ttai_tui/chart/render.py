@@ -60,7 +60,7 @@ from ttai_tui.chart.marks import (
     span_halves,
 )
 from ttai_tui.chart.spec import ChartSpec, LowerPanel
-from ttai_tui.chart.view import Viewport
+from ttai_tui.chart.view import ZOOM_LEVELS, Viewport
 
 __all__ = [
     "MIN_TWO_PANEL_HEIGHT",
@@ -875,7 +875,8 @@ def render_text(
     its ``arrays()`` dict). Pass a ``spec``, or the keyword strings (``indicators`` such as
     ``["sma20", "bb20", "rsi14"]``, ``lower``, ``levels``, ``fibonacci``) and a spec is built;
     bad specs raise ValueError with the offending text. ``color=None`` means ANSI colours only
-    when stdout is a terminal and ``NO_COLOR`` is unset.
+    when stdout is a terminal and ``NO_COLOR`` is unset. Fewer bars than columns are drawn
+    zoomed in (wider candles) so they fill the width.
     """
     if spec is None:
         spec = ChartSpec.build(
@@ -892,6 +893,10 @@ def render_text(
         import sys
 
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    frame = render(ChartData.from_any(data), spec, max(int(width), 20), max(int(height), 8),
-                   tick=tick, now=now)  # fmt: skip
+    bars = ChartData.from_any(data)
+    width, height = max(int(width), 20), max(int(height), 8)
+    # a short history is drawn with wider candles rather than in a corner of the width
+    room = width - 12  # the plot area, less a price axis
+    zoom = max((z for z, cols in enumerate(ZOOM_LEVELS) if len(bars) * cols <= room), default=0)
+    frame = render(bars, spec, width, height, view=Viewport(zoom=zoom), tick=tick, now=now)
     return frame.text(color)
