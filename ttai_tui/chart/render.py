@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -59,6 +58,7 @@ from ttai_tui.chart.marks import (
     half_index,
     span_halves,
 )
+from ttai_tui.chart.palette import ANSI, HEX, OVERLAYS, Palette, resolve
 from ttai_tui.chart.spec import ChartSpec, LowerPanel
 from ttai_tui.chart.view import ZOOM_LEVELS, Viewport
 
@@ -75,10 +75,8 @@ MIN_TWO_PANEL_HEIGHT = 28
 MIN_TWO_PANEL_WIDTH = 40
 MIN_VOLUME_HEIGHT = 18
 LEVEL_LOOKBACK = 1000  # bars searched for levels (bounded cost; older levels rarely matter)
-OVERLAY_COLORS = ("cyan", "magenta", "bright_blue", "yellow", "bright_magenta", "bright_cyan")
-UP, DOWN = "green", "red"
-FIB = "yellow"
-AXIS = "bright_black"
+OVERLAY_COLORS = OVERLAYS  # roles, coloured by a Palette
+UP, DOWN, FIB, AXIS, RSI, MACD, SIGNAL = "up", "down", "fib", "axis", "rsi", "macd", "signal"
 TIMEFRAME_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "4h": 14400,
                      "1d": 86400}  # fmt: skip
 
@@ -127,35 +125,32 @@ class Frame:
             return None
         return i.start + (x - first) // i.cols_per_bar
 
-    def segments(self, base: Style | None = None) -> list[list[Segment]]:
+    def segments(self, base: Style | None = None, palette: Palette = HEX) -> list[list[Segment]]:
         """Each line as rich Segments over ``base`` (the widget's own style: its background)."""
         out = []
         for line in self.lines:
             if base is None:
-                out.append([Segment(text, _rich(style)) for text, style in line])
+                out.append([Segment(text, resolve(style, palette)) for text, style in line])
             else:
-                out.append([Segment(text, base + _rich(style)) for text, style in line])
+                out.append([Segment(text, base + resolve(style, palette)) for text, style in line])
         return out
 
-    def text(self, color: bool) -> str:
+    def text(self, color: bool, palette: Palette = ANSI) -> str:
         """Lines joined for a terminal: ANSI colours, or plain (trailing blanks removed)."""
         out = []
         for line in self.lines:
             if color:
-                s = "".join(_ansi(style, text) for text, style in line).rstrip(" ")
+                s = "".join(_ansi(style, text, palette) for text, style in line).rstrip(" ")
             else:
                 s = "".join(text for text, _ in line).rstrip()
             out.append(s)
         return "\n".join(out) + "\n"
 
 
-@lru_cache(maxsize=256)
-def _rich(style: str) -> Style:
-    return Style.parse(style) if style else Style()
-
-
-def _ansi(style: str, text: str) -> str:
-    return _rich(style).render(text, color_system=ColorSystem.STANDARD) if style else text
+def _ansi(style: str, text: str, palette: Palette) -> str:
+    if not style:
+        return text
+    return resolve(style, palette).render(text, color_system=ColorSystem.STANDARD)
 
 
 @dataclass
@@ -593,7 +588,7 @@ def _candles(
     colour_ids = np.where(b.up[ok], sid(UP), sid(DOWN)).astype(np.uint16)
     last = b.n - 1
     if forming and ok[last]:
-        colour_ids[-1] = sid(f"bold bright_{UP if b.up[last] else DOWN}")
+        colour_ids[-1] = sid(f"bold {UP if b.up[last] else DOWN}")
     if cursor is not None and b.start <= cursor < b.stop and ok[cursor - b.start]:
         j = int(np.searchsorted(idx, cursor - b.start))
         colour_ids[j] = sid(f"bold {UP if b.up[cursor - b.start] else DOWN}")
@@ -766,18 +761,18 @@ def _lower_panel(
         canvas.text(top + r, pw, "│", AXIS)
     if lower.kind == "rsi":
         value = at(lower.label)
-        _separator(canvas, lay, top - 1, [(f" {lower.label} ", "yellow"),
-                                           (_num(value, 1) + " ", "yellow")])  # fmt: skip
+        _separator(canvas, lay, top - 1, [(f" {lower.label} ", RSI),
+                                           (_num(value, 1) + " ", RSI)])  # fmt: skip
         for level, colour in ((70.0, DOWN), (30.0, UP)):
             r = guide(level, 0.0, 100.0, f"dim {colour}")
             canvas.text(top + r, pw, f"┤  {level:>{lay.price_w}.0f}", AXIS)
         _cursor_column(canvas, b, cursor, top, rows)
-        line(series[lower.label], 0.0, 100.0, "yellow")
+        line(series[lower.label], 0.0, 100.0, RSI)
         return
     macd, sig, hist = (series[k] for k in ("macd", "signal", "hist"))
-    _separator(canvas, lay, top - 1, [(" macd ", "cyan"), (_num(at("macd"), dec + 1) + " ", "cyan"),
-                                       ("signal ", "yellow"), (_num(at("signal"), dec + 1) + " ",
-                                                               "yellow"),
+    _separator(canvas, lay, top - 1, [(" macd ", MACD), (_num(at("macd"), dec + 1) + " ", MACD),
+                                       ("signal ", SIGNAL), (_num(at("signal"), dec + 1) + " ",
+                                                             SIGNAL),
                                        ("hist ", AXIS), (_num(at("hist"), dec + 1) + " ", AXIS)])  # fmt: skip
     vis = np.concatenate([a[sl] for a in (macd, sig, hist)])
     vis = vis[np.isfinite(vis)]
@@ -806,8 +801,8 @@ def _lower_panel(
         ids = np.where(hv >= 0, canvas.style(f"dim {UP}"), canvas.style(f"dim {DOWN}"))
         sblock[:, cols] = np.where(drawn, ids[None, :], sblock[:, cols])
     _cursor_column(canvas, b, cursor, top, rows)
-    line(macd, lo, hi, "cyan")
-    line(sig, lo, hi, "yellow")
+    line(macd, lo, hi, MACD)
+    line(sig, lo, hi, SIGNAL)
 
 
 def _num(value: float, decimals: int) -> str:

@@ -57,6 +57,7 @@ from textual.widgets import Label, SelectionList
 
 from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, Viewport, parse_indicators, render
 from ttai_tui.chart.live import IndicatorCache
+from ttai_tui.chart.palette import HEX, Palette
 from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerPanel
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ class ChartPane(Widget, can_focus=True):
         self._lines: list[list[Segment]] = []
         self._strips: list[Strip] = []
         self._base: Style | None = None
+        self._colours: Palette | None = None
 
     # -- data in ---------------------------------------------------------------------------------
 
@@ -258,7 +260,7 @@ class ChartPane(Widget, can_focus=True):
         )
         self._frame = frame
         self.info = frame.info
-        lines = frame.segments(self._base_style)
+        lines = frame.segments(self._base_style, self._palette())
         if (width, height) != self._drawn_size or len(lines) != len(self._lines):
             changed = list(range(len(lines)))
             self.refresh()
@@ -279,6 +281,16 @@ class ChartPane(Widget, can_focus=True):
         now = getattr(getattr(self.app, "clock", None), "now", None)
         return float(now()) if callable(now) else None
 
+    def _palette(self) -> Palette:
+        """Explicit colours (Textual's ANSI theme paints red and magenta alike); candles in the
+        app theme's success / error colours."""
+        if self._colours is None:
+            theme = getattr(self.app, "current_theme", None)
+            up = getattr(theme, "success", None) or HEX.up
+            down = getattr(theme, "error", None) or HEX.down
+            self._colours = HEX.with_(up=up, down=down)
+        return self._colours
+
     @property
     def _base_style(self) -> Style:
         if self._base is None:
@@ -288,6 +300,7 @@ class ChartPane(Widget, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._base = None
+        self._colours = None
         self._drawn_size = (0, 0)  # repaint everything in the new style
         if self.is_mounted:
             self.call_after_refresh(self.redraw)
