@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 TZ = ZoneInfo("America/New_York")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_DECIMALS = 10
 
 
@@ -110,25 +111,27 @@ def time_labels(times: np.ndarray, timeframe: str) -> list[tuple[int, str]]:
             out.append((-1, ""))
             continue
         dt = _local(float(t))
+        # f-strings, not strftime: this runs for every visible bar on every redraw
+        hm = f"{dt.hour:02d}:{dt.minute:02d}"
         if daily:
             if prev is None or dt.year != prev.year:
-                item = (4, dt.strftime("%Y"))
+                item = (4, str(dt.year))
             elif dt.month != prev.month:
-                item = (3, dt.strftime("%b ") + str(dt.day))
+                item = (3, f"{MONTHS[dt.month - 1]} {dt.day}")
             elif dt.weekday() < prev.weekday():
                 item = (1, str(dt.day))
             else:
                 item = (0, str(dt.day))
         elif prev is None or dt.date() != prev.date():
-            item = (4, dt.strftime("%m-%d"))
+            item = (4, f"{dt.month:02d}-{dt.day:02d}")
         elif dt.minute == 0 and (timeframe != "1h" or dt.hour % 2 == 0):
-            item = (2, dt.strftime("%H:%M"))
+            item = (2, hm)
         elif dt.minute in (30, 0):
-            item = (1, dt.strftime("%H:%M"))
+            item = (1, hm)
         elif dt.minute % 15 == 0:
-            item = (0, dt.strftime("%H:%M"))
+            item = (0, hm)
         else:
-            item = (-1, dt.strftime("%H:%M"))
+            item = (-1, hm)
         out.append(item)
         prev = dt
     return out

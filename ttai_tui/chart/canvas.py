@@ -67,12 +67,13 @@ class Canvas:
         """Each row as runs of (text, style name)."""
         out: list[Line] = []
         names = self.names
+        styles = self.styles
+        changes = styles[:, 1:] != styles[:, :-1]
+        texts = self.chars.tobytes().decode("utf-32-le")
+        w = self.width
         for y in range(self.height):
-            text = self.chars[y].tobytes().decode("utf-32-le")
-            st = self.styles[y]
-            cuts = np.flatnonzero(st[1:] != st[:-1]) + 1
-            bounds = [0, *cuts.tolist(), self.width]
-            out.append(
-                [(text[a:b], names[int(st[a])]) for a, b in pairwise(bounds)]
-            )
+            text = texts[y * w : (y + 1) * w]
+            st = styles[y].tolist()
+            bounds = [0, *(np.flatnonzero(changes[y]) + 1).tolist(), w]
+            out.append([(text[a:b], names[st[a]]) for a, b in pairwise(bounds)])
         return out

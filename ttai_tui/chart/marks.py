@@ -115,7 +115,7 @@ def braille_bits(ys: npt.ArrayLike, y_lo: float, y_hi: float, rows: int) -> npt.
     n_sub = y.size
     cols = (n_sub + 1) // 2
     out = np.zeros((rows, cols), dtype=np.uint8)
-    if n_sub == 0 or y_hi <= y_lo:
+    if n_sub == 0 or rows <= 0 or y_hi <= y_lo:
         return out
     top = 4 * rows - 1
     d = np.floor((y - y_lo) / (y_hi - y_lo) * (4 * rows))
@@ -136,5 +136,6 @@ def braille_bits(ys: npt.ArrayLike, y_lo: float, y_hi: float, rows: int) -> npt.
     subs = np.repeat(sub, counts)
     row = rows - 1 - dots // 4
     bits = BRAILLE_BITS[subs % 2, 3 - dots % 4]
-    np.bitwise_or.at(out, (row, subs // 2), bits)
-    return out
+    # each (cell, dot) occurs once (a sub-column's dots are distinct), so OR is a sum
+    flat = np.bincount(row * cols + subs // 2, weights=bits, minlength=rows * cols)
+    return flat.astype(np.uint8).reshape(rows, cols)

@@ -127,13 +127,10 @@ class Frame:
 
     def segments(self, base: Style | None = None, palette: Palette = HEX) -> list[list[Segment]]:
         """Each line as rich Segments over ``base`` (the widget's own style: its background)."""
-        out = []
-        for line in self.lines:
-            if base is None:
-                out.append([Segment(text, resolve(style, palette)) for text, style in line])
-            else:
-                out.append([Segment(text, base + resolve(style, palette)) for text, style in line])
-        return out
+        styles: dict[str, Style] = {}  # a frame uses a few dozen styles: resolve each once
+        for name in {style for line in self.lines for _, style in line}:
+            styles[name] = resolve(name, palette) if base is None else base + resolve(name, palette)
+        return [[Segment(text, styles[style]) for text, style in line] for line in self.lines]
 
     def text(self, color: bool, palette: Palette = ANSI) -> str:
         """Lines joined for a terminal: ANSI colours, or plain (trailing blanks removed)."""
@@ -499,7 +496,7 @@ def _price_panel(
     labels: list[_AxisLabel] = []
 
     def row_of(price: float) -> int:
-        return rows - 1 - int(half_index([price], y_lo, y_hi, rows)[0]) // 2
+        return _row_of(price, y_lo, y_hi, rows)
 
     def hline(price: float, glyph: str, style: str) -> int:
         r = row_of(price)
@@ -564,6 +561,12 @@ def _price_panel(
         labels.append(_AxisLabel(0, float(value), parts))
     placed = _place_axis_labels(canvas, lay.plot_w, top, rows, labels, row_of)
     return found, [t for t in level_tags if t in placed], fib_tags, (y_lo, y_hi)
+
+
+def _row_of(price: float, y_lo: float, y_hi: float, rows: int) -> int:
+    """The cell row (0 = top) of a price; the scalar twin of ``marks.half_index``."""
+    k = math.floor((price - y_lo) / (y_hi - y_lo) * (2 * rows)) if math.isfinite(price) else 0
+    return rows - 1 - min(max(k, 0), 2 * rows - 1) // 2
 
 
 def _candles(
@@ -753,7 +756,7 @@ def _lower_panel(
         canvas.styles[top : top + rows, :pw][put] = canvas.style(style)
 
     def guide(value: float, lo: float, hi: float, style: str) -> int:
-        r = rows - 1 - int(half_index([value], lo, hi, rows)[0]) // 2
+        r = _row_of(value, lo, hi, rows)
         canvas.text(top + r, 0, "╌" * pw, style)
         return r
 
