@@ -118,7 +118,7 @@ def test_intraday_time_labels_name_days_and_round_hours() -> None:
     times = np.array([_ny(2026, 6, 16, 15, 50), _ny(2026, 6, 16, 15, 55), _ny(2026, 6, 17, 9, 30),
                       _ny(2026, 6, 17, 9, 35), _ny(2026, 6, 17, 10, 0)])  # fmt: skip
     labels = time_labels(times, "5m")
-    assert labels[0] == (4, "06-16")  # the first bar names its day
+    assert labels[0] == (3, "06-16")  # the first bar names its day (if no new day is near)
     assert labels[2] == (4, "06-17")  # so does a new day
     assert labels[4] == (2, "10:00") and labels[1][0] < 2
     assert time_label(float(times[4]), "5m") == "Wed 06-17 10:00"
@@ -128,7 +128,7 @@ def test_daily_time_labels_name_months_and_years() -> None:
     times = np.array([_ny(2025, 12, 30, 0, 0), _ny(2025, 12, 31), _ny(2026, 1, 2),
                       _ny(2026, 1, 5), _ny(2026, 2, 2)])  # fmt: skip
     labels = time_labels(times, "1d")
-    assert labels[0] == (4, "2025")
+    assert labels[0] == (2, "Dec 2025")  # context, below a month change
     assert labels[2] == (4, "2026")
     assert labels[3] == (1, "5")  # a Monday
     assert labels[4] == (3, "Feb 2")

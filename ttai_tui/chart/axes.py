@@ -97,11 +97,13 @@ def time_label(t: float, timeframe: str) -> str:
 
 def time_labels(times: np.ndarray, timeframe: str) -> list[tuple[int, str]]:
     """(priority, label) per bar: what a time-axis label at that bar would say, and how much it
-    matters. A new year/month/day outranks a round hour, which outranks a half hour; the axis
-    places labels by priority so day boundaries are always named.
+    matters. A new year/month/day outranks the first bar's context label, which outranks a round
+    hour, which outranks a half hour; the axis places labels by priority so boundaries are
+    always named and never crowded out by the first bar's label.
 
-    Intraday (1m..1h): ``06-17`` on the first bar of a day, ``HH:MM`` otherwise. Daily: ``2026``
-    at a new year, ``Jun 2`` at a new month, the day of the month on Mondays.
+    Intraday (1m..1h): ``06-17`` on the first bar of a day, ``HH:MM`` otherwise. Daily:
+    ``Aug 2026`` on the first bar, ``2027`` at a new year, ``Jun 2`` at a new month, the day of
+    the month on Mondays.
     """
     out: list[tuple[int, str]] = []
     prev: datetime | None = None
@@ -114,7 +116,9 @@ def time_labels(times: np.ndarray, timeframe: str) -> list[tuple[int, str]]:
         # f-strings, not strftime: this runs for every visible bar on every redraw
         hm = f"{dt.hour:02d}:{dt.minute:02d}"
         if daily:
-            if prev is None or dt.year != prev.year:
+            if prev is None:  # context for the day numbers, unless a month change needs the room
+                item = (2, f"{MONTHS[dt.month - 1]} {dt.year}")
+            elif dt.year != prev.year:
                 item = (4, str(dt.year))
             elif dt.month != prev.month:
                 item = (3, f"{MONTHS[dt.month - 1]} {dt.day}")
@@ -122,7 +126,9 @@ def time_labels(times: np.ndarray, timeframe: str) -> list[tuple[int, str]]:
                 item = (1, str(dt.day))
             else:
                 item = (0, str(dt.day))
-        elif prev is None or dt.date() != prev.date():
+        elif prev is None:  # the first bar's date, unless a new day needs the room
+            item = (3, f"{dt.month:02d}-{dt.day:02d}")
+        elif dt.date() != prev.date():
             item = (4, f"{dt.month:02d}-{dt.day:02d}")
         elif dt.minute == 0 and (timeframe != "1h" or dt.hour % 2 == 0):
             item = (2, hm)
