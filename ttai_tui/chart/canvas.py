@@ -63,11 +63,27 @@ class Canvas:
         self.styles[row, col:end] = self.style(style)
         return end
 
+    def _merged_blanks(self) -> npt.NDArray[np.uint16]:
+        """Styles where an unstyled blank takes the style of the cell before it when that style
+        only colours text (a space looks the same in it): fewer runs, fewer segments, fewer
+        escape sequences on the wire."""
+        styles = self.styles
+        if self.width < 2:
+            return styles
+        fg_only = np.array(
+            [not any(w in ("reverse", "underline", "on") for w in n.split()) for n in self.names]
+        )
+        blank = (self.chars == BLANK) & (styles == 0)
+        cols = np.arange(self.width)[None, :]
+        source = np.maximum.accumulate(np.where(blank, 0, cols), axis=1)  # last non-blank
+        inherited = np.take_along_axis(styles, source, axis=1)
+        return np.where(blank & fg_only[inherited], inherited, styles).astype(np.uint16)
+
     def lines(self) -> list[Line]:
         """Each row as runs of (text, style name)."""
         out: list[Line] = []
         names = self.names
-        styles = self.styles
+        styles = self._merged_blanks()
         changes = styles[:, 1:] != styles[:, :-1]
         texts = self.chars.tobytes().decode("utf-32-le")
         w = self.width
