@@ -17,10 +17,11 @@ The chart pane computes its indicators over every bar it holds (it *shows* only 
   ``BARS`` bars (vectorised) divided by the time of one incremental ``replace_last``. The key is
   the median over the ten indicators; ``indicator_incremental_speedup_min`` is the slowest and
   ``speedup_<name>`` gives each.
-- ``chart_redraw_ms``: median time to draw and build the full chart at 160x48 (600 bars, the
-  same indicators, support/resistance levels), indicators computed from scratch;
-  ``chart_tick_redraw_ms`` is the same redraw for a forming-candle tick with the pane's
-  IndicatorCache.
+- ``chart_redraw_ms``: median time to render the full chart at 160x48 into the rich Segments
+  the pane paints (600 bars, sma20 + ema50 + bb20 overlays, support/resistance levels, volume
+  panel, RSI panel), indicators computed from scratch; ``chart_tick_redraw_ms`` is the same
+  redraw for a forming-candle tick with the pane's IndicatorCache (indicators updated
+  incrementally).
 
 Timings are CPU time of this (single-threaded) process, best of several batches, so other
 processes on the machine do not inflate them.
@@ -40,7 +41,7 @@ import numpy as np
 
 from ttai_tui.analysis import incremental as inc
 from ttai_tui.analysis import indicators as ind
-from ttai_tui.chart import ChartData, ChartSpec, draw, new_figure
+from ttai_tui.chart import ChartData, ChartSpec, render
 from ttai_tui.chart.live import IndicatorCache
 from ttai_tui.chart.live import vectorised as recompute
 
@@ -178,13 +179,9 @@ def chart_tick_analysis(quick: bool = False) -> dict[str, float]:
 def chart_redraw_ms(quick: bool = False) -> float:
     data = ChartData.from_any(_bars(600, seed=1))
     spec = ChartSpec.build(INDICATORS, symbol="SPY", timeframe="5m", levels=True)
-    fig = new_figure()
 
     def redraw() -> None:
-        draw(fig, data, spec, 160, 48)
-        fig.plotsize(160, 48)
-        fig._set_size(160, 48)  # as textual-plotext's PlotextPlot.render does
-        fig.build()
+        render(data, spec, 160, 48).segments()  # what ChartPane.redraw does before painting
 
     return _timed(redraw, 5 if quick else 20, best=False) * 1000.0
 
@@ -193,7 +190,6 @@ def chart_tick_redraw_ms(quick: bool = False) -> float:
     """The same chart redrawn for a forming-candle tick, as the pane does (IndicatorCache)."""
     data = ChartData.from_any(_bars(600, seed=1))
     spec = ChartSpec.build(INDICATORS, symbol="SPY", timeframe="5m", levels=True)
-    fig = new_figure()
     cache = IndicatorCache()
     t = float(data.time[-1])
     state = {"i": 0}
@@ -202,10 +198,7 @@ def chart_tick_redraw_ms(quick: bool = False) -> float:
         state["i"] += 1
         c = float(data.close[-1]) + (state["i"] % 5) * 0.01
         tick = data.with_bar(t, data.open[-1], max(data.high[-1], c), data.low[-1], c, 1.0)
-        draw(fig, tick, spec, 160, 48, cache)
-        fig.plotsize(160, 48)
-        fig._set_size(160, 48)
-        fig.build()
+        render(tick, spec, 160, 48, cache=cache).segments()
 
     return _timed(redraw, 5 if quick else 20, best=False) * 1000.0
 

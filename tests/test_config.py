@@ -101,6 +101,7 @@ def test_live_without_credentials_is_refused(tmp_path):
         ('[log]\nlevel = "LOUD"\n', "log.level", '"DEBUG"'),
         ('[keys]\nquit = 5\n', "keys.quit", "key name"),
         ("[demo]\nmarket_hours = 1\n", "demo.market_hours", "true or false"),
+        ('[chart]\nvolume = "yes"\n', "chart.volume", "true or false"),
     ],
 )
 def test_bad_values_name_file_key_value_and_expectation(tmp_path, text, key, expected):

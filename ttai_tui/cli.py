@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--levels", action="store_true", help="draw support and resistance levels")
     ch.add_argument("--width", type=int, default=None, metavar="W", help="columns (default: terminal width)")
     ch.add_argument("--height", type=int, default=None, metavar="H", help="rows (default: terminal height)")
+    ch.add_argument("--no-color", action="store_true", help="no ANSI colours (also when NO_COLOR is set or stdout is not a terminal)")
 
     sv = add("serve", "serve the dashboard to a web browser, locked by a per-run access token")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")

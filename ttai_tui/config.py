@@ -82,6 +82,7 @@ class ChartSettings:
     lower: str = "rsi"
     levels: bool = True
     fibonacci: bool = False
+    volume: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +344,7 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
         "lower": _choice(LOWER_PANELS),
         "levels": _bool,
         "fibonacci": _bool,
+        "volume": _bool,
     },
     "ui": {"refresh_hz": _float(1, 60), "theme": _str, "flash": _bool},
     "log": {"level": _choice(LOG_LEVELS, upper=True), "file": _path},

@@ -59,7 +59,7 @@ async def test_dashboard_chart_shows_live_candles(exchange: Any) -> None:
         await wait_for(pilot, lambda: len(pane.data) > 20 and pane.info and pane.info.bars > 20,
                        "candles on the chart")
         assert pane.symbol == "SPY" and pane.info is not None
-        assert pane.info.panels == 2 and pane.info.bars > 20
+        assert pane.info.panels == 3 and pane.info.volume and pane.info.bars > 20
         assert pane.info.overlays == ("sma20", "ema50", "bb20")
         pane.focus()
         await pilot.press("t")  # 5m -> 15m: re-subscribes and refills

@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import SelectionList
 
 from tests.chart.synthetic import candles
+from ttai_tui.chart.axes import fmt_price, fmt_volume
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.ui.widgets.chart import ChartPane, OverlayPicker
 
@@ -60,10 +61,11 @@ async def test_set_series_draws_two_panels_when_tall() -> None:
         pane.set_series("SPY", "5m", candles(400))
         await pilot.pause()
         assert pane.info is not None
-        assert pane.info.panels == 2 and pane.info.lower == "rsi14"
+        assert pane.info.panels == 3 and pane.info.lower == "rsi14" and pane.info.volume
         assert pane.info.overlays == ("sma20", "bb20")
         assert pane.info.levels  # config turned levels on
-        assert pane.info.bars == 140 - 12
+        assert pane.info.bars == pane.info.plot_width  # one candle per column
+        assert pane.render_line(0).text.startswith("SPY 5m")
 
 
 async def test_80x24_is_one_panel() -> None:
@@ -72,7 +74,8 @@ async def test_80x24_is_one_panel() -> None:
         pane = app.query_one(ChartPane)
         pane.set_series("SPY", "5m", candles(300))
         await pilot.pause()
-        assert pane.info is not None and pane.info.panels == 1
+        assert pane.info is not None and pane.info.panels == 2 and pane.info.lower == "none"
+        assert pane.info.volume
 
 
 async def test_keys_toggle_levels_fib_lower_and_timeframe() -> None:
@@ -89,7 +92,11 @@ async def test_keys_toggle_levels_fib_lower_and_timeframe() -> None:
         await pilot.press("i")
         assert pane.info.lower == "macd"
         await pilot.press("i")
-        assert pane.info.lower == "none" and pane.info.panels == 1
+        assert pane.info.lower == "none" and pane.info.panels == 2
+        await pilot.press("V")
+        assert not pane.spec.volume and not pane.info.volume and pane.info.panels == 1
+        await pilot.press("V")
+        assert pane.info.volume
         await pilot.press("i")
         assert pane.info.lower == "rsi14"
         await pilot.press("t")
@@ -109,8 +116,11 @@ async def test_binding_ids_exist_for_remapping() -> None:
     ids = {b.id for b in ChartPane.BINDINGS}  # type: ignore[union-attr]
     assert {
         "chart-timeframe-next", "chart-timeframe-prev", "chart-levels", "chart-fib",
-        "chart-lower", "chart-overlays",
+        "chart-lower", "chart-overlays", "chart-volume", "chart-cursor-left", "chart-cursor-right",
+        "chart-zoom-in", "chart-zoom-out", "chart-cursor-first", "chart-follow",
     } <= ids  # fmt: skip
+    keys = {b.id: b.key for b in ChartPane.BINDINGS}  # type: ignore[union-attr]
+    assert keys["chart-overlays"] == "O"  # `o` belongs to the dashboard (orders)
     app = ChartApp(settings())
     async with app.run_test(size=(120, 40)) as pilot:
         app.set_keymap({"chart-levels": "x"})
@@ -161,7 +171,8 @@ async def test_flush_pulls_from_the_bridge_series() -> None:
             )  # fmt: skip
         clock.t += 1.0
         pane.flush(clock.t)
-        assert len(pane.data) == 120 and pane.info is not None and pane.info.bars == 108
+        assert len(pane.data) == 120 and pane.info is not None
+        assert pane.info.bars == min(120, pane.info.plot_width)
         draws = pane.draws
         clock.t += 1.0
         pane.flush(clock.t)
@@ -197,3 +208,72 @@ async def test_bad_config_indicators_fall_back_to_defaults() -> None:
         pane = app.query_one(ChartPane)
         assert [o.label for o in pane.spec.overlays] == ["sma20", "ema50", "bb20"]
         assert pane.timeframe == "5m"
+
+
+def header(pane: ChartPane) -> str:
+    return pane.render_line(0).text + pane.render_line(1).text
+
+
+async def test_cursor_keys_read_bars_and_end_follows_live_again() -> None:
+    app = ChartApp(settings(indicators=["sma20"]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(ChartPane)
+        pane.focus()
+        d = candles(300)
+        pane.set_series("SPY", "5m", d)
+        await pilot.pause()
+        assert pane.info is not None and pane.info.cursor is None
+        await pilot.press("left")
+        i = 298
+        assert pane.info.cursor == i
+        for name, arr in (("O", d.open), ("H", d.high), ("L", d.low), ("C", d.close)):
+            assert f"{name} {fmt_price(arr[i], 2)}" in header(pane)
+        assert f"V {fmt_volume(d.volume[i])}" in header(pane)
+        await pilot.press("left", "left", "right")
+        assert pane.info.cursor == 297
+        # a new bar arrives while the cursor is out: the view stays on what is being read
+        stop = pane.info.stop
+        clock = app.clock
+        clock.t += 1.0
+        pane.update_forming(float(d.time[-1]) + 300, 100.0, 100.5, 99.5, 100.2, 10.0)
+        assert pane.info.stop == stop and pane.info.cursor == 297
+        await pilot.press("end")
+        assert pane.info.cursor is None and pane.info.stop == 301
+        assert "C 100.20" in header(pane)
+        await pilot.press("home")
+        assert pane.info.cursor == 0 and pane.info.start == 0
+
+
+async def test_zoom_keys_change_the_bars_shown() -> None:
+    app = ChartApp(settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(ChartPane)
+        pane.focus()
+        pane.set_series("SPY", "5m", candles(300))
+        await pilot.pause()
+        assert pane.info is not None
+        wide = pane.info.bars
+        await pilot.press("plus")
+        assert pane.info.cols_per_bar == 2 and pane.info.bars == pane.info.plot_width // 2 < wide
+        await pilot.press("equals_sign")
+        assert pane.info.cols_per_bar == 4
+        await pilot.press("minus", "minus", "minus")
+        assert pane.info.cols_per_bar == 1 and pane.info.bars == wide
+
+
+async def test_a_forming_tick_repaints_only_the_lines_that_changed() -> None:
+    clock = FakeClock()
+    app = ChartApp(settings(indicators=["sma20"], lower="none", levels=False), clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(ChartPane)
+        d = candles(300)
+        pane.set_series("SPY", "5m", d)
+        await pilot.pause()
+        before = pane.lines_repainted
+        assert before == pane.size.height  # the first draw paints everything
+        clock.t += 1.0
+        t = float(d.time[-1])
+        o, h, lo, c = (float(a[-1]) for a in (d.open, d.high, d.low, d.close))
+        pane.update_forming(t, o, h, lo, c + 0.01, float(d.volume[-1]))
+        changed = pane.lines_repainted - before
+        assert 1 <= changed < pane.size.height // 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -45,10 +46,16 @@ def _call(command: str, url: str, **kw: Any) -> tuple[int, str, str]:
         "chain": {"expiration": None, "dte": None, "strikes": None, "json": False},
         "positions": {"json": False},
         "balances": {"json": False},
-        "chart": {"timeframe": None, "indicators": None, "levels": False, "width": None, "height": None},
+        "chart": {"timeframe": None, "indicators": None, "levels": False, "width": None, "height": None,
+                  "no_color": False},
     }
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = kw.pop("tty", False)  # stdout claims to be a terminal (colour unless told otherwise)
     args = Namespace(**{**defaults[command], **kw})
-    out, err = io.StringIO(), io.StringIO()
+    out, err = Terminal() if tty else io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = getattr(commands, command)(Settings(), Target("exchange", url), args)
     return rc, out.getvalue(), err.getvalue()
@@ -180,6 +187,25 @@ async def test_chart_prints_candles_and_rejects_bad_indicators(exchange: Any, tm
     assert "█" in out or "│" in out
     rc, out, err = await run("chart", exchange.url, symbol="SPY", indicators="bogus7")
     assert rc == 1 and "bogus7" in err and out == ""
+
+
+async def test_chart_no_color_is_readable_monochrome(exchange: Any, monkeypatch: Any) -> None:
+    """`--no-color` wins even on a terminal: no escapes, and the candles still read by shape."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    kw: dict[str, Any] = {"symbol": "SPY", "timeframe": "5m", "indicators": "sma20,rsi14",
+                          "width": 100, "height": 30, "tty": True}  # fmt: skip
+    rc, coloured, err = await run("chart", exchange.url, **kw)
+    assert rc == 0 and "\x1b[" in coloured, err  # a terminal gets colours by default
+    rc, out, err = await run("chart", exchange.url, **kw, no_color=True)
+    assert rc == 0, err
+    assert "\x1b" not in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    rc, env_out, err = await run("chart", exchange.url, **kw)
+    assert rc == 0 and "\x1b" not in env_out
+    lines = out.splitlines()
+    assert re.search(r"O [\d,]+\.\d\d +H [\d,]+\.\d\d +L [\d,]+\.\d\d +C [\d,]+\.\d\d", lines[0])
+    assert "sma20" in out and "─ volume" in out and "◀" in out
+    assert set(out) & set("┃╹╻╽╿") or set(out) & set("█▀▄")  # candle bodies
 
 
 async def test_unreachable_exchange_fails_fast_and_clearly(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Snapshots of every view at 80x24 and 160x48, from a fixed exchange seed and a frozen clock.
+"""Snapshots of every view at 80x24 and 160x48 (the chart also at 120x40), from a fixed exchange
+seed and a frozen clock.
 
 How they are deterministic: the exchange's market only moves when its clock advances, so an
 `ExchangeServer(seed=7, clock=frozen)` serves the same quotes, greeks, chains, positions and
@@ -150,9 +151,24 @@ def test_positions_view(snap_compare, size):
     assert snap_compare(_app(), terminal_size=size, run_before=_positions)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+CHART_SIZES = [(80, 24), (120, 40), (160, 48)]
+
+
+@pytest.mark.parametrize("size", CHART_SIZES, ids=["80x24", "120x40", "160x48"])
 def test_chart_view(snap_compare, size):
     assert snap_compare(_app(), terminal_size=size, run_before=_chart)
+
+
+def test_chart_cursor_and_zoom(snap_compare):
+    """120x40 after `+` and three `left`: wider candles, the cursor's bar in the header."""
+
+    async def run_before(pilot: Any) -> None:
+        await _chart(pilot)
+        chart = pilot.app.dashboard.chart()
+        await pilot.press("plus", "left", "left", "left")
+        await _until(pilot, lambda: chart.info is not None and chart.info.cursor is not None)
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=run_before)
 
 
 def test_help_screen(snap_compare):

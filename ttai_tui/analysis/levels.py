@@ -119,37 +119,36 @@ def find_levels(
     if idx.size == 0 or not np.isfinite(price):
         return Levels((), None, None, tolerance, price)
 
-    order = np.argsort(prices, kind="stable")
+    # plain floats from here on: a few dozen swing points, where numpy's per-call overhead
+    # (a mean per comparison) cost ~3 ms of every chart redraw
+    order = np.argsort(prices, kind="stable").tolist()
+    price_of = prices.tolist()
     groups: list[list[int]] = [[order[0]]]
+    total = price_of[order[0]]  # running sum of the current group's prices
     for j in order[1:]:
         current = groups[-1]
-        if abs(prices[j] - prices[current].mean()) <= tolerance:
+        if abs(price_of[j] - total / len(current)) <= tolerance:
             current.append(j)
+            total += price_of[j]
         else:
             groups.append([j])
+            total = price_of[j]
 
     n_bars = c.size
     mean_vol = float(np.nanmean(vol)) if np.isfinite(vol).any() else 0.0
     half_life = max(n_bars / 2.0, 1.0)
+    bar_of = idx.tolist()
+    vol_at = np.nan_to_num(vol[idx]).tolist()  # volume of each swing point's bar
     raw: list[tuple[float, float, int, int, int, float]] = []
     for group in groups:
-        touch_idx = idx[group]
-        touch_vol = np.nan_to_num(vol[touch_idx])
-        recency = 0.5 ** ((n_bars - 1 - touch_idx.max()) / half_life)
-        vol_factor = (
-            1.0 if mean_vol <= 0 else float(np.clip(touch_vol.mean() / mean_vol, 0.25, 4.0))
-        )
+        touches = [bar_of[j] for j in group]
+        touch_vol = sum(vol_at[j] for j in group)
+        recency = 0.5 ** ((n_bars - 1 - max(touches)) / half_life)
+        ratio = touch_vol / len(group) / mean_vol if mean_vol > 0 else 1.0
+        vol_factor = min(max(ratio, 0.25), 4.0)
         score = len(group) * recency * (0.5 + 0.5 * vol_factor)
-        raw.append(
-            (
-                score,
-                float(prices[group].mean()),
-                len(group),
-                int(touch_idx.min()),
-                int(touch_idx.max()),
-                float(touch_vol.sum()),
-            )
-        )
+        level_price = sum(price_of[j] for j in group) / len(group)
+        raw.append((score, level_price, len(group), min(touches), max(touches), touch_vol))
     best = max(r[0] for r in raw)
     levels = [
         Level(

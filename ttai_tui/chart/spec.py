@@ -95,6 +95,7 @@ class ChartSpec:
     lower: LowerPanel = field(default_factory=LowerPanel)
     levels: bool = False
     fibonacci: bool = False
+    volume: bool = True
 
     @classmethod
     def build(
@@ -106,12 +107,13 @@ class ChartSpec:
         lower: str | None = None,
         levels: bool = False,
         fibonacci: bool = False,
+        volume: bool = True,
     ) -> ChartSpec:
         """From config/CLI strings; a lower-panel spec in ``indicators`` wins over ``lower``."""
         overlays, lower_panel = parse_indicators(indicators)
         if lower_panel is None:
             lower_panel = _parse_lower(lower) if lower else LowerPanel()
-        return cls(symbol, timeframe, overlays, lower_panel, levels, fibonacci)
+        return cls(symbol, timeframe, overlays, lower_panel, levels, fibonacci, volume)
 
     def with_(self, **changes: object) -> ChartSpec:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -321,6 +321,8 @@ async def _balances(settings: Settings, target: Target, as_json: bool) -> int:
 
 # ---- chart --------------------------------------------------------------------------------
 
+WARM_UP_BARS = 200  # enough for sma200, the longest overlay the picker offers
+
 
 def chart(settings: Settings, target: Target, args: Any) -> int:
     try:
@@ -352,6 +354,7 @@ async def _chart(settings: Settings, target: Target, args: Any) -> int:
             lower=getattr(chart_cfg, "lower", None),
             levels=bool(args.levels) or bool(getattr(chart_cfg, "levels", False)),
             fibonacci=bool(getattr(chart_cfg, "fibonacci", False)),
+            volume=bool(getattr(chart_cfg, "volume", True)),
         )
     except ValueError as e:
         _err(str(e))
@@ -359,20 +362,22 @@ async def _chart(settings: Settings, target: Target, args: Any) -> int:
     size = shutil.get_terminal_size((100, 30))
     width = args.width or size.columns
     height = args.height or max(15, size.lines - 2)
-    bars = max(60, min(400, width))  # about one bar per column
+    # one bar per column, plus history for the indicators' warm-up (drawn off-screen)
+    bars = max(60, min(400, width)) + WARM_UP_BARS
     broker = _broker(settings, target)
     async with broker:
         await broker.start(stream=True, account=False, retry_for=_retry_for(settings))
         await check_symbols(broker.sessions, [symbol])
         span = TIMEFRAME_SECONDS.get(timeframe, 300) * bars
-        if timeframe != "1d":
-            span *= 3  # nights and weekends have no bars
-        else:
-            span = int(span * 1.5)
+        # nights, weekends and holidays have no bars
+        span = int(span * 1.5) if timeframe == "1d" else span * 3 + 4 * 86400
         await broker.candle_history(symbol, timeframe, broker.clock.now() - span)
         arrays = broker.state.candle_series(symbol, timeframe).arrays()
+        now = broker.clock.now()
     data = {k: v[-bars:] for k, v in arrays.items()}
-    text = render_text(data, spec, width=width, height=height)
+    # colours only on a terminal without NO_COLOR (render_text decides), never with --no-color
+    color = False if getattr(args, "no_color", False) else None
+    text = render_text(data, spec, width=width, height=height, color=color, now=now)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 

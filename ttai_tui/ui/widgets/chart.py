@@ -1,12 +1,19 @@
-"""The chart pane: candles, overlays, levels and an oscillator for the selected symbol.
+"""The chart pane: candles, overlays, levels, volume and an oscillator for the selected symbol.
+
+Drawn by :func:`ttai_tui.chart.render` (shared with ``ttai chart``) into rich Segments and
+painted through Textual's Line API: one Strip per screen line, and after a redraw only the
+lines whose content changed are repainted (a forming-candle tick usually changes a few lines,
+which is what keeps the bytes sent over ssh low).
 
 API for the dashboard (the UI layer mounts this; everything else is internal):
 
 - ``ChartPane(settings=None, *, clock=time.monotonic, id=...)``: ``settings.chart`` supplies the
-  initial timeframe, overlays (``indicators``), lower panel, levels and Fibonacci toggles.
-- ``set_symbol(symbol)``: show this symbol. With an ``app.bridge`` the pane declares its candle
-  subscription itself (``bridge.set_candles("chart", symbol, timeframe)``) and pulls bars from
-  ``bridge.state.candle_series`` in :meth:`flush`.
+  initial timeframe, overlays (``indicators``), lower panel, levels, Fibonacci and volume.
+- ``set_symbol(symbol, tick_size=None)``: show this symbol; ``tick_size`` is its price increment
+  (decimals on the axis; None: the stock rule). With an ``app.bridge`` the pane declares its
+  candle subscription itself (``bridge.set_candles("chart", symbol, timeframe)``) and pulls
+  bars from ``bridge.state.candle_series`` in :meth:`flush`. ``set_tick_size`` changes the tick
+  alone (an instrument's details arriving later).
 - ``flush(now=None)``: called by the app's UI timer while the pane is visible; redraws when the
   series changed, at most ``MAX_REDRAW_HZ`` (4) times a second.
 - ``set_series(symbol, timeframe, data)``: push bars directly (tests, or an app without a bridge);
@@ -15,9 +22,14 @@ API for the dashboard (the UI layer mounts this; everything else is internal):
 - reactive ``timeframe`` (one of ``TIMEFRAMES``); ``ChartPane.TimeframeChanged(symbol,
   timeframe)`` is posted whenever it changes so the app may re-subscribe candles.
 
+The last bar is marked as forming while the app's clock (``app.clock.now()``) is inside it.
+
 Bindings (ids remappable through ``[keys]`` in the config): ``chart-timeframe-next`` (t),
 ``chart-timeframe-prev`` (T), ``chart-levels`` (l), ``chart-fib`` (f), ``chart-lower`` (i: RSI ->
-MACD -> none), ``chart-overlays`` (O: a picker of moving averages and bands).
+MACD -> none), ``chart-overlays`` (O: a picker of moving averages and bands), ``chart-volume``
+(V), ``chart-cursor-left`` / ``chart-cursor-right`` (left/right: a cursor over the bars, the
+header reads that bar), ``chart-zoom-in`` / ``chart-zoom-out`` (+ or = / -),
+``chart-cursor-first`` (home), ``chart-follow`` (end: drop the cursor, follow the live bar).
 """
 
 from __future__ import annotations
@@ -28,23 +40,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, SelectionList
-from textual_plotext import PlotextPlot
 
-from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, draw, parse_indicators
+from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, Viewport, parse_indicators, render
 from ttai_tui.chart.live import IndicatorCache
+from ttai_tui.chart.palette import HEX, Palette
 from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerPanel
 from ttai_tui.config import ChartSettings, Settings
 from ttai_tui.core.candles import CandleSeries
 from ttai_tui.ui.bridge import bridge_of
+
+log = logging.getLogger(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +77,6 @@ class ChartPane(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     ChartPane { height: 1fr; width: 1fr; }
-    ChartPane > PlotextPlot { height: 1fr; width: 1fr; }
     ChartPane:focus-within { background-tint: $foreground 3%; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -67,8 +85,21 @@ class ChartPane(Widget, can_focus=True):
         Binding("l", "toggle_levels", "Levels", id="chart-levels"),
         Binding("f", "toggle_fibonacci", "Fib", id="chart-fib"),
         Binding("i", "cycle_lower", "RSI/MACD", id="chart-lower"),
+        Binding("V", "toggle_volume", "Volume", id="chart-volume"),
         Binding("O", "pick_overlays", "Overlays", id="chart-overlays"),
-    ]
+        Binding("left", "cursor(-1)", "Cursor left", id="chart-cursor-left", show=False,
+                tooltip="Cursor one bar left: the header shows that bar's time, O/H/L/C, volume"),
+        Binding("right", "cursor(1)", "Cursor right", id="chart-cursor-right", show=False,
+                tooltip="Cursor one bar right"),
+        Binding("plus,equals_sign", "zoom(1)", "Zoom in", id="chart-zoom-in", show=False,
+                tooltip="Zoom in: fewer, wider bars"),
+        Binding("minus", "zoom(-1)", "Zoom out", id="chart-zoom-out", show=False,
+                tooltip="Zoom out: more bars (down to one per column)"),
+        Binding("home", "first", "First bar", id="chart-cursor-first", show=False,
+                tooltip="Cursor on the first bar"),
+        Binding("end", "follow", "Live", id="chart-follow", show=False,
+                tooltip="Drop the cursor: the chart follows the live bar again"),
+    ]  # fmt: skip
     MAX_REDRAW_HZ: ClassVar[float] = 4.0
 
     timeframe: reactive[str] = reactive("5m", init=False)
@@ -96,34 +127,44 @@ class ChartPane(Widget, can_focus=True):
         timeframe = getattr(cfg, "timeframe", "5m")
         self.set_reactive(ChartPane.timeframe, timeframe if timeframe in TIMEFRAMES else "5m")
         self.symbol: str | None = None
+        self.tick_size: float | None = None
         self.data = ChartData.empty()
+        self.viewport = Viewport()
         self.info: DrawInfo | None = None
         self.draws = 0  # redraw counter (tests, diagnostics)
+        self.lines_repainted = 0  # screen lines refreshed by redraws (tests, diagnostics)
         self.indicators = IndicatorCache()  # forming-candle ticks update indicators in O(1)
         self._dirty = False
         self._last_draw = -1e9
         self._pending: Timer | None = None
         self._version: int | None = None
         self._drawn_size = (0, 0)
-
-    def compose(self) -> ComposeResult:
-        yield PlotextPlot(id="chart-plot")
-
-    @property
-    def plot(self) -> PlotextPlot:
-        return self.query_one("#chart-plot", PlotextPlot)
+        self._frame: Any = None
+        self._lines: list[list[Segment]] = []
+        self._strips: list[Strip] = []
+        self._base: Style | None = None
+        self._colours: Palette | None = None
 
     # -- data in ---------------------------------------------------------------------------------
 
-    def set_symbol(self, symbol: str) -> None:
+    def set_symbol(self, symbol: str, tick_size: float | None = None) -> None:
         """Show ``symbol`` at the current timeframe (subscribes through the app's bridge)."""
         symbol = symbol.strip().upper()
+        if tick_size is not None:
+            self.tick_size = tick_size
         if symbol == self.symbol:
             return
         self.symbol = symbol
+        self.tick_size = tick_size
         self._reset_series()
         self._subscribe()
         self.post_message(self.TimeframeChanged(symbol, self.timeframe))
+
+    def set_tick_size(self, tick_size: float | None) -> None:
+        """The instrument's price increment (None: the stock rule); redraws."""
+        self.tick_size = tick_size
+        self._dirty = True
+        self.redraw()
 
     def set_series(self, symbol: str, timeframe: str, data: Any) -> None:
         """Replace the bars (anything ``ChartData.from_any`` adapts) and redraw now."""
@@ -134,7 +175,6 @@ class ChartPane(Widget, can_focus=True):
         self._version = None
         self._dirty = True
         self.redraw()
-
     def update_forming(
         self,
         time_s: float,
@@ -172,6 +212,7 @@ class ChartPane(Widget, can_focus=True):
 
     def _reset_series(self) -> None:
         self.indicators = IndicatorCache()
+        self.viewport.end()  # another symbol or timeframe: bar indices mean other bars
         self.data = ChartData.empty()
         self._version = None
         self._dirty = True
@@ -197,26 +238,90 @@ class ChartPane(Widget, can_focus=True):
             self.redraw()
 
     def redraw(self) -> None:
-        """Draw now (unthrottled): data, spec or size changed."""
+        """Draw now (unthrottled): data, spec, view or size changed."""
         if not self.is_mounted:
             return
-        plot = self.plot
-        width, height = plot.size.width, plot.size.height
+        width, height = self.size.width, self.size.height
         if width < 10 or height < 5:
             return  # not laid out yet; on_resize draws
-        self._drawn_size = (width, height)
         spec = self.spec.with_(symbol=self.symbol or "", timeframe=self.timeframe)
-        self.info = draw(plot.plt, self.data, spec, width, height, self.indicators)
-        plot.refresh()
+        frame = render(
+            self.data,
+            spec,
+            width,
+            height,
+            view=self.viewport,
+            tick=self.tick_size,
+            now=self._wall_now(),
+            cache=self.indicators,
+        )
+        self._frame = frame
+        self.info = frame.info
+        lines = frame.segments(self._base_style, self._palette())
+        if (width, height) != self._drawn_size or len(lines) != len(self._lines):
+            changed = list(range(len(lines)))
+            self.refresh()
+        else:
+            changed = [y for y, (a, b) in enumerate(zip(lines, self._lines, strict=True)) if a != b]
+            if changed:
+                self.refresh(*(Region(0, y, width, 1) for y in changed))
+        self._drawn_size = (width, height)
+        self._lines = lines
+        self._strips = [Strip(segs, width) for segs in lines]
+        self.lines_repainted += len(changed)
         self.draws += 1
         self._dirty = False
         self._last_draw = self._clock()
+
+    def _wall_now(self) -> float | None:
+        """The app's wall clock (frozen in tests), for marking the forming bar."""
+        now = getattr(getattr(self.app, "clock", None), "now", None)
+        return float(now()) if callable(now) else None
+
+    def _palette(self) -> Palette:
+        """Explicit colours (Textual's ANSI theme paints red and magenta alike); candles in the
+        app theme's success / error colours."""
+        if self._colours is None:
+            theme = getattr(self.app, "current_theme", None)
+            up = getattr(theme, "success", None) or HEX.up
+            down = getattr(theme, "error", None) or HEX.down
+            self._colours = HEX.with_(up=up, down=down)
+        return self._colours
+
+    @property
+    def _base_style(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+        self._colours = None
+        self._drawn_size = (0, 0)  # repaint everything in the new style
+        if self.is_mounted:
+            self.call_after_refresh(self.redraw)
+
+    def render_line(self, y: int) -> Strip:
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self._base_style)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._redraw_if_resized)
 
     def _redraw_if_resized(self) -> None:
-        if self.is_mounted and (self.plot.size.width, self.plot.size.height) != self._drawn_size:
+        if self.is_mounted and (self.size.width, self.size.height) != self._drawn_size:
+            self.redraw()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a bar puts the cursor there."""
+        if self._frame is None:
+            return
+        bar = self._frame.bar_at(event.x)
+        if bar is not None:
+            self.viewport.cursor = bar
+            self.viewport.right = self.info.stop - 1 if self.info else None
             self.redraw()
 
     # -- reactive / actions ----------------------------------------------------------------------
@@ -242,6 +347,26 @@ class ChartPane(Widget, can_focus=True):
         kind = self.spec.lower.kind
         nxt = LOWER_CYCLE[(LOWER_CYCLE.index(kind) + 1) % len(LOWER_CYCLE)]
         self._set_spec(lower=LowerPanel(nxt))  # type: ignore[arg-type]
+
+    def action_toggle_volume(self) -> None:
+        self._set_spec(volume=not self.spec.volume)
+
+    def action_cursor(self, step: int) -> None:
+        """Move the cursor ``step`` bars (the first move starts at the last bar)."""
+        self.viewport.move(step, len(self.data), self.info.capacity if self.info else 1)
+        self.redraw()
+
+    def action_zoom(self, step: int) -> None:
+        if self.viewport.zoom_by(step):
+            self.redraw()
+
+    def action_first(self) -> None:
+        self.viewport.home(len(self.data), self.info.capacity if self.info else 1)
+        self.redraw()
+
+    def action_follow(self) -> None:
+        self.viewport.end()
+        self.redraw()
 
     def action_pick_overlays(self) -> None:
         current = [o.label for o in self.spec.overlays]
@@ -300,8 +425,13 @@ def _initial_spec(cfg: ChartSettings | None) -> ChartSpec:
     lower = getattr(cfg, "lower", "rsi")
     levels = bool(getattr(cfg, "levels", True))
     fibonacci = bool(getattr(cfg, "fibonacci", False))
+    volume = bool(getattr(cfg, "volume", True))
     try:
-        return ChartSpec.build(indicators, lower=lower, levels=levels, fibonacci=fibonacci)
+        return ChartSpec.build(
+            indicators, lower=lower, levels=levels, fibonacci=fibonacci, volume=volume
+        )
     except ValueError as exc:  # config.py validates these; a spec it let through still draws
         log.warning("chart settings not usable (%s); using the default indicators", exc)
-        return ChartSpec.build(DEFAULT_INDICATORS, lower="rsi", levels=levels, fibonacci=fibonacci)
+        return ChartSpec.build(
+            DEFAULT_INDICATORS, lower="rsi", levels=levels, fibonacci=fibonacci, volume=volume
+        )
