@@ -154,6 +154,7 @@ class WatchlistPane(Vertical):
         """Rebuild rows for the current list (list switch, edits): rare, so a clear is fine."""
         table = self.table
         state = self.app_state
+        keep = table.selected_key  # a rebuild (account lists arriving, an edit) keeps the cursor's row
         table.drop_all()
         self._raw.clear()
         self._last_px.clear()
@@ -168,6 +169,8 @@ class WatchlistPane(Vertical):
             self._stale[sym] = stale
         self.query_one("#watchlist-tabs", Static).update(self._tabs_text())
         self._apply_sort()
+        if keep is not None and table.has_row(keep):
+            table.select_key(keep)
         self.publish_subscriptions()
 
     def publish_subscriptions(self) -> None:
