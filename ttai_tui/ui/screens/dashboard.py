@@ -102,7 +102,7 @@ class DashboardScreen(Screen):
         yield KeyHints(id='key-hints')
 
     def on_mount(self) -> None:
-        self.query_one("#main-pane").border_title = "Chain · Chart · Positions · Orders"
+        self.query_one("#main-pane").border_title = "Chain · Chart · Positions · Orders · Risk · Alerts"
         self.watchlist.flash_enabled = bool(self.settings.ui.flash)
         self.chain.flash_enabled = bool(self.settings.ui.flash)
         self._apply_width(self.size.width)
