@@ -18,6 +18,7 @@ from ttai_tui.exchange import accounts_api
 from ttai_tui.exchange.clock import is_open, iso, ny_date, previous_weekdays, session_bounds
 from ttai_tui.exchange.envelope import err, items, ok, raw_ok
 from ttai_tui.exchange.options import OptionId, parse_option, third_friday, years_to
+from ttai_tui.exchange.routes import reference
 from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, UNIVERSE
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
     n = len(p)
     if p[:1] in (["accounts"], ["customers"], ["margin"]):
         return await accounts_api.dispatch(s, r, p)
+    ref = await reference.dispatch(s, r, p)
+    if ref is not None:
+        return ref
     if p == ["api-quote-tokens"] and m == "GET":
         return quote_token(s)
     if p[:1] == ["option-chains"] and n in (2, 3):

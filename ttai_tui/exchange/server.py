@@ -40,6 +40,7 @@ PUBLIC_WATCHLISTS = {
     "tasty default": ["SPY", "QQQ", "IWM", "DIA", "GLD", "TLT", "AAPL", "TSLA", "NVDA", "AMZN"],
     "High IV": ["GME", "MSTR", "COIN", "PLTR", "TSLA", "NVDA", "AMD"],
     "Indices": ["SPX", "VIX", "SPY", "QQQ", "IWM", "DIA"],
+    "Crypto": ["BTC/USD", "ETH/USD", "SOL/USD"],
 }
 
 
@@ -74,6 +75,9 @@ class ExchangeServer:
         self.feed = Feed(self.market, self.book)
         self.account = PaperAccount(self.market, self.book)
         self.access_tokens: dict[str, float] = {}
+        self.user_logins: dict[str, str] = {}  # login -> password for POST /sessions; empty: any pair
+        self.session_users: dict[str, str] = {}  # session token -> login
+        self.remember_tokens: dict[str, str] = {}  # remember token -> login
         self.quote_tokens: set[str] = set()
         self.watchlists: dict[str, dict[str, object]] = {
             name: _wl(name, syms, i) for i, (name, syms) in enumerate(DEFAULT_WATCHLISTS.items())
@@ -232,7 +236,7 @@ class ExchangeServer:
                                + [("AccountBalance", self.account.balances_json())])
                     self.account.closed_now.clear()
                 for o in self.account.check_fills():
-                    self.stats.orders_filled += 1
+                    self.stats.orders_filled += o.status == "Filled"
                     self.after_order_change(o)
             except Exception:  # a bug in one step must not freeze the market
                 log.exception("exchange tick failed")
@@ -278,5 +282,5 @@ class ExchangeServer:
 
 def _wl(name: str, syms: list[str], i: int) -> dict[str, object]:
     return {"name": name, "group-name": "main", "order-index": i,
-            "watchlist-entries": [{"symbol": s, "instrument-type": "Index" if s in ("SPX", "VIX") else "Equity"}
-                                  for s in syms]}
+            "watchlist-entries": [{"symbol": s, "instrument-type": "Index" if s in ("SPX", "VIX") else
+                                   "Cryptocurrency" if "/" in s else "Equity"} for s in syms]}
