@@ -136,7 +136,7 @@ def net_liq_history(s: ExchangeServer, r: web.Request) -> web.Response:
 
         o, h, lo, c = val(daily.o[i]), val(daily.h[i]), val(daily.low[i]), val(daily.c[i])
         day = dt.datetime.fromtimestamp(daily.t[i] / 1000, dt.UTC).date()
-        row = {"open": f"{o:.2f}", "high": f"{h:.2f}", "low": f"{lo:.2f}", "close": f"{c:.2f}",
+        row: dict[str, object] = {"open": f"{o:.2f}", "high": f"{h:.2f}", "low": f"{lo:.2f}", "close": f"{c:.2f}",
                "pending-cash-open": "0.0", "pending-cash-high": "0.0", "pending-cash-low": "0.0",
                "pending-cash-close": "0.0", "total-open": f"{o:.2f}", "total-high": f"{h:.2f}",
                "total-low": f"{lo:.2f}", "total-close": f"{c:.2f}", "time": f"{day} 21:00:00+00"}

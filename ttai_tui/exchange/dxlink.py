@@ -47,6 +47,7 @@ class Channel:
     full: bool = False
     aggregation: float = 0.1
     subs: dict[tuple[str, str], Sub] = field(default_factory=dict)  # (type, symbol) -> Sub
+    announced: set[str] = field(default_factory=set)  # event types FEED_CONFIG has described
     order: list[tuple[str, str]] = field(default_factory=list)  # round-robin order (rate mode)
 
     def fields_for(self, event_type: str) -> tuple[str, ...]:
@@ -151,9 +152,12 @@ class DxLinkConnection:
         agg = m.get("acceptAggregationPeriod")
         if isinstance(agg, int | float) and agg >= 0:
             c.aggregation = float(agg)
+        await self._feed_config(c, {t: list(f) for t, f in c.fields.items()})
+
+    async def _feed_config(self, c: Channel, fields: dict[str, list[str]]) -> None:
+        c.announced.update(fields)
         await self.send({"type": "FEED_CONFIG", "channel": c.number, "aggregationPeriod": c.aggregation,
-                         "dataFormat": "FULL" if c.full else "COMPACT",
-                         "eventFields": {t: list(f) for t, f in c.fields.items()}})
+                         "dataFormat": "FULL" if c.full else "COMPACT", "eventFields": fields})
 
     async def _subscription(self, c: Channel, m: dict[str, object]) -> None:
         feed = self.server.feed
@@ -163,7 +167,10 @@ class DxLinkConnection:
             if isinstance(item, dict):
                 key = (str(item.get("type")), str(item.get("symbol")))
                 c.subs.pop(key, None)
-        history: list[tuple[str, list[Row]]] = []
+        # the current value of each added subscription goes out at once, in the order added
+        # (a Quote added before a Candle arrives before the candle history)
+        snapshot: list[tuple[str, list[Row]]] = []
+        now = time.monotonic()
         for item in m.get("add") or []:  # type: ignore[union-attr]
             if not isinstance(item, dict):
                 continue
@@ -177,14 +184,27 @@ class DxLinkConnection:
             interval = max(interval, SLOW_INTERVAL.get(et, 0.0))
             sub = Sub(interval=interval)
             if et == "Candle":
-                ft = item.get("fromTime", 0)
-                rows = feed.candle_history(sym, int(ft) if isinstance(ft, int | float) else 0)
-                history.append((et, rows))
-                sub.version = feed.version(et, sym)
-                sub.last_sent = time.monotonic()
+                ft = item.get("fromTime")
+                if isinstance(ft, int | float):
+                    rows = feed.candle_history(sym, int(ft))
+                else:  # no fromTime: the latest bar, then live updates (not the whole history)
+                    last = feed.candle_live(sym)
+                    rows = [last] if last is not None else []
+            else:
+                row = feed.row(et, sym)
+                rows = [row] if row is not None else []
+            sub.version = feed.version(et, sym)
+            sub.last_sent = now
             c.subs[(et, sym)] = sub
+            if snapshot and snapshot[-1][0] == et:
+                snapshot[-1][1].extend(rows)
+            else:
+                snapshot.append((et, rows))
         c.order = list(c.subs)
-        for et, rows in history:
+        new_types = {et: list(c.fields_for(et)) for et, _rows in snapshot if et not in c.announced}
+        if new_types:  # announce the default fields of types the client did not configure
+            await self._feed_config(c, new_types)
+        for et, rows in snapshot:
             await self._send_rows(c, et, rows)
 
     # ------------------------------------------------------------------ sending
