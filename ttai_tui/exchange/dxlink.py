@@ -163,7 +163,8 @@ class DxLinkConnection:
         feed = self.server.feed
         if m.get("reset"):
             c.subs.clear()
-        for item in m.get("remove") or []:  # type: ignore[union-attr]
+        removes, adds = m.get("remove"), m.get("add")
+        for item in removes if isinstance(removes, list) else []:
             if isinstance(item, dict):
                 key = (str(item.get("type")), str(item.get("symbol")))
                 c.subs.pop(key, None)
@@ -171,7 +172,7 @@ class DxLinkConnection:
         # (a Quote added before a Candle arrives before the candle history)
         snapshot: list[tuple[str, list[Row]]] = []
         now = time.monotonic()
-        for item in m.get("add") or []:  # type: ignore[union-attr]
+        for item in adds if isinstance(adds, list) else []:
             if not isinstance(item, dict):
                 continue
             et, sym = str(item.get("type")), str(item.get("symbol"))
@@ -350,9 +351,9 @@ class DxLinkConnection:
                     return True
                 fields = c.fields_for(et)
                 if kind == "badvalue":
-                    vals: list[object] = [sym] + [NAN] * (len(fields) - 1)
+                    vals: list[object] = [sym, *[NAN] * (len(fields) - 1)]
                 else:
-                    vals = [sym] + [0] * (len(fields) - 2)
+                    vals = [sym, *[0] * (len(fields) - 2)]
                 await self.ws.send_str(_DUMPS({"type": "FEED_DATA", "channel": c.number,
                                                "data": [et, vals]}))
                 return True
