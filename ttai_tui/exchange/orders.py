@@ -341,8 +341,8 @@ class OrderDesk:
         return math.floor(o.value / (px * t.multiplier) * 10**d) / 10**d
 
     def buying_power_effect(self, order: Order) -> dict[str, object]:
-        """The order's effect if it filled entirely now at its own price (its limit; the far side
-        for market orders). A price better than the market is not counted as a gain, so a buy
+        """The order's effect if it filled entirely now: at the far side if it is marketable (or a
+        market order), else at its limit. A price better than the market is not counted as a gain, so a buy
         limit below the market never shows a buying-power credit."""
         before = self.values()
         qs = self._quotes(order)
@@ -351,10 +351,14 @@ class OrderDesk:
         pos = {k: dataclasses.replace(v) for k, v in self.positions.items()}
         cash = self.cash - fees
         if qs is not None and units > 0:
-            if order.price is not None:
+            nat = self._natural(order, qs)
+            if order.price is not None and order.order_type != "Stop Limit":
+                limit = order.price if order.effect == "Credit" else -order.price
+                net = nat if nat >= limit else limit  # marketable orders fill at the far side
+            elif order.price is not None:
                 net = order.price if order.effect == "Credit" else -order.price
             else:
-                net = self._natural(order, qs)
+                net = nat
             prices = self._leg_prices(order, qs, net, "mid")
             for leg, px in zip(order.legs, prices, strict=True):
                 q = units if order.order_type == "Notional Market" else self._ratio(order, leg) * units

@@ -248,7 +248,7 @@ class ExchangeServer:
             return
         a = self.account
         msgs: list[tuple[str, dict[str, object]]] = [("Order", a.order_json(order))]
-        if order.status == "Filled":
+        if order.fills:  # filled, or partly: positions and balance moved
             for leg in order.legs:
                 pos = a.positions.get(str(leg["symbol"]))
                 if pos is not None:
