@@ -10,6 +10,7 @@ per frame, values in the client's field order, every frame under 64 KiB.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -37,6 +38,7 @@ class Sub:
     interval: float = 0.1
     frag: str = ""
     frag_version: int = -2
+    pending: bool = False  # its snapshot has not gone out yet: the sender leaves it alone
 
 
 @dataclass
@@ -66,6 +68,9 @@ class DxLinkConnection:
         self.closed = False
         self._rr = 0
         self._budget = 0.0
+        # snapshots of new subscriptions, sent in the order subscribed by one worker, so a
+        # large subscription neither blocks the reader nor lets live updates overtake it
+        self._snapshots: asyncio.Queue[tuple[Channel, list[tuple[str, str, object]]]] = asyncio.Queue()
 
     # ------------------------------------------------------------------ io
     async def send(self, msg: dict[str, object]) -> None:
@@ -75,6 +80,7 @@ class DxLinkConnection:
     async def run(self) -> None:
         faults = self.server.faults
         sender = asyncio.create_task(self._sender())
+        snapper = asyncio.create_task(self._snapshot_worker())
         try:
             async for msg in self.ws:
                 if msg.type != WSMsgType.TEXT:
@@ -93,6 +99,9 @@ class DxLinkConnection:
         finally:
             self.closed = True
             sender.cancel()
+            snapper.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await snapper
             try:
                 await sender
             except (asyncio.CancelledError, Exception):
@@ -170,8 +179,7 @@ class DxLinkConnection:
                 c.subs.pop(key, None)
         # the current value of each added subscription goes out at once, in the order added
         # (a Quote added before a Candle arrives before the candle history)
-        snapshot: list[tuple[str, list[Row]]] = []
-        now = time.monotonic()
+        jobs: list[tuple[str, str, object]] = []
         for item in adds if isinstance(adds, list) else []:
             if not isinstance(item, dict):
                 continue
@@ -183,30 +191,48 @@ class DxLinkConnection:
             if is_opt:
                 interval = max(interval, OPTION_INTERVAL)
             interval = max(interval, SLOW_INTERVAL.get(et, 0.0))
-            sub = Sub(interval=interval)
-            if et == "Candle":
-                ft = item.get("fromTime")
-                if isinstance(ft, int | float):
-                    rows = feed.candle_history(sym, int(ft))
-                else:  # no fromTime: the latest bar, then live updates (not the whole history)
-                    last = feed.candle_live(sym)
-                    rows = [last] if last is not None else []
-            else:
-                row = feed.row(et, sym)
-                rows = [row] if row is not None else []
-            sub.version = feed.version(et, sym)
-            sub.last_sent = now
-            c.subs[(et, sym)] = sub
-            if snapshot and snapshot[-1][0] == et:
-                snapshot[-1][1].extend(rows)
-            else:
-                snapshot.append((et, rows))
+            c.subs[(et, sym)] = Sub(interval=interval, pending=True)
+            jobs.append((et, sym, item.get("fromTime")))
         c.order = list(c.subs)
-        new_types = {et: list(c.fields_for(et)) for et, _rows in snapshot if et not in c.announced}
-        if new_types:  # announce the default fields of types the client did not configure
-            await self._feed_config(c, new_types)
-        for et, rows in snapshot:
-            await self._send_rows(c, et, rows)
+        if jobs:
+            self._snapshots.put_nowait((c, jobs))
+
+    async def _snapshot_worker(self) -> None:
+        feed = self.server.feed
+        while True:
+            c, jobs = await self._snapshots.get()
+            snapshot: list[tuple[str, list[str]]] = []
+            for i, (et, sym, ft) in enumerate(jobs):
+                sub = c.subs.get((et, sym))
+                if sub is None or not sub.pending or self.channels.get(c.number) is not c:
+                    continue  # removed (or its channel closed) before its snapshot went out
+                if et == "Candle":
+                    if isinstance(ft, int | float):
+                        rows = feed.candle_history(sym, int(ft))
+                    else:  # no fromTime: the latest bar, then live updates (not the whole history)
+                        last = feed.candle_live(sym)
+                        rows = [last] if last is not None else []
+                else:
+                    row = feed.row(et, sym)
+                    rows = [row] if row is not None else []
+                sub.version = feed.version(et, sym)
+                sub.last_sent = time.monotonic()
+                frags = [self._encode(c, et, r) for r in rows]
+                if snapshot and snapshot[-1][0] == et:
+                    snapshot[-1][1].extend(frags)
+                else:
+                    snapshot.append((et, frags))
+                if i % 200 == 199:
+                    await asyncio.sleep(0)  # let other connections and the reader run
+            new_types = {et: list(c.fields_for(et)) for et, _f in snapshot if et not in c.announced}
+            if new_types:  # announce the default fields of types the client did not configure
+                await self._feed_config(c, new_types)
+            for et, frags in snapshot:
+                await self._send_frags(c, et, frags)
+            for et, sym, _ft in jobs:
+                sub = c.subs.get((et, sym))
+                if sub is not None:
+                    sub.pending = False
 
     # ------------------------------------------------------------------ sending
     def _encode(self, c: Channel, et: str, row: Row) -> str:
@@ -278,7 +304,7 @@ class DxLinkConnection:
         for c in list(self.channels.values()):
             per_type: dict[str, list[str]] = {}
             for (et, sym), sub in list(c.subs.items()):
-                if now - sub.last_sent < sub.interval:
+                if sub.pending or now - sub.last_sent < sub.interval:
                     continue
                 v = feed.version(et, sym)
                 if v == sub.version:
@@ -303,7 +329,8 @@ class DxLinkConnection:
         sent a burst of stale repeats when it resumes."""
         cap = max(budget, 0.1 * float(self.server.rate or 0))
         self._budget = min(self._budget + budget, cap)
-        pairs = [(c, k) for c in self.channels.values() for k in c.order if k in c.subs]
+        pairs = [(c, k) for c in self.channels.values() for k in c.order
+                 if k in c.subs and not c.subs[k].pending]
         if not pairs:
             return
         feed = self.server.feed
