@@ -9,8 +9,9 @@ promises. Only the base URL is configurable, so it runs unchanged against ``api.
 
     python -m tests.exchange.real_api_client http://127.0.0.1:8765 LOGIN PASSWORD
 
-``SECTIONS`` is a registry: more instrument families (futures, futures options, crypto) add their
-own section with ``@section`` and run in the same walk.
+``SECTIONS`` is a registry (``@section``): futures, futures options and crypto each have their
+own section (instruments, chains, market data, DXLink, an order's dry run, a placed order and its
+cancel, positions) and run in the same walk.
 """
 
 from __future__ import annotations
@@ -300,7 +301,8 @@ async def watchlists(c: Client) -> None:
 
 
 # --------------------------------------------------------------------------- streaming
-async def _dxlink(c: Client, token_path: str, fmt: str) -> list[Any]:
+async def _dxlink(c: Client, token_path: str, fmt: str, symbol: str = "SPY",
+                  types: tuple[str, ...] = ("Quote", "Trade")) -> list[Any]:
     tok = await c.call("GET", token_path)
     url = tok.get("dxlink-url") or tok.get("websocket-url")
     async with c.http.ws_connect(url) as ws:
@@ -313,10 +315,10 @@ async def _dxlink(c: Client, token_path: str, fmt: str) -> list[Any]:
                             "acceptDataFormat": fmt,
                             "acceptEventFields": {"Quote": ["eventType", "eventSymbol", "bidPrice", "askPrice"]}})
         await ws.send_json({"type": "FEED_SUBSCRIPTION", "channel": 3, "add": [
-            {"type": "Quote", "symbol": "SPY"}, {"type": "Trade", "symbol": "SPY"}]})
+            {"type": t, "symbol": symbol} for t in types]})
         seen: list[Any] = []
         authorized = False
-        while len(seen) < 2:
+        while len(seen) < len(types):
             msg = await asyncio.wait_for(ws.receive_json(), 10)
             if msg["type"] == "AUTH_STATE":
                 authorized = authorized or msg["state"] == "AUTHORIZED"
@@ -337,6 +339,128 @@ async def dxlink(c: Client) -> None:
     full = await _dxlink(c, "/quote-streamer-tokens", "FULL")
     ev = full[0][0]
     assert ev["eventType"] == "Quote" and ev["eventSymbol"] == "SPY" and ev["bidPrice"] < ev["askPrice"]
+
+
+# --------------------------------------------------------------------------- futures
+async def _order_roundtrip(c: Client, leg: dict[str, Any], price: str, effect: str = "Debit") -> dict[str, Any]:
+    """Dry run, place (far from the market, so it rests) and cancel one single-leg limit order;
+    returns the dry run's buying-power effect."""
+    base = f"/accounts/{c.account}/orders"
+    order = {"time-in-force": "GTC", "order-type": "Limit", "price": price, "price-effect": effect,
+             "legs": [leg]}
+    dry = await c.call("POST", f"{base}/dry-run", body=order)
+    assert not dry.get("errors"), dry.get("errors")
+    need(dry, "order", "buying-power-effect", "fee-calculation", where="dry run")
+    bpe = dry["buying-power-effect"]
+    need(bpe, "change-in-buying-power", "change-in-buying-power-effect", "isolated-order-margin-requirement",
+         where="buying-power effect")
+    placed = (await c.call("POST", base, body=order, expect=(200, 201)))["order"]
+    assert placed["status"] in ("Live", "Received", "Routed"), placed["status"]
+    assert placed["legs"][0]["instrument-type"] == leg["instrument-type"]
+    await c.call("DELETE", f"{base}/{placed['id']}", expect=(200, 204))
+    return dict(bpe)
+
+
+async def _position(c: Client, itype: str) -> dict[str, Any] | None:
+    positions = (await c.call("GET", f"/accounts/{c.account}/positions"))["items"]
+    return next((p for p in positions if p["instrument-type"] == itype), None)
+
+
+@section("futures")
+async def futures(c: Client) -> None:
+    products = (await c.call("GET", "/instruments/future-products"))["items"]
+    for p in products:
+        need(p, "root-symbol", "code", "description", "exchange", "tick-size", "notional-multiplier",
+             "listed-months", "active-months", "streamer-exchange-code", where="future product")
+    es = next(p for p in products if p["code"] == "ES")
+    one = await c.call("GET", f"/instruments/future-products/{es['exchange']}/ES")
+    assert one["code"] == "ES"
+    listed = (await c.call("GET", "/instruments/futures", params=[("product-code[]", "MES")]))["items"]
+    assert listed, "no /MES contracts"
+    for f in listed:
+        need(f, "symbol", "product-code", "tick-size", "notional-multiplier", "expiration-date",
+             "streamer-symbol", "active-month", "is-tradeable", where="future")
+    front = next(f for f in listed if f["active-month"])
+    sym = front["symbol"]
+    again = await c.call("GET", f"/instruments/futures/{sym.lstrip('/')}")
+    assert again["symbol"] == sym and again["streamer-symbol"] == front["streamer-symbol"]
+    md = (await c.call("GET", "/market-data/by-type", params=[("future", sym)]))["items"]
+    need(md[0], "symbol", "bid", "ask", "last", where="future market data")
+    bid, ask = float(md[0]["bid"]), float(md[0]["ask"])
+    assert 0 < bid < ask
+    hol = await c.call("GET", "/market-time/futures/holidays/CME")
+    need(hol, "market-holidays", "market-half-days", where="futures holidays")
+    (quote_ev, _trade) = await _dxlink(c, "/api-quote-tokens", "FULL", front["streamer-symbol"])
+    ev = quote_ev[0]
+    assert ev["eventSymbol"] == front["streamer-symbol"] and ev["bidPrice"] < ev["askPrice"]
+    # a futures order: far below the market (on the tick), so it rests, then is cancelled
+    tick = float(front["tick-size"])
+    far = round(round(bid * 0.8 / tick) * tick, 2)
+    bpe = await _order_roundtrip(c, _leg(sym, 1, "Buy to Open", "Future"), f"{far:.2f}")
+    assert float(bpe["isolated-order-margin-requirement"]) > 0  # the product's margin per contract
+    held = await _position(c, "Future")
+    if held is not None:  # the demo account holds /MES; a real one may hold none
+        need(held, "symbol", "multiplier", "mark-price", "average-open-price", where="future position")
+        assert float(held["multiplier"]) > 0
+
+
+# --------------------------------------------------------------------------- futures options
+@section("futures options")
+async def futures_options(c: Client) -> None:
+    products = (await c.call("GET", "/instruments/future-option-products"))["items"]
+    for p in products:
+        need(p, "root-symbol", "code", "exchange", "settlement-delay-days", where="future option product")
+    doc = await c.call("GET", "/futures-option-chains/ES/nested")
+    need(doc, "futures", "option-chains", where="futures option chain")
+    chain = doc["option-chains"][0]
+    need(chain, "underlying-symbol", "root-symbol", "expirations", where="futures option chain")
+    exp = chain["expirations"][0]
+    need(exp, "underlying-symbol", "expiration-date", "days-to-expiration", "option-root-symbol",
+         "strikes", where="futures option expiration")
+    strikes = exp["strikes"]
+    need(strikes[0], "strike-price", "call", "put", "call-streamer-symbol", "put-streamer-symbol")
+    mid = strikes[len(strikes) // 2]
+    fo = await c.call("GET", f"/instruments/future-options/{quote(mid['call'], safe='')}")
+    need(fo, "symbol", "underlying-symbol", "strike-price", "option-type", "expiration-date",
+         "streamer-symbol", "multiplier", where="future option")
+    assert fo["streamer-symbol"] == mid["call-streamer-symbol"] and fo["option-type"] == "C"
+    (quote_ev, greeks) = await _dxlink(c, "/api-quote-tokens", "FULL", fo["streamer-symbol"],
+                                       ("Quote", "Greeks"))
+    ev, g = quote_ev[0], greeks[0]
+    assert ev["eventType"] == "Quote" and g["eventType"] == "Greeks"
+    assert 0 < float(g["delta"]) < 1, g  # a call's delta
+    # buying a call at the minimum price: it rests, ties up no more than its premium
+    bpe = await _order_roundtrip(c, _leg(fo["symbol"], 1, "Buy to Open", "Future Option"), "0.05")
+    assert bpe["change-in-buying-power-effect"] == "Debit"
+    held = await _position(c, "Future Option")
+    if held is not None:
+        need(held, "symbol", "underlying-symbol", "multiplier", "mark-price", where="futures option position")
+
+
+# --------------------------------------------------------------------------- crypto
+@section("crypto")
+async def crypto(c: Client) -> None:
+    coins = (await c.call("GET", "/instruments/cryptocurrencies"))["items"]
+    for x in coins:
+        need(x, "symbol", "instrument-type", "description", "streamer-symbol", "tick-size",
+             "destination-venue-symbols", where="cryptocurrency")
+    btc = await c.call("GET", f"/instruments/cryptocurrencies/{quote('BTC/USD', safe='')}")
+    assert btc["symbol"] == "BTC/USD"
+    md = (await c.call("GET", "/market-data/by-type", params=[("cryptocurrency", "BTC/USD")]))["items"]
+    need(md[0], "symbol", "bid", "ask", where="crypto market data")
+    (quote_ev, _trade) = await _dxlink(c, "/api-quote-tokens", "COMPACT", btc["streamer-symbol"])
+    assert quote_ev[0] == "Quote" and quote_ev[1][1] == btc["streamer-symbol"], quote_ev
+    # crypto is bought by dollar amount (Notional Market) or in fractional units (Limit)
+    base = f"/accounts/{c.account}/orders"
+    notional = {"time-in-force": "GTC", "order-type": "Notional Market", "value": "25.00",
+                "value-effect": "Debit", "legs": [_leg("BTC/USD", None, "Buy to Open", "Cryptocurrency")]}
+    nd = await c.call("POST", f"{base}/dry-run", body=notional)
+    assert not nd.get("errors"), nd.get("errors")
+    far = float(md[0]["bid"]) * 0.5
+    await _order_roundtrip(c, _leg("BTC/USD", "0.001", "Buy to Open", "Cryptocurrency"), f"{far:.2f}")
+    held = await _position(c, "Cryptocurrency")
+    if held is not None:
+        need(held, "symbol", "quantity", "mark-price", "average-open-price", where="crypto position")
 
 
 # --------------------------------------------------------------------------- runner

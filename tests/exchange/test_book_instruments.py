@@ -19,6 +19,7 @@ from tastytrade.order import (
     OrderAction,
     OrderTimeInForce,
 )
+from tastytrade.utils import TastytradeError
 
 from ttai_tui.broker.endpoint import make_session
 from ttai_tui.exchange.book.margin import FUTURES_MARGIN
@@ -111,3 +112,19 @@ async def test_crypto_by_dollar_amount(ex, sess):
     assert pos.quantity == Decimal(str(held)) + units
     bal = await acct.get_balances(sess)
     assert bal.long_cryptocurrency_value == pytest.approx(pos.quantity * Decimal(btc.mid), abs=Decimal("0.01"))
+
+
+async def test_futures_option_price_increments_follow_the_premium(ex, sess):
+    """ES options trade in 0.05 below a premium of 10 and in 0.25 from 10 (CME's rule), judged
+    on the order's own price."""
+    acct = await Account.get(sess, "5WT00001")
+    (seeded,) = [p for p in ex.account.positions.values() if p.instrument_type == "Future Option"]
+    leg = Leg(instrument_type=InstrumentType.FUTURE_OPTION, symbol=seeded.symbol,
+              action=OrderAction.BUY_TO_OPEN, quantity=1)
+    for price in ("0.05", "9.95", "10.25"):
+        order = LimitOrder(time_in_force=OrderTimeInForce.GTC, legs=[leg], price=-Decimal(price))
+        dry = await acct.place_order(sess, order, dry_run=True)
+        assert not dry.errors, (price, dry.errors)
+    order = LimitOrder(time_in_force=OrderTimeInForce.GTC, legs=[leg], price=-Decimal("10.05"))
+    with pytest.raises(TastytradeError, match="invalid_price_increment"):
+        await acct.place_order(sess, order, dry_run=True)

@@ -42,6 +42,8 @@ class Tradable:
     call: bool | None = None
     expiration: dt.date | None = None
     underlying_symbol: str | None = None  # priced underlying (the future for a futures option)
+    #: price-dependent increment of a single-leg order (futures options: by premium), else price_tick
+    tick_rule: Callable[[float], float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ class Tradables:
     def single_leg_tick(self, t: Tradable, price: float) -> float:
         if t.instrument_type == "Equity Option" and t.oid is not None:
             return option_tick(price, self.market.states[t.oid.root].spec.liquidity >= 5)
+        if t.tick_rule is not None:
+            return t.tick_rule(abs(price))
         return t.price_tick
 
     # ------------------------------------------------------------ built-ins

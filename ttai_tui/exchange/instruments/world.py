@@ -167,11 +167,12 @@ class Instruments:
         if fid is None or fid.symbol != symbol:
             return None
         e = fid.exp
-        tick = fop.option_tick(e.product, self.fop_quote(fid).theo)
-        return Tradable(fid.symbol, "Future Option", e.underlying.symbol, e.product.multiplier,
-                        price_tick=tick, product_code=e.product.code, underlying_type="Future",
-                        strike=fid.strike, call=fid.call, expiration=e.date,
-                        underlying_symbol=e.underlying.symbol)
+        product = e.product
+        return Tradable(fid.symbol, "Future Option", e.underlying.symbol, product.multiplier,
+                        price_tick=fop.option_tick(product, 0.0), product_code=product.code,
+                        underlying_type="Future", strike=fid.strike, call=fid.call,
+                        expiration=e.date, underlying_symbol=e.underlying.symbol,
+                        tick_rule=lambda price: fop.option_tick(product, price))
 
     def tradable_crypto(self, symbol: str) -> Tradable | None:
         """A crypto pair (``BTC/USD``): fractional quantities, priced in its pair's tick."""
