@@ -101,6 +101,10 @@ async def test_risk_json_names_and_closed_forms(exchange: Any) -> None:
         assert row["kind"] == kind and row["underlying_price"] is not None
         assert row["breakevens"] == pytest.approx([pos.avg_open], abs=1e-3)
         assert row["delta"] == pytest.approx(pos.quantity * pos.multiplier)
+    # an S&P future (and its option) takes SPY's beta; crypto has none
+    assert by_und[next(p.symbol for p in exchange.account.positions.values()
+                       if p.instrument_type == "Future")]["beta"] == 1.0
+    assert call["beta"] == 1.0 and by_und["BTC/USD"]["beta"] is None
 
     gauges = {g["key"]: g for g in doc["gauges"]}
     assert set(gauges) == {"bp_usage", "beta_delta", "largest_position"}

@@ -162,7 +162,8 @@ async def run_risk(settings: Any, target: Any, as_json: bool, with_whatif: bool)
         await broker.start(stream=True, account=True, account_required=True)
         state = broker.state
         positions = list(broker.positions)
-        unds = sorted({p.underlying for p in positions} | {"SPY"})
+        unds = sorted({p.underlying for p in positions} | {p.beta_symbol for p in positions if p.beta_symbol}
+                      | {"SPY"})
         # prices of futures, futures options and crypto come under their streamer symbols
         priced = sorted({p.underlying_streamer or p.underlying for p in positions} | {"SPY"})
         broker.subscriptions.declare("risk", {(t, s) for s in [*priced, VIX] for t in ("Quote", "Trade")})

@@ -103,13 +103,22 @@ def price_symbols(positions: Iterable[Position]) -> dict[str, str]:
     return out
 
 
+def beta_symbols(positions: Iterable[Position]) -> dict[str, str]:
+    """Strategy underlying -> whose beta weights it when not its own (an index future's ETF)."""
+    return {(p.symbol if p.instrument_type == "Future" else p.underlying): p.beta_symbol
+            for p in positions if p.beta_symbol}
+
+
 def assess(strategies: Sequence[Strategy], state: MarketState, now: float, rate: float,
-           prices_under: Mapping[str, str] | None = None) -> list[StrategyRisk]:
+           prices_under: Mapping[str, str] | None = None,
+           betas_of: Mapping[str, str] | None = None) -> list[StrategyRisk]:
     """Each strategy priced at its underlying's current mark (``prices_under``: the streamer
-    symbol of underlyings whose tastytrade symbol is not one, see ``price_symbols``)."""
+    symbol of underlyings whose tastytrade symbol is not one, see ``price_symbols``; ``betas_of``:
+    whose beta an underlying takes, see ``beta_symbols``)."""
     today = ny_date(now)
     out: list[StrategyRisk] = []
     under = prices_under or {}
+    beta_from = betas_of or {}
     for s in strategies:
         spot = state.mark(under.get(s.underlying, s.underlying))
         profile = None
@@ -121,7 +130,8 @@ def assess(strategies: Sequence[Strategy], state: MarketState, now: float, rate:
             exp = min(leg.expiration for leg in s.legs if leg.expiration is not None)
             dte = (exp - today).days
         req = estimate_requirement(s, spot, profile)
-        out.append(StrategyRisk(s, spot, profile, dte, beta_of(state, s.underlying), req))
+        beta = beta_of(state, beta_from.get(s.underlying, s.underlying))
+        out.append(StrategyRisk(s, spot, profile, dte, beta, req))
     return out
 
 
@@ -130,7 +140,8 @@ def strategies_for(positions: Iterable[Position], state: MarketState, now: float
     """Positions -> grouped strategies with their risk, and the positions left out (why)."""
     positions = list(positions)
     legs, skipped = legs_from_positions(positions, state)
-    return assess(group_strategies(legs), state, now, rate, price_symbols(positions)), skipped
+    return assess(group_strategies(legs), state, now, rate, price_symbols(positions),
+                  beta_symbols(positions)), skipped
 
 
 # ---------------------------------------------------------------- buying power estimate
