@@ -161,15 +161,17 @@ def test_surface_has_skew_and_term_structure(market):
 
 
 def test_day_roll_settles_expired_options_and_expires_day_orders():
-    from ttai_tui.exchange.account import Order, PaperAccount
+    from ttai_tui.exchange.account import PaperAccount
 
     m = Market(seed=1, clock=fixed_clock(WED))
     book = OptionBook(m)
     acct = PaperAccount(m, book)
     first_exp = min(p.oid.expiration for p in acct.positions.values() if p.oid)
     n_before = len(acct.positions)
-    order = acct.place(Order(0, [{"instrument-type": "Equity", "symbol": "KO", "action": "Buy to Open",
-                                  "quantity": 1}], "Limit", "Day", 1.0, "Debit", "KO", 1))
+    order = acct.parse_order({"order-type": "Limit", "time-in-force": "Day", "price": "1.00",
+                              "price-effect": "Debit", "legs": [{"instrument-type": "Equity", "symbol": "KO",
+                                                                 "action": "Buy to Open", "quantity": 1}]})
+    acct.place(order)
     after_expiry = dt.datetime.combine(first_exp + dt.timedelta(days=1), dt.time(10), NY).timestamp()
     m.t = after_expiry - 1
     m.advance(after_expiry)

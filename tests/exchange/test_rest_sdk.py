@@ -144,11 +144,12 @@ async def test_dry_run_and_placed_order_fill(sdk_session, exchange):
     assert dry.fee_calculation is not None and dry.fee_calculation.total_fees <= 0
     before = {p.symbol: p.quantity for p in await acct.get_positions(sdk_session)}
     placed = await acct.place_order(sdk_session, order, dry_run=False)
-    assert placed.order.id > 0 and placed.order.status == OrderStatus.LIVE
-    exchange.market.advance(exchange.market.t + 0.5)
-    exchange.account.check_fills()
+    # a marketable limit fills at once, at the far side (never worse than its limit)
+    assert placed.order.id > 0 and placed.order.status == OrderStatus.FILLED
     got = await acct.get_order(sdk_session, placed.order.id)
     assert got.status == OrderStatus.FILLED
+    (fill,) = got.legs[0].fills or []
+    assert fill.quantity == 10 and fill.fill_price <= Decimal(f"{st.ask + 1:.2f}")
     after = {p.symbol: p.quantity for p in await acct.get_positions(sdk_session)}
     assert after["AAPL"] == before["AAPL"] + 10
 
@@ -212,7 +213,9 @@ async def test_other_account_routes_parse(sdk_session):
     acct = await Account.get(sdk_session, "5WT00001")
     snaps = await acct.get_balance_snapshots(sdk_session)
     assert snaps and snaps[0].account_number == "5WT00001"
-    assert await acct.get_history(sdk_session) == []
+    hist = await acct.get_history(sdk_session)
+    assert hist[-1].transaction_sub_type == "Deposit"  # newest first: the deposit is the oldest
+    assert {t.symbol for t in hist if t.transaction_type == "Trade"} >= {"AAPL", "NVDA", "KO"}
     assert isinstance(await acct.get_order_history(sdk_session), list)
     assert (await acct.get_total_fees(sdk_session)).total_fees == 0
     report = await acct.get_margin_requirements(sdk_session)
@@ -242,9 +245,11 @@ async def test_closing_an_option_position_changes_positions_and_cash(sdk_session
     assert dry.fee_calculation is not None
     fees = -dry.fee_calculation.total_fees  # debit, signed negative by the SDK
     placed = await acct.place_order(sdk_session, order, dry_run=False)
-    exchange.account.check_fills()
-    assert (await acct.get_order(sdk_session, placed.order.id)).status == OrderStatus.FILLED
+    got = await acct.get_order(sdk_session, placed.order.id)
+    assert got.status == OrderStatus.FILLED
+    (fill,) = got.legs[0].fills or []
+    assert fill.fill_price <= price  # marketable: filled at the ask, not at the limit
     symbols = {p.symbol for p in await acct.get_positions(sdk_session)}
     assert short_put.symbol not in symbols
     cash_after = (await acct.get_balances(sdk_session)).cash_balance
-    assert cash_after == pytest.approx(cash_before - price * 100 - fees, abs=Decimal("0.01"))
+    assert cash_after == pytest.approx(cash_before - fill.fill_price * 100 - fees, abs=Decimal("0.01"))

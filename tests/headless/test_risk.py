@@ -87,10 +87,30 @@ async def test_risk_json_names_and_closed_forms(exchange: Any) -> None:
         assert s["breakevens"] == pytest.approx([p.avg_open], abs=1e-3)
         assert s["delta"] == pytest.approx(p.quantity)
 
+    # futures, futures options and crypto are priced off their underlying's streamer symbol
+    (fop,) = [p for p in exchange.account.positions.values() if p.instrument_type == "Future Option"]
+    call = by_und[fop.underlying]  # grouped under the future it is an option on (/ESH7)
+    assert (call["kind"], call["strategy"]) == ("single", "Long Call")
+    assert call["underlying_price"] is not None and call["underlying_price"] > 0
+    assert call["max_loss"] == pytest.approx(-fop.avg_open * fop.multiplier, abs=0.01)  # the premium
+    assert call["max_profit"] is None and call["max_profit_unbounded"] is True
+    assert call["breakevens"] == pytest.approx([fop.strike + fop.avg_open], abs=1e-3)
+    for itype, kind in (("Future", "future"), ("Cryptocurrency", "crypto")):
+        (pos,) = [p for p in exchange.account.positions.values() if p.instrument_type == itype]
+        row = by_und[pos.symbol]
+        assert row["kind"] == kind and row["underlying_price"] is not None
+        assert row["breakevens"] == pytest.approx([pos.avg_open], abs=1e-3)
+        assert row["delta"] == pytest.approx(pos.quantity * pos.multiplier)
+    # an S&P future (and its option) takes SPY's beta; crypto has none
+    assert by_und[next(p.symbol for p in exchange.account.positions.values()
+                       if p.instrument_type == "Future")]["beta"] == 1.0
+    assert call["beta"] == 1.0 and by_und["BTC/USD"]["beta"] is None
+
     gauges = {g["key"]: g for g in doc["gauges"]}
     assert set(gauges) == {"bp_usage", "beta_delta", "largest_position"}
     bal = exchange.account.values()
-    assert gauges["bp_usage"]["value"] == pytest.approx(100 * bal["req"] / bal["nl"], rel=0.05)
+    # the gauge reads the balance's maintenance requirement (Reg-T: below the initial one)
+    assert gauges["bp_usage"]["value"] == pytest.approx(100 * bal["maint"] / bal["nl"], rel=0.05)
     assert gauges["bp_usage"]["status"] in ("ok", "high", "low")
     assert "what_if" not in doc and doc["skipped"] == []
 
@@ -107,8 +127,14 @@ async def test_risk_what_if_grid_json_and_text(exchange: Any) -> None:
     spot = next(s for s in json.loads(out)["strategies"] if s["underlying"] == "AAPL")["underlying_price"]
     assert stock["by_move"][-1] == pytest.approx(0.10 * spot * aapl.quantity, abs=0.01)
     assert stock["by_iv"] == [0, 0, 0, 0, 0]
-    # a short-premium portfolio loses when IV rises, and nothing moves at 0 %
-    assert w["portfolio"]["by_iv"][-1] < 0 < w["portfolio"]["by_iv"][0]
+    # short premium loses when IV rises, long premium (the /ES call) gains; the portfolio's IV
+    # row is their sum, and nothing moves at 0 %
+    for label in ("SPY Bull Put Vertical", "IWM Iron Condor", "TSLA Short Put"):
+        assert rows[label]["by_iv"][-1] < 0 < rows[label]["by_iv"][0]
+    assert rows["/ESH7 Long Call"]["by_iv"][0] < 0 < rows["/ESH7 Long Call"]["by_iv"][-1]
+    for i in range(5):
+        assert w["portfolio"]["by_iv"][i] == pytest.approx(
+            sum(r["by_iv"][i] for r in w["rows"] if r["by_iv"][i] is not None), abs=0.05)
     assert w["portfolio"]["by_move"][3] == 0
     rc, out, err = await run_risk(exchange.url, what_if=True)
     assert rc == 0, err

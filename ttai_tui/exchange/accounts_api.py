@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ttai_tui.exchange.account import OrderError
 from ttai_tui.exchange.clock import iso
 from ttai_tui.exchange.envelope import err, items, ok
+from ttai_tui.exchange.routes import account as account_routes
+from ttai_tui.exchange.routes import orders as order_routes
 
 if TYPE_CHECKING:
     from ttai_tui.exchange.server import ExchangeServer
@@ -43,21 +43,6 @@ def customer_json(s: ExchangeServer) -> dict[str, object]:
                                          "margin-types": [{"name": "Margin", "is-margin": True}]}]}
 
 
-def margin_groups(s: ExchangeServer) -> list[dict[str, object]]:
-    """Per-underlying requirement, as the real margin report groups positions."""
-    a = s.account
-    out: list[dict[str, object]] = []
-    for und in sorted({p.underlying for p in a.positions.values()}):
-        legs = {k: p for k, p in a.positions.items() if p.underlying == und}
-        req = a.requirement(legs)
-        out.append({"description": und, "code": und, "underlying-symbol": und,
-                    "underlying-type": "Equity", "margin-calculation-type": "Reg T",
-                    "margin-requirement": f"{req:.2f}", "margin-requirement-effect": "Debit",
-                    "maintenance-requirement": f"{req:.2f}", "maintenance-requirement-effect": "Debit",
-                    "buying-power": f"{req:.2f}", "buying-power-effect": "Debit"})
-    return out
-
-
 def trading_status(s: ExchangeServer) -> dict[str, object]:
     d: dict[str, object] = {k: False for k in ["has-intraday-equities-margin", "is-aggregated-at-clearing", "is-closed", "is-closing-only", "is-cryptocurrency-enabled", "is-frozen", "is-full-equity-margin-required", "is-futures-closing-only", "is-futures-intra-day-enabled", "is-futures-enabled", "is-in-day-trade-equity-maintenance-call", "is-in-margin-call", "is-pattern-day-trader", "is-small-notional-futures-intra-day-enabled", "is-roll-the-day-forward-enabled", "are-far-otm-net-options-restricted", "short-calls-enabled", "is-equity-offering-enabled", "is-equity-offering-closing-only"]}
     d.update({"account-number": s.account.number, "equities-margin-calculation-type": "Reg T",
@@ -78,13 +63,13 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
         v = a.values()
         return ok({"account-number": a.number, "description": "Total", "margin-calculation-type": "Reg T",
                    "option-level": "No Restrictions", "margin-requirement": f"{v['req']:.2f}",
-                   "margin-requirement-effect": "Debit", "maintenance-requirement": f"{v['req']:.2f}",
+                   "margin-requirement-effect": "Debit", "maintenance-requirement": f"{v['maint']:.2f}",
                    "maintenance-requirement-effect": "Debit", "margin-equity": f"{v['nl']:.2f}",
                    "margin-equity-effect": "Credit", "option-buying-power": f"{v['obp']:.2f}",
                    "option-buying-power-effect": "Credit", "reg-t-margin-requirement": f"{v['req']:.2f}",
                    "reg-t-margin-requirement-effect": "Debit", "reg-t-option-buying-power": f"{v['obp']:.2f}",
                    "reg-t-option-buying-power-effect": "Credit", "maintenance-excess": f"{v['nl'] - v['req']:.2f}",
-                   "maintenance-excess-effect": "Credit", "groups": margin_groups(s),
+                   "maintenance-excess-effect": "Credit", "groups": account_routes.margin_groups(s),
                    "last-state-timestamp": int(s.market.t * 1000)})
     if p[:3] == ["customers", "me", "accounts"] and len(p) == 4:
         p = ["accounts", p[3]]
@@ -100,6 +85,10 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
         return ok(account_json(s))
     if rest == ["trading-status"]:
         return ok(trading_status(s))
+    if rest == ["balances"]:
+        return ok(a.balances_json())
+    if rest == ["position-limit"]:
+        return ok(account_routes.position_limit(s))
     if rest[0] == "balances" and len(rest) == 2:
         if rest[1] != "USD":
             return err(404, "record_not_found", f"no balances in {rest[1]}")
@@ -117,74 +106,12 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
                and (not itype or pos.instrument_type == itype)]
         return items(out)
     if rest[0] == "transactions":
-        if rest[1:] == ["total-fees"]:
-            return ok({"total-fees": "0.0", "total-fees-effect": "None"})
-        return items([], pagination={"per-page": 250, "page-offset": 0, "item-offset": 0,
-                                     "total-items": 0, "total-pages": 0})
+        return account_routes.transactions(s, r, rest[1:])
     if rest[:2] == ["net-liq", "history"]:
         return net_liq_history(s, r)
     if rest[0] in ("orders", "complex-orders"):
-        return await orders(s, r, rest, m)
+        return await order_routes.dispatch(s, r, rest)
     return err(404, "not_found", f"No route for {m} /{'/'.join(p)}")
-
-
-async def orders(s: ExchangeServer, r: web.Request, rest: list[str], m: str) -> web.Response:
-    a = s.account
-    if rest[0] == "complex-orders":
-        if m == "GET":
-            return items([])
-        return err(400, "validation_error", "complex orders are not supported by the simulated exchange")
-    if m == "POST" and rest in (["orders"], ["orders", "dry-run"]):
-        try:
-            body = await r.json()
-        except (ValueError, UnicodeDecodeError):
-            return err(400, "invalid_json", "request body is not JSON")
-        if not isinstance(body, dict):
-            return err(400, "invalid_json", "request body must be an object")
-        order = a.parse_order(body)
-        bp = a.buying_power_effect(order)
-        fees = {k: v for k, v in a.fees(order).items() if not k.startswith("_")}
-        warnings: list[dict[str, str]] = []
-        if float(str(bp["new-buying-power"])) <= 0 and bp["effect"] == "Debit":
-            raise OrderError("insufficient buying power")
-        if rest == ["orders"]:
-            a.place(order)
-            s.stats.orders_placed += 1
-            s.after_order_change(order)
-            return ok({"order": a.order_json(order), "buying-power-effect": bp, "fee-calculation": fees,
-                       "warnings": warnings}, status=201)
-        return ok({"order": a.order_json(order, placed=False), "buying-power-effect": bp,
-                   "fee-calculation": fees, "warnings": warnings})
-    if m == "GET" and rest == ["orders", "live"]:
-        return items([a.order_json(o) for o in a.orders.values()
-                      if o.status == "Live" or o.updated_at > s.market.t - 86400])
-    if m == "GET" and rest == ["orders"]:
-        xs = [a.order_json(o) for o in sorted(a.orders.values(), key=lambda o: -o.id)]
-        return items(xs, pagination={"per-page": 50, "page-offset": 0, "item-offset": 0,
-                                     "total-items": len(xs), "total-pages": 1 if xs else 0})
-    if len(rest) == 2 and rest[1].isdigit():
-        oid = int(rest[1])
-        o = a.orders.get(oid)
-        if o is None:
-            return err(404, "record_not_found", f"no order {oid}")
-        if m == "GET":
-            return ok(a.order_json(o))
-        if m == "DELETE":
-            if o.status != "Live":
-                return err(422, "order_not_cancellable", f"order {oid} is {o.status}")
-            a.cancel(oid)
-            s.after_order_change(o)
-            return ok(a.order_json(o))
-        if m == "PUT":
-            body = json.loads(await r.text() or "{}")
-            if o.status != "Live":
-                return err(422, "order_not_editable", f"order {oid} is {o.status}")
-            if "price" in body:
-                o.price = abs(float(body["price"]))
-            o.updated_at = s.market.t
-            s.after_order_change(o)
-            return ok(a.order_json(o))
-    return err(404, "not_found", "unknown order route")
 
 
 def net_liq_history(s: ExchangeServer, r: web.Request) -> web.Response:
@@ -202,14 +129,14 @@ def net_liq_history(s: ExchangeServer, r: web.Request) -> web.Response:
         except ValueError:
             return err(400, "invalid_parameter", "start-time must be YYYY-MM-DDTHH:MM:SSZ")
         idx = range(next((i for i, t in enumerate(daily.t) if t >= t0), len(daily.t)), len(daily.t))
-    out = []
+    out: list[dict[str, object]] = []
     for i in idx:
         def val(px: float) -> float:
             return nl * (1 + 0.6 * (px / spy.last - 1))
 
         o, h, lo, c = val(daily.o[i]), val(daily.h[i]), val(daily.low[i]), val(daily.c[i])
         day = dt.datetime.fromtimestamp(daily.t[i] / 1000, dt.UTC).date()
-        row = {"open": f"{o:.2f}", "high": f"{h:.2f}", "low": f"{lo:.2f}", "close": f"{c:.2f}",
+        row: dict[str, object] = {"open": f"{o:.2f}", "high": f"{h:.2f}", "low": f"{lo:.2f}", "close": f"{c:.2f}",
                "pending-cash-open": "0.0", "pending-cash-high": "0.0", "pending-cash-low": "0.0",
                "pending-cash-close": "0.0", "total-open": f"{o:.2f}", "total-high": f"{h:.2f}",
                "total-low": f"{lo:.2f}", "total-close": f"{c:.2f}", "time": f"{day} 21:00:00+00"}

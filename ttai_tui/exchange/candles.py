@@ -43,6 +43,18 @@ def parse_candle_symbol(symbol: str) -> tuple[str, tuple[int, str]]:
     return base, period
 
 
+def trading_hours_only(symbol: str) -> bool:
+    """``tho=true`` in the candle attributes: bars follow the regular session."""
+    m = _SYM.match(symbol)
+    return bool(m and "tho=true" in (m.group(2) or "").replace(" ", "").lower().split(","))
+
+
+def _session_anchor_ms(t_ms: int) -> int:
+    """09:30 New York on the day of ``t_ms`` (the regular session open)."""
+    d = dt.datetime.fromtimestamp(t_ms / 1000, NY).date()
+    return int(dt.datetime.combine(d, dt.time(9, 30), NY).timestamp() * 1000)
+
+
 def _index(t_ms: int) -> int:
     return ((t_ms // 1000) << 32) | ((t_ms % 1000) << 22)
 
@@ -75,28 +87,38 @@ def _month_key(t_ms: int) -> int:
     return int(dt.datetime.combine(d.replace(day=1), dt.time(0), NY).timestamp() * 1000)
 
 
-def bars_for(market: Market, base: str, period: tuple[int, str], tail: int | None = None
-             ) -> list[tuple[int, float, float, float, float, float, int]]:
-    """Aggregated bars oldest first; ``tail`` limits the source minutes scanned (live updates)."""
+def bars_for(market: Market, base: str, period: tuple[int, str], tail: int | None = None,
+             tho: bool = False) -> list[tuple[int, float, float, float, float, float, int]]:
+    """Aggregated bars oldest first; ``tail`` limits the source minutes scanned (live updates).
+
+    With ``tho`` (trading hours only) hourly bars start at the 09:30 New York open (09:30,
+    10:30, ... 15:30) and daily bars are stamped 09:30, as the real feed stamps them."""
     n, unit = period
     st = market.states[base]
     if unit in ("s", "m", "h"):
         span = 60000 * (n * 60 if unit == "h" else max(n, 1) if unit == "m" else 1)
+        if tho and unit == "h":
+            def key(x: int) -> int:
+                a = _session_anchor_ms(x)
+                return a + (x - a) // span * span
+        else:
+            def key(x: int) -> int:
+                return x // span * span
         m = st.hist.minutes
         start = 0 if tail is None else max(0, len(m.t) - tail)
         if tail is not None:
             # rewind to the first minute of the last bucket so the forming bar is complete
-            last_k = m.t[-1] // span * span
+            last_k = key(m.t[-1])
             while start > 0 and m.t[start] >= last_k:
                 start -= 1
             while start < len(m.t) and m.t[start] < last_k:
                 start += 1
         sl = slice(start, len(m.t))
-        return _aggregate(m.t[sl], m.o[sl], m.h[sl], m.low[sl], m.c[sl], m.v[sl],
-                          lambda x: x // span * span)
+        return _aggregate(m.t[sl], m.o[sl], m.h[sl], m.low[sl], m.c[sl], m.v[sl], key)
     d = market.daily_bars(base)
     if unit == "d" and n == 1:
-        return [(d.t[i], d.o[i], d.h[i], d.low[i], d.c[i], d.v[i], 1) for i in range(len(d.t))]
+        shift = 9 * 3600_000 + 30 * 60_000 if tho else 0  # midnight -> the 09:30 open
+        return [(d.t[i] + shift, d.o[i], d.h[i], d.low[i], d.c[i], d.v[i], 1) for i in range(len(d.t))]
     if unit == "d":
         return _aggregate(d.t, d.o, d.h, d.low, d.c, d.v, lambda x: x // (86400000 * n) * (86400000 * n))
     if unit == "w":
@@ -114,11 +136,12 @@ def candle_rows(
     """Candle events in canonical field order, newest first, with snapshot flags.
 
     ``transform`` maps the underlying's bars to a derivative's (option candles)."""
+    tho = trading_hours_only(symbol)
     if last_only:
-        bars = bars_for(market, base, period, tail=400 if period[1] in ("s", "m", "h") else None)
+        bars = bars_for(market, base, period, tail=400 if period[1] in ("s", "m", "h") else None, tho=tho)
         bars = bars[-1:]
     else:
-        bars = [b for b in bars_for(market, base, period) if b[0] >= from_time]
+        bars = [b for b in bars_for(market, base, period, tho=tho) if b[0] >= from_time]
         bars.reverse()
     if transform is not None:
         bars = transform(bars)

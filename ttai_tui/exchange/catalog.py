@@ -20,6 +20,7 @@ from ttai_tui.exchange.clock import iso, ny_date, session_bounds
 from ttai_tui.exchange.envelope import err, items, ok, raw_ok
 from ttai_tui.exchange.instruments import routes as instrument_routes
 from ttai_tui.exchange.options import OptionId, parse_option, third_friday, years_to
+from ttai_tui.exchange.routes import reference
 from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, equity_specs
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
     n = len(p)
     if p[:1] in (["accounts"], ["customers"], ["margin"]):
         return await accounts_api.dispatch(s, r, p)
+    ref = await reference.dispatch(s, r, p)
+    if ref is not None:
+        return ref
     if p == ["api-quote-tokens"] and m == "GET":
         return quote_token(s)
     if p[:1] == ["option-chains"] and n in (2, 3):

@@ -10,6 +10,7 @@ per frame, values in the client's field order, every frame under 64 KiB.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -39,6 +40,7 @@ class Sub:
     interval: float = 0.1
     row_version: int = -2
     tmpl: Template | None = None  # rate mode: the market's row at row_version, encoded with slots
+    pending: bool = False  # its snapshot has not gone out yet: the sender leaves it alone
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Channel:
     full: bool = False
     aggregation: float = 0.1
     subs: dict[tuple[str, str], Sub] = field(default_factory=dict)  # (type, symbol) -> Sub
+    announced: set[str] = field(default_factory=set)  # event types FEED_CONFIG has described
     order: list[tuple[str, str]] = field(default_factory=list)  # round-robin order (rate mode)
 
     def fields_for(self, event_type: str) -> tuple[str, ...]:
@@ -68,6 +71,9 @@ class DxLinkConnection:
         self._rr = 0
         self._budget = 0.0
         self._seq = 0  # rate mode: running sequence number, one per event sent
+        # snapshots of new subscriptions, sent in the order subscribed by one worker, so a
+        # large subscription neither blocks the reader nor lets live updates overtake it
+        self._snapshots: asyncio.Queue[tuple[Channel, list[tuple[str, str, object]]]] = asyncio.Queue()
 
     # ------------------------------------------------------------------ io
     async def send(self, msg: dict[str, object]) -> None:
@@ -77,6 +83,7 @@ class DxLinkConnection:
     async def run(self) -> None:
         faults = self.server.faults
         sender = asyncio.create_task(self._sender())
+        snapper = asyncio.create_task(self._snapshot_worker())
         try:
             async for msg in self.ws:
                 if msg.type != WSMsgType.TEXT:
@@ -95,6 +102,9 @@ class DxLinkConnection:
         finally:
             self.closed = True
             sender.cancel()
+            snapper.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await snapper
             try:
                 await sender
             except (asyncio.CancelledError, Exception):
@@ -154,9 +164,12 @@ class DxLinkConnection:
         agg = m.get("acceptAggregationPeriod")
         if isinstance(agg, int | float) and agg >= 0:
             c.aggregation = float(agg)
+        await self._feed_config(c, {t: list(f) for t, f in c.fields.items()})
+
+    async def _feed_config(self, c: Channel, fields: dict[str, list[str]]) -> None:
+        c.announced.update(fields)
         await self.send({"type": "FEED_CONFIG", "channel": c.number, "aggregationPeriod": c.aggregation,
-                         "dataFormat": "FULL" if c.full else "COMPACT",
-                         "eventFields": {t: list(f) for t, f in c.fields.items()}})
+                         "dataFormat": "FULL" if c.full else "COMPACT", "eventFields": fields})
 
     async def _subscription(self, c: Channel, m: dict[str, object]) -> None:
         feed = self.server.feed
@@ -166,7 +179,9 @@ class DxLinkConnection:
             if isinstance(item, dict):
                 key = (str(item.get("type")), str(item.get("symbol")))
                 c.subs.pop(key, None)
-        history: list[tuple[str, list[Row]]] = []
+        # the current value of each added subscription goes out at once, in the order added
+        # (a Quote added before a Candle arrives before the candle history)
+        jobs: list[tuple[str, str, object]] = []
         for item in _list(m.get("add")):
             if not isinstance(item, dict):
                 continue
@@ -178,17 +193,48 @@ class DxLinkConnection:
             if is_opt:
                 interval = max(interval, OPTION_INTERVAL)
             interval = max(interval, SLOW_INTERVAL.get(et, 0.0))
-            sub = Sub(interval=interval)
-            if et == "Candle":
-                ft = item.get("fromTime", 0)
-                rows = feed.candle_history(sym, int(ft) if isinstance(ft, int | float) else 0)
-                history.append((et, rows))
+            c.subs[(et, sym)] = Sub(interval=interval, pending=True)
+            jobs.append((et, sym, item.get("fromTime")))
+        c.order = list(c.subs)
+        if jobs:
+            self._snapshots.put_nowait((c, jobs))
+
+    async def _snapshot_worker(self) -> None:
+        feed = self.server.feed
+        while True:
+            c, jobs = await self._snapshots.get()
+            snapshot: list[tuple[str, list[str]]] = []
+            for i, (et, sym, ft) in enumerate(jobs):
+                sub = c.subs.get((et, sym))
+                if sub is None or not sub.pending or self.channels.get(c.number) is not c:
+                    continue  # removed (or its channel closed) before its snapshot went out
+                if et == "Candle":
+                    if isinstance(ft, int | float):
+                        rows = feed.candle_history(sym, int(ft))
+                    else:  # no fromTime: the latest bar, then live updates (not the whole history)
+                        last = feed.candle_live(sym)
+                        rows = [last] if last is not None else []
+                else:
+                    row = feed.row(et, sym)
+                    rows = [row] if row is not None else []
                 sub.version = feed.version(et, sym)
                 sub.last_sent = time.monotonic()
-            c.subs[(et, sym)] = sub
-        c.order = list(c.subs)
-        for et, rows in history:
-            await self._send_rows(c, et, rows)
+                frags = [self._encode(c, et, r) for r in rows]
+                if snapshot and snapshot[-1][0] == et:
+                    snapshot[-1][1].extend(frags)
+                else:
+                    snapshot.append((et, frags))
+                if i % 200 == 199:
+                    await asyncio.sleep(0)  # let other connections and the reader run
+            new_types = {et: list(c.fields_for(et)) for et, _f in snapshot if et not in c.announced}
+            if new_types:  # announce the default fields of types the client did not configure
+                await self._feed_config(c, new_types)
+            for et, frags in snapshot:
+                await self._send_frags(c, et, frags)
+            for et, sym, _ft in jobs:
+                sub = c.subs.get((et, sym))
+                if sub is not None:
+                    sub.pending = False
 
     # ------------------------------------------------------------------ sending
     def _encode(self, c: Channel, et: str, row: Row) -> str:
@@ -279,7 +325,7 @@ class DxLinkConnection:
         for c in list(self.channels.values()):
             per_type: dict[str, list[str]] = {}
             for (et, sym), sub in list(c.subs.items()):
-                if now - sub.last_sent < sub.interval:
+                if sub.pending or now - sub.last_sent < sub.interval:
                     continue
                 v = feed.version(et, sym)
                 if v == sub.version:
@@ -306,7 +352,8 @@ class DxLinkConnection:
         burst when it resumes."""
         cap = max(budget, 0.1 * float(self.server.rate or 0))
         self._budget = min(self._budget + budget, cap)
-        pairs = [(c, k) for c in self.channels.values() for k in c.order if k in c.subs]
+        pairs = [(c, k) for c in self.channels.values() for k in c.order
+                 if k in c.subs and not c.subs[k].pending]
         if not pairs:
             return
         feed = self.server.feed
@@ -361,7 +408,7 @@ class DxLinkConnection:
                 if kind == "badvalue":
                     vals: list[object] = [sym, *[NAN] * (len(fields) - 1)]
                 else:
-                    vals = [sym] + [0] * (len(fields) - 2)
+                    vals = [sym, *[0] * (len(fields) - 2)]
                 await self.ws.send_str(_DUMPS({"type": "FEED_DATA", "channel": c.number,
                                                "data": [et, vals]}))
                 return True
@@ -388,6 +435,8 @@ class DxLinkConnection:
 def _list(value: object) -> list[object]:
     """A JSON array from a client message, or [] for anything else."""
     return value if isinstance(value, list) else []
+
+
 _SEQ_AT = {t: f.index("sequence") for t, f in CANON.items() if "sequence" in f}
 
 

@@ -71,10 +71,11 @@ def mapper(event_type: str, fields: tuple[str, ...]) -> Callable[[Row], Row] | N
     canon = CANON[event_type]
     if fields == canon:
         return None
-    pos = [canon.index(f) if f in canon else -1 for f in fields]
+    # -2: "eventType", which DXLink fills with the event's type name when a client asks for it
+    pos = [canon.index(f) if f in canon else -2 if f == "eventType" else -1 for f in fields]
 
     def remap(row: Row) -> Row:
-        return tuple(row[p] if p >= 0 else NAN for p in pos)
+        return tuple(row[p] if p >= 0 else event_type if p == -2 else NAN for p in pos)
 
     return remap
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from ttai_tui.exchange import catalog
 from ttai_tui.exchange.account import OrderError
 from ttai_tui.exchange.envelope import err
+from ttai_tui.exchange.routes import sessions
 
 if TYPE_CHECKING:
     from ttai_tui.exchange.server import ExchangeServer
@@ -52,12 +53,16 @@ class Rest:
             return err(code, {429: "rate_limited"}.get(code, "server_error"), msg, headers)
         if parts == ["oauth", "token"] and request.method == "POST":
             return await self._oauth(request)
+        if parts[:1] == ["sessions"]:
+            return await sessions.handle(s, request, parts)
+        if not sessions.known(parts):
+            return err(404, "not_found", f"No route for {request.method} /{'/'.join(parts)}")
         # public routes: the margin configuration, and symbol search (the SDK's own search
         # test calls it on a fresh session, before any token is issued)
         if parts[:1] != ["margin-requirements-public-configuration"] and parts[:2] != [
                 "symbols", "search"]:
             auth = request.headers.get("Authorization", "")
-            token = auth[7:] if auth.startswith("Bearer ") else ""
+            token = sessions.bearer_or_raw(auth)
             exp = s.access_tokens.get(token)
             if exp is None or exp < time.time():
                 return err(401, "unauthorized",
@@ -65,15 +70,14 @@ class Rest:
         try:
             return await catalog.dispatch(self.s, request, parts)
         except OrderError as e:
-            return err(400, "validation_error", str(e),
-                       errors=[{"code": "order_rejected", "message": str(e)}])
+            if e.preflight:
+                return err(e.status, "preflight_check_failure", "One or more preflight checks failed",
+                           errors=[{"code": e.code, "message": str(e)}])
+            return err(e.status, e.code, str(e))
 
     async def _oauth(self, request: web.Request) -> web.Response:
         s = self.s
-        try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            body = None
+        body = await sessions.token_body(request)
         if not isinstance(body, dict) or body.get("grant_type") != "refresh_token":
             s.stats.refresh_failures += 1
             return err(400, "invalid_request", "grant_type must be refresh_token")

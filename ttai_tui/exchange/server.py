@@ -41,6 +41,7 @@ PUBLIC_WATCHLISTS = {
     "tasty default": ["SPY", "QQQ", "IWM", "DIA", "GLD", "TLT", "AAPL", "TSLA", "NVDA", "AMZN"],
     "High IV": ["GME", "MSTR", "COIN", "PLTR", "TSLA", "NVDA", "AMD"],
     "Indices": ["SPX", "VIX", "SPY", "QQQ", "IWM", "DIA"],
+    "Crypto": ["BTC/USD", "ETH/USD", "SOL/USD"],
 }
 
 
@@ -77,6 +78,9 @@ class ExchangeServer:
         self.account = PaperAccount(self.market, self.book)
         self.instruments.seed_paper(self.account)
         self.access_tokens: dict[str, float] = {}
+        self.user_logins: dict[str, str] = {}  # login -> password for POST /sessions; empty: any pair
+        self.session_users: dict[str, str] = {}  # session token -> login
+        self.remember_tokens: dict[str, str] = {}  # remember token -> login
         self.quote_tokens: set[str] = set()
         self.watchlists: dict[str, dict[str, object]] = {
             name: _wl(name, syms, i) for i, (name, syms) in enumerate(DEFAULT_WATCHLISTS.items())
@@ -235,7 +239,7 @@ class ExchangeServer:
                                + [("AccountBalance", self.account.balances_json())])
                     self.account.closed_now.clear()
                 for o in self.account.check_fills():
-                    self.stats.orders_filled += 1
+                    self.stats.orders_filled += o.status == "Filled"
                     self.after_order_change(o)
             except Exception:  # a bug in one step must not freeze the market
                 log.exception("exchange tick failed")
@@ -247,7 +251,7 @@ class ExchangeServer:
             return
         a = self.account
         msgs: list[tuple[str, dict[str, object]]] = [("Order", a.order_json(order))]
-        if order.status == "Filled":
+        if order.fills:  # filled, or partly: positions and balance moved
             for leg in order.legs:
                 pos = a.positions.get(str(leg["symbol"]))
                 if pos is not None:
@@ -281,5 +285,5 @@ class ExchangeServer:
 
 def _wl(name: str, syms: list[str], i: int) -> dict[str, object]:
     return {"name": name, "group-name": "main", "order-index": i,
-            "watchlist-entries": [{"symbol": s, "instrument-type": "Index" if s in ("SPX", "VIX") else "Equity"}
-                                  for s in syms]}
+            "watchlist-entries": [{"symbol": s, "instrument-type": "Index" if s in ("SPX", "VIX") else
+                                   "Cryptocurrency" if "/" in s else "Equity"} for s in syms]}

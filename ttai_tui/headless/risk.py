@@ -162,15 +162,18 @@ async def run_risk(settings: Any, target: Any, as_json: bool, with_whatif: bool)
         await broker.start(stream=True, account=True, account_required=True)
         state = broker.state
         positions = list(broker.positions)
-        unds = sorted({p.underlying for p in positions} | {"SPY"})
-        broker.subscriptions.declare("risk", {(t, s) for s in [*unds, VIX] for t in ("Quote", "Trade")})
+        unds = sorted({p.underlying for p in positions} | {p.beta_symbol for p in positions if p.beta_symbol}
+                      | {"SPY"})
+        # prices of futures, futures options and crypto come under their streamer symbols
+        priced = sorted({p.underlying_streamer or p.underlying for p in positions} | {"SPY"})
+        broker.subscriptions.declare("risk", {(t, s) for s in [*priced, VIX] for t in ("Quote", "Trade")})
         try:
             await broker.metrics(unds)
         except Exception as exc:  # beta and IV index then show as missing; the rest still prints
             import logging
 
             logging.getLogger(__name__).warning("market metrics for %s failed: %s", unds, exc)
-        syms = [p.streamer_symbol for p in positions] + unds + [VIX]
+        syms = [p.streamer_symbol for p in positions] + priced + [VIX]
         await _wait_until(lambda: all(state.mark(s) is not None for s in syms), QUOTE_WAIT_S)
         await _wait_until(
             lambda: all(p.streamer_symbol in state.greeks for p in positions if p.is_option), 3.0)

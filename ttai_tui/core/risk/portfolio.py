@@ -4,7 +4,9 @@ Pure: it reads a `MarketState` and plain values, and is called by the risk view 
 times a second) and by `ttai risk`. Conventions:
 
 * a leg's IV is the streamed option IV (DXLink Greeks ``volatility``); spot is the underlying's
-  mark. A figure that needs a missing input is None (shown as missing), never 0;
+  mark, read under its streamer symbol: a future's own contract (``/MESZ26:XCME``), a futures
+  option's future, a crypto pair's (``BTC/USD:CXTALP``), from the position's
+  ``underlying_streamer``; an equity's underlying is its own streamer symbol. A figure that needs a missing input is None (shown as missing), never 0;
 * what-if cells are the *change* in today's P&L from now if the underlying moves by a share of
   its price (the portfolio row: SPY moves by that share and each underlying by beta times it)
   or every IV shifts by a number of volatility points;
@@ -16,7 +18,7 @@ times a second) and by `ttai risk`. Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,12 +90,37 @@ def _iv_index(state: MarketState, underlying: str) -> float | None:
     return None if m is None else m.iv_index
 
 
-def assess(strategies: Sequence[Strategy], state: MarketState, now: float, rate: float) -> list[StrategyRisk]:
-    """Each strategy priced at its underlying's current mark."""
+def price_symbols(positions: Iterable[Position]) -> dict[str, str]:
+    """Strategy underlying -> the streamer symbol its price is read under, where they differ:
+    a future's contract (strategies group futures by contract), a futures option's future and a
+    crypto pair, from the positions' ``underlying_streamer``."""
+    out: dict[str, str] = {}
+    for p in positions:
+        if not p.underlying_streamer:
+            continue
+        key = p.symbol if p.instrument_type == "Future" else p.underlying
+        out[key] = p.underlying_streamer
+    return out
+
+
+def beta_symbols(positions: Iterable[Position]) -> dict[str, str]:
+    """Strategy underlying -> whose beta weights it when not its own (an index future's ETF)."""
+    return {(p.symbol if p.instrument_type == "Future" else p.underlying): p.beta_symbol
+            for p in positions if p.beta_symbol}
+
+
+def assess(strategies: Sequence[Strategy], state: MarketState, now: float, rate: float,
+           prices_under: Mapping[str, str] | None = None,
+           betas_of: Mapping[str, str] | None = None) -> list[StrategyRisk]:
+    """Each strategy priced at its underlying's current mark (``prices_under``: the streamer
+    symbol of underlyings whose tastytrade symbol is not one, see ``price_symbols``; ``betas_of``:
+    whose beta an underlying takes, see ``beta_symbols``)."""
     today = ny_date(now)
     out: list[StrategyRisk] = []
+    under = prices_under or {}
+    beta_from = betas_of or {}
     for s in strategies:
-        spot = state.mark(s.underlying)
+        spot = state.mark(under.get(s.underlying, s.underlying))
         profile = None
         if spot is not None and spot > 0:
             profile = analyze(s.legs, MarketInputs(spot, now, rate, 0.0, _iv_index(state, s.underlying)))
@@ -103,15 +130,18 @@ def assess(strategies: Sequence[Strategy], state: MarketState, now: float, rate:
             exp = min(leg.expiration for leg in s.legs if leg.expiration is not None)
             dte = (exp - today).days
         req = estimate_requirement(s, spot, profile)
-        out.append(StrategyRisk(s, spot, profile, dte, beta_of(state, s.underlying), req))
+        beta = beta_of(state, beta_from.get(s.underlying, s.underlying))
+        out.append(StrategyRisk(s, spot, profile, dte, beta, req))
     return out
 
 
 def strategies_for(positions: Iterable[Position], state: MarketState, now: float, rate: float
                    ) -> tuple[list[StrategyRisk], list[str]]:
     """Positions -> grouped strategies with their risk, and the positions left out (why)."""
+    positions = list(positions)
     legs, skipped = legs_from_positions(positions, state)
-    return assess(group_strategies(legs), state, now, rate), skipped
+    return assess(group_strategies(legs), state, now, rate, price_symbols(positions),
+                  beta_symbols(positions)), skipped
 
 
 # ---------------------------------------------------------------- buying power estimate

@@ -40,7 +40,6 @@ class FutureProductSpec:
     carry: float  # annual carry of later contracts over the source (index: r - q)
     roll_days: int  # business days before last trade (or first notice) the front rolls
     first_notice: bool
-    margin: float  # initial margin per contract, USD (documented, used by the book)
     small: bool = False
     option_roots: tuple[str, ...] = ()  # futures-option roots (first is the standard one)
 
@@ -55,10 +54,10 @@ class FutureProductSpec:
 
 def _p(code: str, desc: str, exch: str, sx: str, clr: str, tick: float, mult: float, listed: str,
        active: str, n: int, rule: str, sector: str, ptype: str, cash: bool, source: str,
-       ratio: float, carry: float, roll: int, fn: bool, margin: float, small: bool = False,
+       ratio: float, carry: float, roll: int, fn: bool, small: bool = False,
        opts: tuple[str, ...] = ()) -> FutureProductSpec:
     return FutureProductSpec(code, desc, exch, sx, clr, tick, mult, listed, active, n, rule, sector,
-                             ptype, cash, source, ratio, carry, roll, fn, margin, small, opts)
+                             ptype, cash, source, ratio, carry, roll, fn, small, opts)
 
 
 ALL = MONTH_CODES
@@ -66,45 +65,45 @@ ALL = MONTH_CODES
 _IDX = 0.031
 PRODUCTS: tuple[FutureProductSpec, ...] = (
     _p("ES", "E-mini S&P 500", "CME", "XCME", "CME", 0.25, 50, QUARTERLY, QUARTERLY, 5,
-       "third_friday", "Equity Index", "Financial", True, "SPX", 1.0, _IDX, 6, False, 22000,
+       "third_friday", "Equity Index", "Financial", True, "SPX", 1.0, _IDX, 6, False,
        opts=("ES", "EW")),
     _p("MES", "Micro E-mini S&P 500", "CME", "XCME", "CME", 0.25, 5, QUARTERLY, QUARTERLY, 5,
-       "third_friday", "Equity Index", "Financial", True, "SPX", 1.0, _IDX, 6, False, 2200,
+       "third_friday", "Equity Index", "Financial", True, "SPX", 1.0, _IDX, 6, False,
        small=True, opts=("MES", "EX")),
     _p("NQ", "E-mini Nasdaq-100", "CME", "XCME", "CME", 0.25, 20, QUARTERLY, QUARTERLY, 5,
-       "third_friday", "Equity Index", "Financial", True, "QQQ", 41.15, 0.036, 6, False, 31000,
+       "third_friday", "Equity Index", "Financial", True, "QQQ", 41.15, 0.036, 6, False,
        opts=("NQ", "QN")),
     _p("MNQ", "Micro E-mini Nasdaq-100", "CME", "XCME", "CME", 0.25, 2, QUARTERLY, QUARTERLY,
-       5, "third_friday", "Equity Index", "Financial", True, "QQQ", 41.15, 0.036, 6, False, 3100,
+       5, "third_friday", "Equity Index", "Financial", True, "QQQ", 41.15, 0.036, 6, False,
        small=True),
     _p("RTY", "E-mini Russell 2000", "CME", "XCME", "CME", 0.1, 50, QUARTERLY, QUARTERLY, 5,
-       "third_friday", "Equity Index", "Financial", True, "IWM", 10.08, 0.032, 6, False, 9500),
+       "third_friday", "Equity Index", "Financial", True, "IWM", 10.08, 0.032, 6, False),
     _p("M2K", "Micro E-mini Russell 2000", "CME", "XCME", "CME", 0.1, 5, QUARTERLY, QUARTERLY,
-       5, "third_friday", "Equity Index", "Financial", True, "IWM", 10.08, 0.032, 6, False, 950,
+       5, "third_friday", "Equity Index", "Financial", True, "IWM", 10.08, 0.032, 6, False,
        small=True),
     _p("YM", "E-mini Dow ($5)", "CME", "XCBT", "CBT", 1.0, 5, QUARTERLY, QUARTERLY, 5,
-       "third_friday", "Equity Index", "Financial", True, "DIA", 100.0, 0.028, 6, False, 13000),
+       "third_friday", "Equity Index", "Financial", True, "DIA", 100.0, 0.028, 6, False),
     _p("CL", "Crude Oil WTI", "CME", "XNYM", "NYM", 0.01, 1000, ALL, ALL, 12, "cl",
-       "Energy", "Physical", False, "/CL", 1.0, -0.03, 3, True, 6500, opts=("LO",)),
+       "Energy", "Physical", False, "/CL", 1.0, -0.03, 3, True, opts=("LO",)),
     _p("MCL", "Micro WTI Crude Oil", "CME", "XNYM", "NYM", 0.01, 100, ALL, ALL, 12, "cl",
-       "Energy", "Physical", False, "/CL", 1.0, -0.03, 3, True, 650, small=True),
+       "Energy", "Physical", False, "/CL", 1.0, -0.03, 3, True, small=True),
     _p("NG", "Henry Hub Natural Gas", "CME", "XNYM", "NYM", 0.001, 10000, ALL, ALL, 12, "ng",
-       "Energy", "Physical", False, "/NG", 1.0, 0.08, 3, True, 4500),
+       "Energy", "Physical", False, "/NG", 1.0, 0.08, 3, True),
     _p("GC", "Gold", "CME", "XCEC", "CMX", 0.1, 100, ALL, "GJMQVZ", 6, "metal", "Metals",
-       "Physical", False, "/GC", 1.0, 0.045, 3, True, 11000, opts=("OG",)),
+       "Physical", False, "/GC", 1.0, 0.045, 3, True, opts=("OG",)),
     _p("MGC", "Micro Gold", "CME", "XCEC", "CMX", 0.1, 10, ALL, "GJMQVZ", 6, "metal", "Metals",
-       "Physical", False, "/GC", 1.0, 0.045, 3, True, 1100, small=True),
+       "Physical", False, "/GC", 1.0, 0.045, 3, True, small=True),
     _p("SI", "Silver", "CME", "XCEC", "CMX", 0.005, 5000, ALL, "HKNUZ", 5, "metal", "Metals",
-       "Physical", False, "/SI", 1.0, 0.045, 3, True, 16000),
+       "Physical", False, "/SI", 1.0, 0.045, 3, True),
     _p("ZN", "10-Year T-Note", "CME", "XCBT", "CBT", 0.015625, 1000, QUARTERLY, QUARTERLY, 3,
-       "treasury", "Interest Rates", "Financial", False, "/ZN", 1.0, -0.002, 3, True, 2200,
+       "treasury", "Interest Rates", "Financial", False, "/ZN", 1.0, -0.002, 3, True,
        opts=("OZN",)),
     _p("ZB", "30-Year T-Bond", "CME", "XCBT", "CBT", 0.03125, 1000, QUARTERLY, QUARTERLY, 3,
-       "treasury", "Interest Rates", "Financial", False, "/ZB", 1.0, -0.003, 3, True, 4600),
+       "treasury", "Interest Rates", "Financial", False, "/ZB", 1.0, -0.003, 3, True),
     _p("ZF", "5-Year T-Note", "CME", "XCBT", "CBT", 0.0078125, 1000, QUARTERLY, QUARTERLY, 3,
-       "treasury_eom", "Interest Rates", "Financial", False, "/ZF", 1.0, -0.001, 3, True, 1500),
+       "treasury_eom", "Interest Rates", "Financial", False, "/ZF", 1.0, -0.001, 3, True),
     _p("6E", "Euro FX", "CME", "XCME", "CME", 0.00005, 125000, QUARTERLY, QUARTERLY, 5, "fx",
-       "Currencies", "Financial", False, "/6E", 1.0, -0.02, 6, False, 2700),
+       "Currencies", "Financial", False, "/6E", 1.0, -0.02, 6, False),
 )
 BY_CODE: dict[str, FutureProductSpec] = {p.code: p for p in PRODUCTS}
 

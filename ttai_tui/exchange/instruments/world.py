@@ -12,6 +12,7 @@ import zlib
 from ttai_tui import calendars
 from ttai_tui.core.clock import SessionCalendar
 from ttai_tui.exchange.account import PaperAccount
+from ttai_tui.exchange.book.tradables import Quote, Tradable
 from ttai_tui.exchange.clock import day_id, ny_date
 from ttai_tui.exchange.feed import NAN, Feed, Row
 from ttai_tui.exchange.instruments import fop
@@ -26,7 +27,6 @@ from ttai_tui.exchange.instruments.futures import (
 from ttai_tui.exchange.instruments.prices import FuturePrices
 from ttai_tui.exchange.market import Market
 from ttai_tui.exchange.options import OptionBook
-from ttai_tui.exchange.positions import Position
 from ttai_tui.exchange.universe import BY_SYMBOL, ROOTS
 
 CRYPTO = tuple(s for s in ROOTS if s.kind == "crypto")
@@ -152,40 +152,74 @@ class Instruments:
         return fop.price(fid, st.mid, vol, self.market.t, st.quote_seq)
 
     # ------------------------------------------------------------ paper account
-    def quote(self, symbol: str) -> tuple[float, float] | None:
-        """(mark, previous close) of a future, futures option or crypto pair by its
-        tastytrade symbol (what positions carry); None for any other symbol."""
-        if symbol.startswith("./"):
-            fid = self.future_option(symbol)
-            if fid is None:
-                return None
-            q = self.fop_quote(fid)
-            st = self.prices.state(fid.exp.underlying)
-            prev = fop.price(fid, st.prev_close, q.iv, self.market.t - 86400, 0).theo
-            return round((q.bid + q.ask) / 2, 6), round(prev, 6)
-        if symbol.startswith("/"):
-            c = self.contract(symbol)
+    def tradable_future(self, symbol: str) -> Tradable | None:
+        """A listed futures contract as the order desk sees it (``/MESZ6``), else None."""
+        c = self.contract(symbol)
+        if c is None or c.symbol != symbol:
+            return None
+        p = c.product
+        return Tradable(c.symbol, "Future", p.root, p.multiplier, price_tick=p.tick,
+                        product_code=p.code, underlying_type="Future", expiration=c.last_trade)
+
+    def tradable_future_option(self, symbol: str) -> Tradable | None:
+        """A listed futures option by its tastytrade symbol (``./ESZ6 EW4Z6 261224C6100``)."""
+        fid = self.future_option(symbol)
+        if fid is None or fid.symbol != symbol:
+            return None
+        e = fid.exp
+        product = e.product
+        return Tradable(fid.symbol, "Future Option", e.underlying.symbol, product.multiplier,
+                        price_tick=fop.option_tick(product, 0.0), product_code=product.code,
+                        underlying_type="Future", strike=fid.strike, call=fid.call,
+                        expiration=e.date, underlying_symbol=e.underlying.symbol,
+                        tick_rule=lambda price: fop.option_tick(product, price))
+
+    def tradable_crypto(self, symbol: str) -> Tradable | None:
+        """A crypto pair (``BTC/USD``): fractional quantities, priced in its pair's tick."""
+        if symbol not in CRYPTO_BY_SYMBOL:
+            return None
+        _decimals, tick = CRYPTO_PRECISION.get(symbol, (8, 0.01))
+        return Tradable(symbol, "Cryptocurrency", symbol, 1.0, price_tick=tick, fractional=True,
+                        underlying_type="Cryptocurrency")
+
+    def book_quote(self, t: Tradable) -> Quote | None:
+        """The current book of a registered future, futures option or crypto pair."""
+        if t.instrument_type == "Future":
+            c = self.contract(t.symbol)
             if c is None:
                 return None
             st = self.prices.state(c)
-            return st.mid, st.prev_close
-        spec = CRYPTO_BY_SYMBOL.get(symbol)
+            return Quote(st.bid, st.ask, float(st.bid_size), float(st.ask_size), st.prev_close)
+        if t.instrument_type == "Future Option":
+            fid = self.future_option(t.symbol)
+            if fid is None:
+                return None
+            q = self.fop_quote(fid)
+            fst = self.prices.state(fid.exp.underlying)
+            prev = fop.price(fid, fst.prev_close, q.iv, self.market.t - 86400, 0).theo
+            return Quote(q.bid, q.ask, float(q.bid_size), float(q.ask_size), round(prev, 6))
+        spec = CRYPTO_BY_SYMBOL.get(t.symbol)
         if spec is None:
             return None
         cst = self.market.states[spec.symbol]
-        return cst.mid, cst.prev_close
+        return Quote(cst.bid, cst.ask, float(cst.bid_size), float(cst.ask_size), cst.prev_close)
+
+    def register(self, account: PaperAccount) -> None:
+        """Futures, futures options and crypto trade through the account's orders, margin
+        (futures: the product's ``FUTURES_MARGIN``), balances and ledger."""
+        account.tradables.register("Future", self.tradable_future, self.book_quote)
+        account.tradables.register("Future Option", self.tradable_future_option, self.book_quote)
+        account.tradables.register("Cryptocurrency", self.tradable_crypto, self.book_quote)
 
     def seed_paper(self, account: PaperAccount) -> None:
-        """The demo account also holds 2 /MES, one /ES call about a month out and 0.25 BTC."""
-        account.quoters.append(self.quote)
+        """Register the instrument types with the account; the demo account also holds 2 /MES,
+        one /ES call about a month out and 0.25 BTC (with their opening trades in the ledger)."""
+        self.register(account)
         t0 = self.market.t - 20 * 86400
         mes = self.front("MES")
         mst = self.prices.state(mes)
         tick = mes.product.tick
         avg = round(round(mst.mid * 0.985 / tick) * tick, 2)
-        account.positions[mes.symbol] = Position(mes.symbol, mes.product.root, 2, avg, t0,
-                                                 kind="Future", mult=mes.product.multiplier,
-                                                 margin=mes.product.margin)
         today = self.today()
         exps = [e for e in self.fop_chain("ES") if 20 <= (e.date - today).days <= 45] or list(
             self.fop_chain("ES"))[-1:]
@@ -194,12 +228,13 @@ class Instruments:
         k = min(e.strikes, key=lambda x: abs(x - f * 1.02))
         fid = fop.FopId(e, True, k)
         q = self.fop_quote(fid)
-        account.positions[fid.symbol] = Position(
-            fid.symbol, e.underlying.symbol, 1, round(q.theo * 0.8, 2), t0, kind="Future Option",
-            mult=e.product.multiplier)
         btc = self.market.states["BTC/USD:CXTALP"]
-        account.positions["BTC/USD"] = Position("BTC/USD", "BTC/USD", 0.25,
-                                                round(btc.mid * 0.93, 2), t0, kind="Cryptocurrency")
+        seeds = ((mes.symbol, "Future", 2.0, avg), (fid.symbol, "Future Option", 1.0,
+                 round(q.theo * 0.8, 2)), ("BTC/USD", "Cryptocurrency", 0.25, round(btc.mid * 0.93, 2)))
+        for sym, itype, qty, px in seeds:
+            t = account.tradables.resolve(itype, sym)
+            assert t is not None, f"seeded {itype} {sym} does not resolve"
+            account.add_position(t, qty, px, t0)
 
     # ------------------------------------------------------------ feed (ExtraFeed)
     def supports(self, event_type: str, symbol: str) -> bool:
