@@ -102,10 +102,14 @@ async def test_resting_order_replace_then_cancel(make_broker: Any, exchange: Any
     review = await desk.dry_run(new, replaces=info.id)
     replaced = await desk.execute(desk.confirm(desk.pending(review), "y"))
     assert replaced.price == pytest.approx(low + 0.01)
+    # a replace is a cancel-replace, as on the real API: the working order has a new id
+    assert replaced.id != info.id
+    by_id = {o.id: o for o in await desk.refresh()}
+    assert by_id[replaced.id].working and not by_id[info.id].working
     with pytest.raises(NotConfirmed):
-        desk.confirm(desk.pending_cancel(info.id), "n")
-    assert (await desk.refresh())[0].working
-    cancelled = await desk.execute(desk.confirm(desk.pending_cancel(info.id), "y"))
+        desk.confirm(desk.pending_cancel(replaced.id), "n")
+    assert {o.id: o for o in await desk.refresh()}[replaced.id].working
+    cancelled = await desk.execute(desk.confirm(desk.pending_cancel(replaced.id), "y"))
     assert cancelled.status == "Cancelled" and not cancelled.working
 
 

@@ -55,9 +55,14 @@ async def test_place_list_replace_cancel(exchange: Any, tmp_path: Path) -> None:
     (row,) = json.loads(out)
     assert row["id"] == oid and row["status"] == "Live" and row["price"] == 1.0
     assert row["price_effect"] == "Debit" and row["time_in_force"] == "GTC"
-    rc, out, err = await ttai(tmp_path, "--exchange", url, "order", "replace", oid, "--limit", "1.05", "--yes")
+    rc, out, err = await ttai(tmp_path, "--exchange", url, "order", "replace", oid, "--limit", "1.05",
+                              "--yes", "--json")
     assert rc == 0, err
-    assert exchange.account.orders[int(oid)].price == 1.05
+    # a replace is a cancel-replace, as on the real API: the working order has a new id
+    new_id = str(json.loads(out)["id"])
+    assert new_id != oid and exchange.account.orders[int(new_id)].price == 1.05
+    assert exchange.account.orders[int(oid)].status != "Live"
+    oid = new_id
     rc, out, err = await ttai(tmp_path, "--exchange", url, "order", "cancel", oid)  # no --yes, no tty
     assert rc == 4 and exchange.account.orders[int(oid)].status == "Live"
     rc, out, err = await ttai(tmp_path, "--exchange", url, "order", "cancel", oid, "--yes")

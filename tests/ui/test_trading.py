@@ -150,8 +150,15 @@ async def test_orders_view_replace_and_cancel(app_factory: Any, exchange: Any) -
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), what="replace review")
         assert dict(app.screen.lines)["Replaces"] == f"order {oid}"
         await pilot.press("y")
-        await wait_for(pilot, lambda: abs(exchange.account.orders[oid].price - (price + 0.01)) < 1e-9,
-                       what="replaced price")
+        # a replace is a cancel-replace, as on the real API: the working order gets a new id
+        old = oid
+        await wait_for(pilot, lambda: any(
+            o.status == "Live" and abs(o.price - (price + 0.01)) < 1e-9
+            for k, o in exchange.account.orders.items() if k != old), what="replaced price")
+        oid = next(k for k, o in exchange.account.orders.items()
+                   if k != old and o.status == "Live" and abs(o.price - (price + 0.01)) < 1e-9)
+        assert exchange.account.orders[old].status != "Live"
+        await wait_for(pilot, lambda: view.table.shown(str(oid), "status") == "Live", what="new order row")
         # cancel: a key other than y keeps it; y cancels it
         await wait_for(pilot, lambda: not isinstance(app.screen, TicketScreen), what="ticket closed")
         view.table.select_key(str(oid))
