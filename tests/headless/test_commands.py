@@ -23,12 +23,25 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-async def ttai(tmp_path: Path, *args: str, timeout: float = 40.0, **env: str) -> tuple[int, str, str]:
+async def ttai(tmp_path: Path, *args: str, timeout: float = 90.0, **env: str) -> tuple[int, str, str]:
+    """Run `ttai ARGS` as a user would. ``timeout`` only guards against a hang (a loaded CI
+    machine can take tens of seconds for a cold start); a hang fails with what the process said
+    and the tail of its log, and the process is killed, not left behind."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ttai_tui", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(tmp_path, **env),
     )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    communicate = asyncio.ensure_future(proc.communicate())
+    try:
+        out, err = await asyncio.wait_for(asyncio.shield(communicate), timeout)
+    except TimeoutError:
+        proc.kill()
+        out, err = await communicate
+        logs = "".join(p.read_text(errors="replace") for p in (tmp_path / "log").glob("*.log*"))
+        raise AssertionError(
+            f"`ttai {' '.join(args)}` still running after {timeout:.0f}s; stderr: "
+            f"{err.decode(errors='replace')[-1500:]!r}; log tail: {logs[-3000:]}"
+        ) from None
     return proc.returncode or 0, out.decode(), err.decode()
 
 
