@@ -53,7 +53,8 @@ class Totals:
     beta_delta: float | None = None
 
 
-def _beta(state: MarketState, underlying: str) -> float | None:
+def beta_of(state: MarketState, underlying: str) -> float | None:
+    """Beta against SPY from market metrics, else the instrument profile (1 for SPY itself)."""
     if underlying == BETA_BENCHMARK:
         return 1.0
     m = state.metrics.get(underlying)
@@ -88,7 +89,7 @@ def position_view(pos: Position, state: MarketState, today: date | None = None) 
     else:
         delta, gamma, theta, vega = scale, 0.0, 0.0, 0.0
     beta_delta = None
-    beta = _beta(state, pos.beta_symbol or pos.underlying)
+    beta = beta_of(state, pos.beta_symbol or pos.underlying)
     # a future's delta is in units of its own price: weighting by that price is its notional
     und = state.mark(pos.underlying_streamer or pos.underlying)
     spy = state.mark(BETA_BENCHMARK)

@@ -26,11 +26,12 @@ import numpy as np
 from ttai_tui.core.clock import ny_date
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import Position
+from ttai_tui.core.portfolio import BETA_BENCHMARK as BENCHMARK
+from ttai_tui.core.portfolio import beta_of
 from ttai_tui.core.risk.engine import RiskProfile, analyze, first_expiry, pnl_today
 from ttai_tui.core.risk.legs import Leg, LegKind, MarketInputs
 from ttai_tui.core.risk.strategies import Strategy, StrategyKind, group_strategies
 
-BENCHMARK = "SPY"
 MOVES: tuple[float, ...] = (-0.10, -0.05, -0.02, 0.0, 0.02, 0.05, 0.10)
 IV_SHIFTS: tuple[float, ...] = (-0.05, -0.02, 0.0, 0.02, 0.05)
 
@@ -72,17 +73,6 @@ def legs_from_positions(positions: Iterable[Position], state: MarketState) -> tu
                         p.option_type if kind.is_option else None, p.strike if kind.is_option else None,
                         p.expiration if kind.is_option else None, iv if kind.is_option else None))
     return legs, skipped
-
-
-def beta_of(state: MarketState, underlying: str) -> float | None:
-    """Beta against SPY from market metrics, else the instrument profile (1 for SPY itself)."""
-    if underlying == BENCHMARK:
-        return 1.0
-    m = state.metrics.get(underlying)
-    if m is not None and m.beta is not None:
-        return m.beta
-    p = state.profiles.get(underlying)
-    return None if p is None else p.beta
 
 
 def _iv_index(state: MarketState, underlying: str) -> float | None:
