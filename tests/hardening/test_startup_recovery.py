@@ -118,7 +118,9 @@ async def test_one_shot_against_a_dead_server_retries_then_exits_5(tmp_path: Pat
     (home / "config").mkdir(parents=True)
     (home / "config" / "config.toml").write_text("[network]\nretry_s = 2\n")
     url = f"http://127.0.0.1:{free_port()}"
-    for argv in (["quotes", "SPY"], ["balances"]):
+    one_shots = (["quotes", "SPY"], ["balances"], ["orders"], ["risk"], ["alert", "add", "SPY", "last", "above", "700"],
+                 ["order", "BTO", "1", "KO", "--limit", "1.00", "--debit", "--yes"])
+    for argv in one_shots:  # every one-shot command gives up (none retries forever), nothing sent
         code, err, took = await _ttai(home, "--exchange", url, *argv)
         assert code == 5, (argv, code, err)
         assert "cannot reach" in err and "gave up after" in err, err

@@ -15,7 +15,15 @@ import sys
 import time
 from typing import Any
 
-from ttai_tui.headless.commands import EXIT_OK, EXIT_USER, _broker, _err, _run, _wait_until
+from ttai_tui.headless.commands import (
+    EXIT_OK,
+    EXIT_USER,
+    _broker,
+    _err,
+    _retry_for,
+    _run,
+    _wait_until,
+)
 
 VALUE_WAIT_S = 6.0
 
@@ -124,7 +132,8 @@ async def _add(settings: Any, target: Any, spec: Any) -> int:
     broker = _broker(settings, target)
     async with broker:
         account = spec.scope in ("position", "strategy", "portfolio")
-        await broker.start(stream=True, account=account, account_required=account)
+        await broker.start(stream=True, account=account, account_required=account,
+                           retry_for=_retry_for(settings))
         if spec.scope in ("symbol", "chart") or spec.scope == "strategy":
             await check_symbols(broker.sessions, [spec.target])
         if spec.scope == "position":

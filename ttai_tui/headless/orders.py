@@ -111,7 +111,7 @@ def _print_orders(orders: list[OrderInfo]) -> None:
 
 
 def _run(fn: Callable[[], Any]) -> int:
-    from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError
+    from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, ServerUnreachable
     from ttai_tui.broker.orders import NotConfirmed, OrderOutcomeUnknown, OrderRejected
 
     try:
@@ -127,12 +127,22 @@ def _run(fn: Callable[[], Any]) -> int:
     except OrderOutcomeUnknown as e:
         _err(str(e))
         return EXIT_UNREACHABLE
+    except ServerUnreachable as e:  # gave up after [network] retry_s: nothing was sent
+        _err(str(e))
+        return EXIT_UNREACHABLE
     except OrderInvalid as e:
         _err(str(e))
         return EXIT_USER
     except BrokerFailure as e:
         _err(str(e))
         return EXIT_UNREACHABLE if "failed:" in str(e) and "HTTP" not in str(e) else EXIT_USER
+
+
+def _retry_for(settings: Any) -> float:
+    """One-shot order commands keep trying to reach the server for [network] retry_s, then exit 5."""
+    from ttai_tui.headless.commands import _retry_for as retry_for
+
+    return retry_for(settings)
 
 
 def _broker(settings: Any, target: Any) -> Any:
@@ -148,7 +158,8 @@ def _broker(settings: Any, target: Any) -> Any:
 def orders(settings: Any, target: Any, args: Any) -> int:
     async def go() -> int:
         async with _broker(settings, target) as broker:
-            await broker.start(stream=False, account=True, account_required=True)
+            await broker.start(stream=False, account=True, account_required=True,
+                               retry_for=_retry_for(settings))
             xs = await broker.orders.refresh()
             if not args.all:
                 xs = [o for o in xs if o.working]
@@ -279,7 +290,8 @@ def order(settings: Any, target: Any, args: Any) -> int:
 
     async def go() -> int:
         async with _broker(settings, target) as broker:
-            await broker.start(stream=True, account=True, account_required=True)
+            await broker.start(stream=True, account=True, account_required=True,
+                               retry_for=_retry_for(settings))
             review = await broker.orders.dry_run(req, mark=await _market_for(broker, req))
             if args.json and (args.dry_run or review.errors):
                 print(json.dumps(review_dict(review)))
@@ -308,7 +320,8 @@ def _order_change(settings: Any, target: Any, args: Any, words: list[str]) -> in
 
     async def go() -> int:
         async with _broker(settings, target) as broker:
-            await broker.start(stream=True, account=True, account_required=True)
+            await broker.start(stream=True, account=True, account_required=True,
+                               retry_for=_retry_for(settings))
             desk = broker.orders
             current = {o.id: o for o in await desk.refresh()}.get(order_id)
             if current is None:

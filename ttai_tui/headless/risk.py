@@ -155,11 +155,19 @@ def whatif_tables(w: WhatIf) -> list[Any]:
 
 
 async def run_risk(settings: Any, target: Any, as_json: bool, with_whatif: bool) -> int:
-    from ttai_tui.headless.commands import EXIT_OK, QUOTE_WAIT_S, _broker, _console, _wait_until
+    from ttai_tui.headless.commands import (
+        EXIT_OK,
+        QUOTE_WAIT_S,
+        _broker,
+        _console,
+        _retry_for,
+        _wait_until,
+    )
 
     broker = _broker(settings, target)
     async with broker:
-        await broker.start(stream=True, account=True, account_required=True)
+        await broker.start(stream=True, account=True, account_required=True,
+                           retry_for=_retry_for(settings))
         state = broker.state
         positions = list(broker.positions)
         unds = sorted({p.underlying for p in positions} | {p.beta_symbol for p in positions if p.beta_symbol}
