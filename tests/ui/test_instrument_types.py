@@ -54,13 +54,14 @@ async def test_chain_opens_futures_options_with_greeks(app_factory, exchange):
         front = exchange.instruments.front("ES")
 
         def greeks_in() -> bool:
+            # the window is around the money (it re-centres once the future's price is in) and
+            # every row shows greeks
             keys = [fmt_strike(r.strike) for r in chain.window]
-            return bool(keys) and all(chain.table.shown(k, "c_delta") not in (None, MISSING)
-                                      for k in keys)
+            price = app.bridge.state.price(front.streamer_symbol)
+            return (bool(keys) and price is not None
+                    and chain.window[0].strike <= price <= chain.window[-1].strike
+                    and all(chain.table.shown(k, "c_delta") not in (None, MISSING) for k in keys))
 
-        await wait_for(pilot, greeks_in, timeout=20.0, what="futures option greeks")
+        await wait_for(pilot, greeks_in, timeout=30.0, what="futures option greeks around the money")
         assert chain.symbol == front.streamer_symbol  # the contract the options are on
-        strikes = [r.strike for r in chain.window]
-        price = app.bridge.state.price(front.streamer_symbol)
-        assert strikes[0] <= price <= strikes[-1]
         assert all(r.call_streamer.endswith(":XCME") for r in chain.window)
