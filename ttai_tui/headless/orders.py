@@ -25,6 +25,7 @@ from ttai_tui.core.orders import (
     price_words,
     review_rows,
 )
+from ttai_tui.headless.commands import _retry_for  # one-shot: give up after [network] retry_s
 
 EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 3, 4, 5
 
@@ -136,13 +137,6 @@ def _run(fn: Callable[[], Any]) -> int:
     except BrokerFailure as e:
         _err(str(e))
         return EXIT_UNREACHABLE if "failed:" in str(e) and "HTTP" not in str(e) else EXIT_USER
-
-
-def _retry_for(settings: Any) -> float:
-    """One-shot order commands keep trying to reach the server for [network] retry_s, then exit 5."""
-    from ttai_tui.headless.commands import _retry_for as retry_for
-
-    return retry_for(settings)
 
 
 def _broker(settings: Any, target: Any) -> Any:
