@@ -47,6 +47,7 @@ def test_adapter_reads_exchange_calendars_and_caches(tmp_path, monkeypatch) -> N
 
     monkeypatch.setenv("TTAI_HOME", str(tmp_path))
     monkeypatch.setattr(calendars, "_loaded", {})
+    monkeypatch.setattr(calendars, "_shipped", {})  # as if the package had no table of its own
     today = dt.date(2026, 11, 29)
     nyse = calendars.calendar("NYSE", today)
     # independent facts: NYSE's 2027 holidays and half days (nyse.com)
@@ -63,9 +64,70 @@ def test_adapter_reads_exchange_calendars_and_caches(tmp_path, monkeypatch) -> N
     # a corrupt cache is rebuilt (logged), never fatal
     cache.write_text("{not json")
     monkeypatch.setattr(calendars, "_loaded", {})
-    monkeypatch.setattr(calendars, "_build", lambda name, d: nyse)
+    monkeypatch.setattr(calendars, "_build", lambda name, first, last: nyse)
     assert calendars.calendar("NYSE", today) == nyse
     assert json.loads(cache.read_text())["holidays"]
+
+
+@pytest.mark.parametrize("name", ["NYSE", "CME"])
+def test_shipped_tables_are_what_the_installed_exchange_calendars_says(name: str) -> None:
+    """The package's own tables (read at start-up instead of building the calendars) hold, for
+    every covered day, exactly the closures and early closes of the installed package."""
+    from ttai_tui import calendars
+
+    table = json.loads(calendars.SHIPPED.read_text())["calendars"][name]
+    assert table["version"] == calendars._version(), (
+        f"data/calendars.json is from exchange_calendars {table['version']}, "
+        f"{calendars._version()} is installed: run `python -m ttai_tui.calendars`"
+    )
+    shipped = calendars._from_json(table)
+    built = calendars._build(name, calendars.SHIPPED_FIRST, calendars.SHIPPED_LAST)
+    assert (shipped.first, shipped.last) == (calendars.SHIPPED_FIRST, calendars.SHIPPED_LAST)
+    assert shipped.holidays == built.holidays
+    assert sorted(shipped.early_closes) == sorted(built.early_closes)
+    assert shipped.last == built.last
+
+
+def test_a_new_home_reads_the_shipped_table_without_building(tmp_path, monkeypatch) -> None:
+    from ttai_tui import calendars
+
+    monkeypatch.setenv("TTAI_HOME", str(tmp_path))
+    monkeypatch.setattr(calendars, "_loaded", {})
+    monkeypatch.setattr(calendars, "_build", lambda *a: pytest.fail("built despite the shipped table"))
+    nyse = calendars.calendar("NYSE", dt.date(2026, 11, 29))
+    # independent facts (nyse.com): Good Friday 2027, Juneteenth observed 2027, Thanksgiving
+    # 2027 closed; the day after Thanksgiving 2026 and Christmas Eve 2026 close at 13:00
+    assert {dt.date(2027, 3, 26), dt.date(2027, 6, 18), dt.date(2027, 11, 25)} <= nyse.holidays
+    assert {(dt.date(2026, 11, 27), 13, 0), (dt.date(2026, 12, 24), 13, 0)} <= set(nyse.early_closes)
+    cme = calendars.calendar("CME", dt.date(2026, 11, 29))
+    assert dt.date(2026, 12, 25) in cme.holidays and dt.date(2026, 11, 26) not in cme.holidays
+    assert not (tmp_path / "cache").exists()  # nothing to cache
+
+
+def test_past_the_shipped_years_or_from_another_version_it_builds(tmp_path, monkeypatch) -> None:
+    """The shipped table is used only where it is the installed package's answer: a day it
+    does not reach a year past, or another exchange_calendars version, means a build."""
+    from ttai_tui import calendars
+    from ttai_tui.core.clock import SessionCalendar
+
+    monkeypatch.setenv("TTAI_HOME", str(tmp_path))
+    built: list[tuple[str, dt.date, dt.date]] = []
+
+    def build(name: str, first: dt.date, last: dt.date) -> SessionCalendar:
+        built.append((name, first, last))
+        return SessionCalendar(first=first, last=last)
+
+    monkeypatch.setattr(calendars, "_build", build)
+    monkeypatch.setattr(calendars, "_loaded", {})
+    late = calendars.SHIPPED_LAST - dt.timedelta(days=200)  # covered, but not a year ahead
+    assert calendars.calendar("NYSE", late).last == dt.date(late.year + 2, 12, 31)
+    assert built == [("NYSE", dt.date(late.year - 1, 1, 1), dt.date(late.year + 2, 12, 31))]
+
+    built.clear()
+    monkeypatch.setattr(calendars, "_loaded", {})
+    monkeypatch.setattr(calendars, "_version", lambda: "0.0-not-the-shipped-one")
+    calendars.calendar("CME", dt.date(2026, 11, 29))
+    assert [b[0] for b in built] == ["CME"]
 
 
 def test_fractional_quantities_are_not_rounded_away() -> None:
