@@ -58,3 +58,17 @@ def test_alert_streamer_url():
     st = endpoint.make_alert_streamer(s, "http://127.0.0.1:8765")
     assert st.base_url == "ws://127.0.0.1:8765/notifications"
     assert endpoint.make_alert_streamer(s).base_url == "wss://streamer.tastyworks.com"
+
+
+async def test_plain_http_session_skips_the_ca_bundle_but_still_verifies(exchange):
+    import ssl
+
+    kwargs = endpoint.plain_http_kwargs(exchange.url)
+    ctx = kwargs["verify"]
+    # trusts no certificate, yet demands one: a TLS server would be refused, not trusted
+    assert ctx.cert_store_stats()["x509_ca"] == 0
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    s = endpoint.make_session("s", "r", base_url=exchange.url, **kwargs)
+    assert (await Account.get(s))[0].account_number == "5WT00001"  # plain HTTP works
+    assert endpoint.plain_http_kwargs("https://api.example.com") == {}  # TLS keeps the default
+    assert endpoint.plain_http_kwargs(None) == {}  # the live API too

@@ -10,11 +10,13 @@ WebSocket URL in ``/api-quote-tokens``. The account streamer reads the documente
 
 ``trust_env=False`` keeps proxy variables from hijacking loopback (httpx2 does not exempt
 127.0.0.1). ``Session.deserialize()`` rebuilds the client, so call :func:`point_session` again
-after it. ``tests/exchange/test_endpoint.py`` fails loudly if a new SDK version breaks this.
+after it. :func:`plain_http_kwargs` spares a plain-``http://`` session (the demo) loading the CA
+bundle for TLS it never uses. ``tests/exchange/test_endpoint.py`` fails loudly if a new SDK version breaks this.
 """
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,6 +67,22 @@ def make_session(
     if base_url is not None:
         point_session(session, base_url)
     return session
+
+
+def plain_http_kwargs(base_url: str | None) -> dict[str, Any]:
+    """Client keywords for a session at ``base_url``: for plain ``http://``, ``verify=`` a
+    context with no CA certificates loaded.
+
+    Why: httpx2 builds an SSL context per client (the session's and each streamer's, which
+    reuse the session's keywords) and loading the CA bundle costs ~50 ms of start-up each, for
+    TLS that a plain-HTTP connection never uses. The context still verifies (hostname and
+    certificate required), so it would refuse a TLS server rather than trust it. ``https://``
+    and the live API keep httpx2's default. Not JSON-serialisable, like any ``event_hooks``:
+    a session made with it cannot ``serialize()``.
+    """
+    if base_url is None or urlsplit(normalise(base_url)).scheme != "http":
+        return {}
+    return {"verify": ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)}  # CERT_REQUIRED + check_hostname
 
 
 def make_alert_streamer(session: Session, base_url: str | None = None) -> AlertStreamer:

@@ -74,7 +74,9 @@ def make_session(mode: str, url: str | None, secret: str, refresh: str, **client
     Pointing at a URL is ``broker.endpoint``'s job (the one place that knows how).
     """
     from ttai_tui.broker.endpoint import make_session as endpoint_session
+    from ttai_tui.broker.endpoint import plain_http_kwargs
 
+    client_kwargs = {**plain_http_kwargs(url), **client_kwargs}
     return endpoint_session(secret, refresh, base_url=url, is_test=(mode == "sandbox"), **client_kwargs)
 
 
