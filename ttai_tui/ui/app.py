@@ -51,6 +51,7 @@ METRICS_EVERY_S = 60.0
 HEAP_SETTLE_S = 5.0  # after the broker starts: start-up garbage gone, first chain loaded
 HEAP_RESETTLE_S = 300.0  # then again every 5 minutes (see ui/heap.py)
 HEAP_TRIM_S = 30.0  # free C-allocator memory goes back to the system this often
+DEFERRED_TABS_S = 3.0  # the Chart and Risk tabs are built by then even if the broker is not up
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
 
 
@@ -92,6 +93,7 @@ class TtaiApp(TradingMixin, App[int]):
         self._last_second = -1
         self._auth_modal_open = False
         self._bridge_stopped = False
+        self._deferred_tabs_built = False
         self._view_errors: dict[str, str] = {}  # view -> the error it is failing with now
         self.set_keymap(dict(settings.keys))
         theme = settings.ui.theme
@@ -111,6 +113,7 @@ class TtaiApp(TradingMixin, App[int]):
         hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))
         self._flush_timer = self.set_interval(1.0 / hz, self.flush_market, name="ui-flush")
         self.call_after_refresh(self.start_broker)
+        self.set_timer(DEFERRED_TABS_S, self.build_deferred_tabs, name="deferred-tabs")
         if self.settings.keys:
             self.set_timer(0.5, self._check_keymap)
         self._handle_termination_signals()
@@ -177,6 +180,7 @@ class TtaiApp(TradingMixin, App[int]):
     async def start_broker(self) -> None:
         self._enable_alerts()
         await self.bridge.start(self._broker_listener)
+        self.build_deferred_tabs()
         self.post_message(AccountDataChanged())
         self.load_orders()
         self.load_account_watchlists()
@@ -185,6 +189,21 @@ class TtaiApp(TradingMixin, App[int]):
         self.set_interval(HEAP_RESETTLE_S, self._settle_heap, name="heap-resettle")
         if heap.can_trim():
             self.set_interval(HEAP_TRIM_S, heap.trim, name="heap-trim")
+
+    @work(group="deferred-tabs", exit_on_error=False, description="Chart and Risk tabs")
+    async def build_deferred_tabs(self) -> None:
+        """Build the tabs start-up skipped (see ui/screens/dashboard.py): their modules are
+        imported in a thread first, so the screen keeps updating meanwhile."""
+        from ttai_tui.ui.screens.dashboard import DEFERRED_MODULES
+
+        if self._deferred_tabs_built:
+            return
+        self._deferred_tabs_built = True
+        import importlib
+
+        for name in DEFERRED_MODULES:
+            await asyncio.to_thread(importlib.import_module, name)
+        self.dashboard.build_deferred_tabs()
 
     def _enable_alerts(self) -> None:
         enable = getattr(self.bridge, "enable_alerts", None)

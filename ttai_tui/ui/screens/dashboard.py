@@ -3,10 +3,17 @@
 Wide terminals (>= 120 columns) show the watchlist beside the main area. Narrower ones show one
 pane at a time: `w` brings the watchlist, `c` / `g` / `p` the main area on that tab, and the
 footer keys are clickable for mouse users. `z` maximises the focused pane at any width.
+
+The Chart and Risk tabs are built after start-up (``DEFERRED``): their modules (the chart
+package, numpy, plotext, the risk engine) and widgets cost about a quarter of a second of CPU
+that the first live frame would otherwise wait for. The app builds them once the broker has
+started (see ``TtaiApp.build_deferred_tabs``); a key that shows one earlier builds it at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -26,7 +33,6 @@ from ttai_tui.ui.widgets.chain import ChainView
 from ttai_tui.ui.widgets.key_hints import KeyHints
 from ttai_tui.ui.widgets.orders import OrdersView
 from ttai_tui.ui.widgets.positions import PositionsView
-from ttai_tui.ui.widgets.risk import RiskView
 from ttai_tui.ui.widgets.status_bar import StatusBar
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
@@ -34,6 +40,9 @@ if TYPE_CHECKING:
     from ttai_tui.config import Settings
     from ttai_tui.ui.app import TtaiApp
     from ttai_tui.ui.widgets.chart import ChartPane
+    from ttai_tui.ui.widgets.risk import RiskView
+
+log = logging.getLogger(__name__)
 
 NARROW_BELOW = 120
 WATCHLIST_FULL, WATCHLIST_MIN, CHAIN_MIN = 76, 40, 66  # pane widths in columns, borders included
@@ -41,11 +50,24 @@ TABS = {"chain": "tab-chain", "chart": "tab-chart", "positions": "tab-positions"
         "risk": "tab-risk", "alerts": "tab-alerts"}
 
 
+#: tabs whose content is mounted after start-up (see the module docstring), and the modules
+#: that content needs (the app imports them in a thread first, so the UI never waits on them)
+DEFERRED = ("chart", "risk")
+DEFERRED_MODULES = ("ttai_tui.ui.widgets.chart", "ttai_tui.ui.widgets.risk")
+
+
 def make_chart_pane(settings: Settings) -> ChartPane:
     """The chart pane (imported here, not at the top: plotext loads only when composed)."""
     from ttai_tui.ui.widgets.chart import ChartPane
 
     return ChartPane(settings=settings, id="chart")
+
+
+def make_risk_view(settings: Settings) -> RiskView:
+    """The Risk tab's view (imported here: numpy, plotext and the risk engine load with it)."""
+    from ttai_tui.ui.widgets.risk import RiskView
+
+    return RiskView(settings, id="risk-view")
 
 
 class MainPane(Vertical):
@@ -80,6 +102,9 @@ class DashboardScreen(Screen):
         self.settings = settings
         self.store = store
         self.pane = "watchlist"
+        self._deferred: set[str] = set(DEFERRED)  # tabs whose content is not mounted yet
+        self._mounting: dict[str, asyncio.Task[None]] = {}  # mounted, not yet composed
+        self._chart_symbol: str | None = None  # opened before the chart existed
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -88,14 +113,12 @@ class DashboardScreen(Screen):
             with MainPane(id="main-pane"), TabbedContent(id="main-tabs", initial="tab-chain"):
                 with TabPane("Chain", id="tab-chain"):
                     yield ChainView(self.settings.chain.strikes, self.settings.chain.dte, id="chain-view")
-                with TabPane("Chart", id="tab-chart"):
-                    yield make_chart_pane(self.settings)
+                yield TabPane("Chart", id="tab-chart")  # content: build_tab("chart")
                 with TabPane("Positions", id="tab-positions"):
                     yield PositionsView(id="positions-view")
                 with TabPane("Orders", id="tab-orders"):
                     yield OrdersView(id="orders-view")
-                with TabPane("Risk", id="tab-risk"):
-                    yield RiskView(self.settings, id="risk-view")
+                yield TabPane("Risk", id="tab-risk")  # content: build_tab("risk")
                 with TabPane("Alerts", id="tab-alerts"):
                     yield AlertsView(id="alerts-view")
         yield BalancesStrip(id="balances")
@@ -156,6 +179,8 @@ class DashboardScreen(Screen):
 
     @property
     def risk(self) -> RiskView:
+        from ttai_tui.ui.widgets.risk import RiskView
+
         return self.query_one(RiskView)
 
     @property
@@ -202,6 +227,8 @@ class DashboardScreen(Screen):
         """Is this view on screen now? (hidden views do no work in the flush)."""
         if not self.is_current:
             return view in ("status", "balances")
+        if view in self._deferred or view in self._mounting:
+            return False  # its content is not composed yet
         narrow = self.has_class("narrow")
         if view == "watchlist":
             return not narrow or self.pane == "watchlist"
@@ -209,9 +236,53 @@ class DashboardScreen(Screen):
             return self.active_tab == TABS[view] and (not narrow or self.pane != "watchlist")
         return True
 
+    # -- deferred tabs -------------------------------------------------------------------------
+
+    def build_tab(self, view: str) -> asyncio.Task[None] | None:
+        """Mount a deferred tab's content now (once); the task ends when it is composed.
+
+        The widget is in the DOM when this returns (``chart()`` finds it); ``visible(view)``
+        stays False until it is composed, so the flush never reaches a half-built view."""
+        pending = self._mounting.get(view)
+        if pending is not None or view not in self._deferred:
+            return pending
+        self._deferred.discard(view)
+        widget = make_chart_pane(self.settings) if view == "chart" else make_risk_view(self.settings)
+        mounted = self.query_one(f"#{TABS[view]}", TabPane).mount(widget)
+
+        async def composed() -> None:
+            try:
+                await mounted
+            finally:
+                self._mounting.pop(view, None)
+            symbol, self._chart_symbol = self._chart_symbol, None
+            chart = self.chart() if view == "chart" else None
+            if chart is not None and symbol is not None:
+                chart.set_symbol(symbol)
+
+        task = asyncio.get_running_loop().create_task(composed(), name=f"mount-{view}")
+        self._mounting[view] = task
+        task.add_done_callback(self._mounted)
+        return task
+
+    def _mounted(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("building the %s failed", task.get_name(), exc_info=task.exception())
+
+    def build_deferred_tabs(self) -> None:
+        """Mount every deferred tab's content (the app calls it once start-up is done)."""
+        for view in DEFERRED:
+            self.build_tab(view)
+
     # -- actions ---------------------------------------------------------------------------------
 
     def action_focus_pane(self, pane: str) -> None:
+        task = self.build_tab(pane) if pane in DEFERRED else None
+        if task is not None:  # shown before it was built: focus it once it is composed
+            task.add_done_callback(lambda _t: self.call_later(self.action_focus_pane, pane))
+            if pane in TABS:
+                self.tabs.active = TABS[pane]
+            return
         self.pane = "watchlist" if pane == "watchlist" else ("balances" if pane == "balances" else "main")
         if self.maximized is not None:
             self.minimize()
@@ -265,6 +336,9 @@ class DashboardScreen(Screen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id != "main-tabs":
             return
+        for view in DEFERRED:  # a click or an arrow key on the tab bar shows it
+            if self.active_tab == TABS[view] and self.build_tab(view) is not None:
+                self.call_later(self.ttai_app.flush_now)
         self.query_one("#main-pane").border_subtitle = ""
         if self.active_tab != TABS["chain"]:
             self.chain.release()
@@ -278,7 +352,9 @@ class DashboardScreen(Screen):
         """Show the symbol's chain and feed its chart; stays on the chain tab."""
         self.chain.open_symbol(symbol)
         chart = self.chart()
-        if chart is not None and hasattr(chart, "set_symbol"):
+        if chart is None:  # built later (see build_tab), with this symbol
+            self._chart_symbol = symbol
+        elif hasattr(chart, "set_symbol"):
             try:
                 chart.set_symbol(symbol)
             except Exception as exc:  # a chart failure must not break the chain
