@@ -23,11 +23,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, HttpStatusError
-from ttai_tui.core.order_risk import OrderRisk
 from ttai_tui.core.orders import (
     LegState,
     Limits,
@@ -38,6 +37,9 @@ from ttai_tui.core.orders import (
     validate,
 )
 from ttai_tui.core.symbols import printable
+
+if TYPE_CHECKING:  # the risk engine (numpy) loads when an order is first reviewed
+    from ttai_tui.core.order_risk import OrderRisk
 
 log = logging.getLogger("ttai_tui.orders")
 

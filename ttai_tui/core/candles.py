@@ -19,8 +19,10 @@ series changes; ``version`` lets them skip work when nothing changed.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported by arrays(): the dashboard's start-up does not load numpy
+    import numpy as np
 
 TX_PENDING = 0x1
 REMOVE_EVENT = 0x2
@@ -131,6 +133,8 @@ class CandleSeries:
         Missing values are NaN. The dict is cached until the next change; do not mutate it.
         """
         if self._cache is None:
+            import numpy as np
+
             rows = sorted(self._rows.values())
             mat = np.array(rows, dtype=np.float64) if rows else np.empty((0, 6))
             self._cache = {name: mat[:, i] for i, name in enumerate(FIELDS)}

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import numpy as np
-
 from ttai_tui.core.alerts import AlertSpec
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import Balance, Position
@@ -119,6 +117,8 @@ def chart_value(spec: AlertSpec, series: object) -> tuple[float, float] | tuple[
     Indicators come from the chart's own definitions (``chart.live.vectorised``), so an alert
     on sma50 crosses the very line the chart draws.
     """
+    import numpy as np  # here, not at the top: the dashboard's start-up does not load numpy
+
     from ttai_tui.chart.data import ChartData
 
     data = ChartData.from_any(series)
