@@ -101,6 +101,14 @@ class LocalServer(Protocol):
     async def stop(self) -> None: ...
 
 
+def _import_sdk() -> None:
+    """Import the SDK and the session module (in a worker thread; see ``Broker.start``)."""
+    try:
+        import ttai_tui.broker.endpoint  # noqa: F401  (imports tastytrade, its streamer too)
+    except Exception:  # the session's own import reports it where it matters
+        log.exception("importing the SDK ahead of the session failed")
+
+
 class Broker:
     """Session + token refresher + stream supervisor + subscriptions + account data."""
 
@@ -186,7 +194,13 @@ class Broker:
         self._started = True
         try:
             if self.local_server is not None and not self._local_running:
-                await self.local_server.start()
+                # The SDK's import (~0.4 s of CPU) runs while the local exchange starts (the
+                # demo's child process is still building its market), not after it.
+                sdk = asyncio.create_task(asyncio.to_thread(_import_sdk))
+                try:
+                    await self.local_server.start()
+                finally:
+                    await sdk
                 self._local_running = True
             await self._open_session(retry_for)
         except BaseException:
