@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -25,6 +27,10 @@ async def test_child_serves_and_stops_with_ttai() -> None:
         assert server.fallback is None and server.url.startswith("http://127.0.0.1:")
         await _stats(server.url)
         assert server.proc is not None and server.proc.poll() is None
+        # it loads no CA certificates (it serves plain HTTP and opens no TLS connection)
+        raw = Path(f"/proc/{server.proc.pid}/environ").read_bytes()
+        env = dict(kv.split(b"=", 1) for kv in raw.split(b"\0") if b"=" in kv)
+        assert env[b"SSL_CERT_FILE"] == env[b"SSL_CERT_DIR"] == os.devnull.encode()
     finally:
         await server.stop()
     assert server.proc.returncode == 0  # it stopped itself once its stdin closed

@@ -7,12 +7,18 @@ URL, without blocking the event loop) and ``async stop()``. The child prints its
 stops when its stdin closes, so it never outlives ttai, however ttai ends (quit, crash, SIGKILL:
 the kernel closes the pipe). If the child cannot start or gives no URL, ``start()`` runs the
 exchange in this process instead, as before, and logs why.
+
+The child's environment points OpenSSL's default CA locations (``SSL_CERT_FILE``,
+``SSL_CERT_DIR``) at the null device: importing aiohttp builds two client SSL contexts that load
+the system's CA certificates (~0.1 s of CPU before the URL), and the exchange only serves plain
+HTTP on loopback; it opens no TLS connection, and one it opened would trust no certificate.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -40,6 +46,7 @@ class ExchangeProcess:
                 [sys.executable, "-m", "ttai_tui.exchange.process", str(seed), "1" if market_hours else "0"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 close_fds=True, start_new_session=True,  # the terminal's Ctrl-C is ttai's to handle
+                env={**os.environ, "SSL_CERT_FILE": os.devnull, "SSL_CERT_DIR": os.devnull},
             )
         except OSError as exc:
             log.warning("could not start the exchange process (%s); it will run in-process", exc)
