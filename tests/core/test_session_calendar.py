@@ -88,6 +88,14 @@ def test_shipped_tables_are_what_the_installed_exchange_calendars_says(name: str
     assert shipped.last == built.last
 
 
+def test_the_installed_version_is_the_one_packaging_metadata_reports() -> None:
+    from importlib import metadata
+
+    from ttai_tui import calendars
+
+    assert calendars._version() == metadata.version("exchange_calendars")
+
+
 def test_a_new_home_reads_the_shipped_table_without_building(tmp_path, monkeypatch) -> None:
     from ttai_tui import calendars
 
