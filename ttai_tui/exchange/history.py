@@ -99,6 +99,10 @@ class _Context:
     m_daily: np.ndarray
     m_var: np.ndarray
     m_minute: np.ndarray
+    #: bar times in epoch ms, the same for every name (copied per name: its bars grow)
+    daily_ms: list[int] = field(default_factory=list)
+    past_ms: list[int] = field(default_factory=list)
+    minute_ms: list[int] = field(default_factory=list)
 
 
 def _context(seed: int, now: float, market_hours: bool) -> _Context:
@@ -130,7 +134,8 @@ def _context(seed: int, now: float, market_hours: bool) -> _Context:
     m_daily, m_var = _market_daily(mrng, n_d + 1)
     m_minute = mrng.standard_normal(len(minute_starts))
     return _Context(daily_days, past, minute_starts, day_of_minute, len(today_starts), m_daily,
-                    m_var, m_minute)
+                    m_var, m_minute, [midnight_ms(d) for d in daily_days],
+                    [midnight_ms(d) for d in past], [int(x * 1000) for x in minute_starts])
 
 
 def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, History]:
@@ -143,7 +148,7 @@ def build_histories(seed: int, now: float, market_hours: bool) -> dict[str, Hist
         rng = np.random.default_rng([seed, idx, 7])
         out[spec.symbol] = _one(
             spec, rng, cx.daily_days, cx.past, cx.minute_starts, cx.day_of_minute, cx.n_today,
-            cx.m_daily, cx.m_var, cx.m_minute,
+            cx.m_daily, cx.m_var, cx.m_minute, cx,
         )
     spx = out["SPX"]
     out["SPY"] = _scaled(spx, UNIVERSE_PRICE("SPY") / UNIVERSE_PRICE("SPX"), seed, 60.0)
@@ -157,7 +162,7 @@ def build_one(spec: Spec, seed: int, now: float, market_hours: bool) -> History:
     cx = _context(seed, now, market_hours)
     rng = np.random.default_rng([seed, zlib.crc32(spec.symbol.encode()), 7])
     return _one(spec, rng, cx.daily_days, cx.past, cx.minute_starts, cx.day_of_minute,
-                cx.n_today, cx.m_daily, cx.m_var, cx.m_minute)
+                cx.n_today, cx.m_daily, cx.m_var, cx.m_minute, cx)
 
 
 def UNIVERSE_PRICE(symbol: str) -> float:
@@ -175,6 +180,7 @@ def _one(
     m_daily: np.ndarray,
     m_var: np.ndarray,
     m_minute: np.ndarray,
+    cx: _Context,
 ) -> History:
     sd_total = spec.vol / math.sqrt(252)
     sd_m = 0.15 / math.sqrt(252)
@@ -234,7 +240,7 @@ def _one(
     per_min = spec.adv_m * 1e6 / SESSION_MINUTES
     vols = np.round(per_min * vc * rng.lognormal(-0.045, 0.3, n_m) * (1 + 40 * np.abs(r_m)))
     minutes = Bars(
-        [int(x * 1000) for x in minute_starts], _rv(np.exp(lo_)), _rv(np.exp(lh)),
+        list(cx.minute_ms), _rv(np.exp(lo_)), _rv(np.exp(lh)),
         _rv(np.exp(ll)), _rv(np.exp(lc)), vols.astype(float).tolist(),
     )
     # --- daily bars: earlier days from r_d, ending at the first minute session's open gap
@@ -247,13 +253,13 @@ def _one(
     lld = np.minimum(lod, lcd) - np.abs(rng.standard_normal(n_d)) * rng_d
     vd = np.round(spec.adv_m * 1e6 * rng.lognormal(-0.06, 0.35, n_d) * (1 + 8 * np.abs(r_d[:n_d])))
     daily = Bars(
-        [midnight_ms(d) for d in daily_days], _rv(np.exp(lod)), _rv(np.exp(lhd)),
+        list(cx.daily_ms), _rv(np.exp(lod)), _rv(np.exp(lhd)),
         _rv(np.exp(lld)), _rv(np.exp(lcd)), vd.astype(float).tolist(),
     )
-    for di, d in enumerate(past):
+    for di, d_ms in enumerate(cx.past_ms):
         sel = slice(di * SESSION_MINUTES, (di + 1) * SESSION_MINUTES)
         daily.append(
-            midnight_ms(d), minutes.o[sel.start], max(minutes.h[sel]), min(minutes.low[sel]),
+            d_ms, minutes.o[sel.start], max(minutes.h[sel]), min(minutes.low[sel]),
             minutes.c[sel.stop - 1], float(sum(minutes.v[sel])),
         )
     logc = np.log(np.asarray(daily.c))
