@@ -51,7 +51,8 @@ METRICS_EVERY_S = 60.0
 HEAP_SETTLE_S = 5.0  # after the broker starts: start-up garbage gone, first chain loaded
 HEAP_RESETTLE_S = 300.0  # then again every 5 minutes (see ui/heap.py)
 HEAP_TRIM_S = 30.0  # free C-allocator memory goes back to the system this often
-DEFERRED_TABS_S = 3.0  # the Chart and Risk tabs are built by then even if the broker is not up
+DEFERRED_TABS_S = 5.0  # the Chart and Risk tabs are built by then even if the stream is not up
+DEFERRED_AFTER_CONNECT_S = 0.5  # else this long after the stream first connects (first prices drawn)
 MODE_LABEL = {"live": "LIVE", "sandbox": "SANDBOX", "demo": "DEMO", "exchange": "DEMO"}
 
 
@@ -180,7 +181,6 @@ class TtaiApp(TradingMixin, App[int]):
     async def start_broker(self) -> None:
         self._enable_alerts()
         await self.bridge.start(self._broker_listener)
-        self.build_deferred_tabs()
         self.post_message(AccountDataChanged())
         self.load_orders()
         self.load_account_watchlists()
@@ -308,6 +308,8 @@ class TtaiApp(TradingMixin, App[int]):
             self.notify(msg.detail, severity=msg.severity, timeout=5)
         if msg.kind == "connected":
             self.status.note = None
+            if not self._deferred_tabs_built:
+                self.set_timer(DEFERRED_AFTER_CONNECT_S, self.build_deferred_tabs, name="deferred-tabs")
         elif msg.kind == "stream-failed":
             self.status.note = "stream stopped"
         self._render_status(force=True)

@@ -6,8 +6,9 @@ footer keys are clickable for mouse users. `z` maximises the focused pane at any
 
 The Chart and Risk tabs are built after start-up (``DEFERRED``): their modules (the chart
 package, numpy, plotext, the risk engine) and widgets cost about a quarter of a second of CPU
-that the first live frame would otherwise wait for. The app builds them once the broker has
-started (see ``TtaiApp.build_deferred_tabs``); a key that shows one earlier builds it at once.
+that the first live frame would otherwise wait for. The app builds them shortly after the stream
+first connects, or 5 s after start (see ``TtaiApp.build_deferred_tabs``); a key that shows one
+earlier builds it at once.
 """
 
 from __future__ import annotations
