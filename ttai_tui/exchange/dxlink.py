@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ class Sub:
 class Channel:
     number: int
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    mappers: dict[str, object] = field(default_factory=dict)
+    mappers: dict[str, Callable[[Row], Row] | None] = field(default_factory=dict)  # None: canonical order
     full: bool = False
     aggregation: float = 0.1
     subs: dict[tuple[str, str], Sub] = field(default_factory=dict)  # (type, symbol) -> Sub
@@ -240,7 +241,7 @@ class DxLinkConnection:
     def _encode(self, c: Channel, et: str, row: Row) -> str:
         mp = c.mappers.get(et)
         if mp is not None:
-            row = mp(row)  # type: ignore[operator]
+            row = mp(row)
         if c.full:
             return _DUMPS({**dict(zip(c.fields_for(et), row, strict=True)), "eventType": et})
         return _DUMPS(row)[1:-1]

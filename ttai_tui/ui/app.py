@@ -371,19 +371,19 @@ class TtaiApp(TradingMixin, App[int]):
         view = self._flush_view
         with self.batch_update():
             if dash.is_current:
-                if dash.visible("watchlist"):
+                if dash.shows("watchlist"):
                     view("watchlist", lambda: dash.watchlist.flush(state.take_dirty("watchlist"), now, tick))
-                if dash.visible("chain"):
+                if dash.shows("chain"):
                     view("chain", lambda: dash.chain.flush(state.take_dirty("chain"), now, tick))
-                if dash.visible("positions"):
+                if dash.shows("positions"):
                     view("positions", lambda: dash.positions.flush(state.take_dirty("positions"), now, tick))
-                if dash.visible("chart"):
+                if dash.shows("chart"):
                     chart = dash.chart()
                     if chart is not None:
                         view("chart", lambda: chart.flush(now))
-                if dash.visible("orders"):
+                if dash.shows("orders"):
                     view("orders", lambda: dash.orders.flush(now, tick))
-                if dash.visible("risk"):
+                if dash.shows("risk"):
                     view("risk", lambda: dash.risk.flush(state.take_dirty("risk"), now, tick))
             if tick:
                 view("status", self._render_status)

@@ -196,9 +196,7 @@ class DashboardScreen(Screen):
         except NoMatches:  # not composed yet, or being torn down
             return None
 
-    # Named before anyone noticed DOMNode.visible (a CSS property no code reads on a Screen);
-    # kept because every branch's flush calls it. A rename is a one-line follow-up after merge.
-    def visible(self, view: str) -> bool:  # type: ignore[override]
+    def shows(self, view: str) -> bool:
         """Is this view on screen now? (hidden views do no work in the flush)."""
         if not self.is_current:
             return view in ("status", "balances")

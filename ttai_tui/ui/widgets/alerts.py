@@ -54,7 +54,7 @@ class AlertsView(Vertical):
         from ttai_tui.ui.screens.dashboard import DashboardScreen
 
         screen = self.screen
-        if isinstance(screen, DashboardScreen) and screen.visible("alerts"):
+        if isinstance(screen, DashboardScreen) and screen.shows("alerts"):
             self.refresh_rows()
 
     def refresh_rows(self) -> None:

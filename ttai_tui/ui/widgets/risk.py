@@ -37,6 +37,7 @@ from ttai_tui.core.risk.portfolio import (
     whatif,
 )
 from ttai_tui.core.risk.strategies import StrategyKind
+from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
 
 log = logging.getLogger(__name__)
@@ -195,8 +196,8 @@ class RiskView(Vertical):
         return self.query_one("#risk-plot", PlotextPlot)
 
     @property
-    def bridge(self) -> Any:
-        return self.app.bridge  # type: ignore[attr-defined]
+    def bridge(self) -> Bridge:
+        return require_bridge(self)
 
     @property
     def lower(self) -> str:
