@@ -30,8 +30,14 @@ def _err(msg: str) -> None:
     print(f"ttai: {msg}", file=sys.stderr, flush=True)
 
 
-def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> int:
-    """Run one command; map broker failures to exit codes and messages (never tracebacks)."""
+ExitCodes = tuple[tuple[type[Exception], int], ...]
+
+
+def _run(coro_fn: Callable[[], Coroutine[object, object, int]], codes: ExitCodes = ()) -> int:
+    """Run one command; a failure the user can act on becomes its documented exit code and a
+    one-line message (never a traceback). ``codes`` (checked first, in order) adds a command's
+    own failures, e.g. an order refused (4). Any other exception is a ttai bug: it propagates to
+    ``cli.main`` (exit 70, naming the log file)."""
     from ttai_tui.broker.errors import (
         BrokerFailure,
         CredentialsRejectedError,
@@ -39,22 +45,23 @@ def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> int:
         UnknownSymbolError,
     )
 
+    table: ExitCodes = (
+        *codes,
+        (CredentialsRejectedError, EXIT_CREDENTIALS),
+        (UnknownSymbolError, EXIT_USER),
+        (ServerUnreachable, EXIT_UNREACHABLE),  # network, DNS, timeouts, 5xx after the retries
+        (BrokerFailure, EXIT_USER),  # the server answered and refused the request
+    )
     try:
         return asyncio.run(coro_fn())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except CredentialsRejectedError as e:
+    except Exception as e:
+        code = next((c for kind, c in table if isinstance(e, kind)), None)
+        if code is None:
+            raise
         _err(str(e))
-        return EXIT_CREDENTIALS
-    except UnknownSymbolError as e:
-        _err(str(e))
-        return EXIT_USER
-    except ServerUnreachable as e:
-        _err(str(e))
-        return EXIT_UNREACHABLE
-    except BrokerFailure as e:
-        _err(str(e))
-        return EXIT_USER
+        return code
 
 
 def _symbol(text: str) -> str:
