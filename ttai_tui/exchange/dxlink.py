@@ -10,7 +10,6 @@ per frame, values in the client's field order, every frame under 64 KiB.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -97,6 +96,7 @@ class DxLinkConnection:
                 try:
                     data = json.loads(msg.data)
                 except ValueError:
+                    log.info("DXLink: ignoring a frame that is not JSON: %.80r", msg.data)
                     continue
                 if isinstance(data, dict):
                     await self._handle(data)
@@ -104,12 +104,13 @@ class DxLinkConnection:
             self.closed = True
             sender.cancel()
             snapper.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await snapper
-            try:
-                await sender
-            except (asyncio.CancelledError, Exception):
-                pass
+            for name, task in (("snapshot", snapper), ("sender", sender)):
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass  # cancelled just above: the connection is closing
+                except Exception:  # a server bug: the connection is over anyway, keep serving others
+                    log.exception("DXLink: the %s task of a closing connection failed", name)
 
     # ------------------------------------------------------------------ protocol
     async def _handle(self, m: dict[str, object]) -> None:
