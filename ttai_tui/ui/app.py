@@ -187,11 +187,8 @@ class TtaiApp(TradingMixin, App[int]):
             self.set_interval(HEAP_TRIM_S, heap.trim, name="heap-trim")
 
     def _enable_alerts(self) -> None:
-        enable = getattr(self.bridge, "enable_alerts", None)
-        if enable is None:
-            return
-        engine = enable(self.settings)
-        if engine.book.load_error:
+        engine = self.bridge.enable_alerts(self.settings)
+        if engine is not None and engine.book.load_error:
             self.notify(engine.book.load_error, title="Alerts", severity="warning", timeout=15)
 
     @work(group="warm-up", exclusive=True, exit_on_error=False, description="Warm-up")
