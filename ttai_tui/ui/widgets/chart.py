@@ -55,7 +55,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, SelectionList
 
-from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, Viewport, parse_indicators, render
+from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, Frame, Viewport, parse_indicators, render
 from ttai_tui.chart.live import IndicatorCache
 from ttai_tui.chart.palette import HEX, Palette
 from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerKind, LowerPanel, SpecChanges
@@ -139,7 +139,7 @@ class ChartPane(Widget, can_focus=True):
         self._pending: Timer | None = None
         self._version: int | None = None
         self._drawn_size = (0, 0)
-        self._frame: Any = None
+        self._frame: Frame | None = None
         self._lines: list[list[Segment]] = []
         self._strips: list[Strip] = []
         self._base: Style | None = None
