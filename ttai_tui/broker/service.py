@@ -83,11 +83,11 @@ from ttai_tui.core.portfolio import BETA_BENCHMARK, PositionView, position_view
 if TYPE_CHECKING:
     from ttai_tui.broker.account import AccountService
     from ttai_tui.broker.alerts.engine import AlertEngine
+    from ttai_tui.broker.alerts.store import AlertBook
     from ttai_tui.broker.orders import OrderDesk
+    from ttai_tui.config import Settings, Target
     from ttai_tui.core.order_risk import OrderRisk
     from ttai_tui.core.orders import OrderRequest
-    from ttai_tui.broker.alerts.store import AlertBook
-    from ttai_tui.config import Settings, Target
 
 log = logging.getLogger(__name__)
 
