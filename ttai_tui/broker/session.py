@@ -271,10 +271,12 @@ class SessionManager:
             if wait > 0:
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                    # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a stop's cancel
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
                     continue  # someone refreshed (e.g. 401 path): recompute the deadline
                 except TimeoutError:
-                    pass
+                    pass  # the deadline: refresh now
             try:
                 await self.refresh(force=True)
                 failures = 0
