@@ -10,7 +10,6 @@ per frame, values in the client's field order, every frame under 64 KiB.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -49,7 +48,7 @@ class Sub:
 class Channel:
     number: int
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    mappers: dict[str, object] = field(default_factory=dict)
+    mappers: dict[str, Callable[[Row], Row] | None] = field(default_factory=dict)  # None: canonical order
     full: bool = False
     aggregation: float = 0.1
     subs: dict[tuple[str, str], Sub] = field(default_factory=dict)  # (type, symbol) -> Sub
@@ -98,6 +97,7 @@ class DxLinkConnection:
                 try:
                     data = json.loads(msg.data)
                 except ValueError:
+                    log.info("DXLink: ignoring a frame that is not JSON: %.80r", msg.data)
                     continue
                 if isinstance(data, dict):
                     await self._handle(data)
@@ -105,12 +105,13 @@ class DxLinkConnection:
             self.closed = True
             sender.cancel()
             snapper.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await snapper
-            try:
-                await sender
-            except (asyncio.CancelledError, Exception):
-                pass
+            for name, task in (("snapshot", snapper), ("sender", sender)):
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass  # cancelled just above: the connection is closing
+                except Exception:  # a server bug: the connection is over anyway, keep serving others
+                    log.exception("DXLink: the %s task of a closing connection failed", name)
 
     # ------------------------------------------------------------------ protocol
     async def _handle(self, m: dict[str, object]) -> None:
@@ -242,7 +243,7 @@ class DxLinkConnection:
     def _encode(self, c: Channel, et: str, row: Row) -> str:
         mp = c.mappers.get(et)
         if mp is not None:
-            row = mp(row)  # type: ignore[operator]
+            row = mp(row)
         if c.full:
             return _DUMPS({**dict(zip(c.fields_for(et), row, strict=True)), "eventType": et})
         return _DUMPS(row)[1:-1]

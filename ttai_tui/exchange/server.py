@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import secrets
@@ -125,13 +124,19 @@ class ExchangeServer:
     async def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            try:
                 await self._ticker
+            except asyncio.CancelledError:
+                pass  # cancelled just above
+            except Exception:  # it had died earlier: say so, the stop goes on
+                log.exception("exchange: the market ticker had failed")
             self._ticker = None
         self._rest._never.set()
         for ws in [c.ws for c in self.dx_conns] + [c.ws for c in self.alert_conns]:
-            with contextlib.suppress(Exception):
+            try:
                 await ws.close(code=1001, message=b"exchange stopping")
+            except Exception as e:  # a connection already broken: nothing left to close
+                log.debug("exchange stopping: closing a connection failed: %r", e)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -182,9 +187,11 @@ class ExchangeServer:
         """Test hook: close every DXLink connection now."""
         n = 0
         for c in list(self.dx_conns):
-            with contextlib.suppress(Exception):
+            try:
                 await c.ws.close(code=code, message=b"exchange: dropped")
                 n += 1
+            except Exception as e:  # already broken: not counted as dropped
+                log.debug("drop_connections: closing a connection failed: %r", e)
         self.stats.faults["drop"] += n
         return n
 

@@ -13,7 +13,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ttai_tui.core.orders import (
@@ -26,6 +26,7 @@ from ttai_tui.core.orders import (
     review_rows,
 )
 from ttai_tui.headless.commands import _retry_for  # one-shot: give up after [network] retry_s
+from ttai_tui.headless.commands import _run as _run_command
 
 EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 3, 4, 5
 
@@ -111,32 +112,17 @@ def _print_orders(orders: list[OrderInfo]) -> None:
               f"{o.tif:<4} {_age(o.received_at):>4}  {legs}")
 
 
-def _run(fn: Callable[[], Any]) -> int:
-    from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, ServerUnreachable
+def _run(fn: Callable[[], Coroutine[object, object, int]]) -> int:
+    """The headless exit codes (``commands._run``) plus the order ones: refused or not
+    confirmed 4, outcome unknown 5 (never re-sent), invalid order 1."""
     from ttai_tui.broker.orders import NotConfirmed, OrderOutcomeUnknown, OrderRejected
 
-    try:
-        return int(asyncio.run(fn()))
-    except KeyboardInterrupt:
-        return 130
-    except CredentialsRejectedError as e:
-        _err(str(e))
-        return EXIT_CREDENTIALS
-    except (NotConfirmed, OrderRejected) as e:
-        _err(str(e))
-        return EXIT_REFUSED
-    except OrderOutcomeUnknown as e:
-        _err(str(e))
-        return EXIT_UNREACHABLE
-    except ServerUnreachable as e:  # gave up after [network] retry_s: nothing was sent
-        _err(str(e))
-        return EXIT_UNREACHABLE
-    except OrderInvalid as e:
-        _err(str(e))
-        return EXIT_USER
-    except BrokerFailure as e:
-        _err(str(e))
-        return EXIT_UNREACHABLE if "failed:" in str(e) and "HTTP" not in str(e) else EXIT_USER
+    return _run_command(fn, (
+        (NotConfirmed, EXIT_REFUSED),
+        (OrderRejected, EXIT_REFUSED),
+        (OrderOutcomeUnknown, EXIT_UNREACHABLE),
+        (OrderInvalid, EXIT_USER),
+    ))
 
 
 def _broker(settings: Any, target: Any) -> Any:

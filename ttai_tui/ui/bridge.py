@@ -19,7 +19,11 @@ from ttai_tui.core.clock import SYSTEM_CLOCK, Clock
 from ttai_tui.core.market_state import MarketState
 
 if TYPE_CHECKING:
+    from ttai_tui.broker.alerts.engine import AlertEngine
+    from ttai_tui.broker.alerts.store import Alert
     from ttai_tui.broker.orders import OrderDesk
+    from ttai_tui.config import Settings
+    from ttai_tui.core.alerts import AlertSpec
 
 from ttai_tui.core.models import (
     AccountInfo,
@@ -49,12 +53,18 @@ class Bridge(Protocol):
     async def stop(self) -> None: ...
     async def chain(self, symbol: str) -> OptionChain: ...
     async def search(self, text: str) -> list[SymbolMatch]: ...
+    async def resolve(self, symbol: str) -> str: ...
     async def account_watchlists(self) -> list[Watchlist]: ...
     async def refresh_account(self) -> None: ...
     async def switch_account(self, number: str) -> None: ...
     async def refresh_metrics(self) -> None: ...
     def order_desk(self) -> OrderDesk: ...
     def trading_mode(self) -> str: ...
+    @property
+    def alerts(self) -> AlertEngine | None: ...
+    def enable_alerts(self, settings: Settings) -> AlertEngine | None: ...
+    async def add_alert(self, spec: AlertSpec, value: float | None) -> Alert: ...
+    def remove_alert(self, alert_id: int) -> Alert: ...
 
 
 class StaticBridge:
@@ -128,6 +138,12 @@ class StaticBridge:
         t = text.upper()
         return [m for m in self._matches if m.symbol.startswith(t)]
 
+    async def resolve(self, symbol: str) -> str:
+        """No exchange to ask: say so instead of guessing a streamer symbol."""
+        from ttai_tui.broker.errors import BrokerFailure
+
+        raise BrokerFailure(f"cannot look up {symbol} until the broker is connected")
+
     async def account_watchlists(self) -> list[Watchlist]:
         return []
 
@@ -148,6 +164,24 @@ class StaticBridge:
 
     def trading_mode(self) -> str:
         return "demo"
+
+    # no broker to evaluate alerts on (snapshots, start-up): none run, and adding one says so
+    @property
+    def alerts(self) -> AlertEngine | None:
+        return None
+
+    def enable_alerts(self, settings: Settings) -> AlertEngine | None:
+        return None
+
+    async def add_alert(self, spec: AlertSpec, value: float | None) -> Alert:
+        from ttai_tui.broker.errors import BrokerFailure
+
+        raise BrokerFailure("alerts are not running")
+
+    def remove_alert(self, alert_id: int) -> Alert:
+        from ttai_tui.broker.errors import BrokerFailure
+
+        raise BrokerFailure("alerts are not running")
 
 
 @runtime_checkable

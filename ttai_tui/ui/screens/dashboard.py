@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
+from ttai_tui.ui.bridge import require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.alerts import AlertsView
@@ -196,9 +197,7 @@ class DashboardScreen(Screen):
         except NoMatches:  # not composed yet, or being torn down
             return None
 
-    # Named before anyone noticed DOMNode.visible (a CSS property no code reads on a Screen);
-    # kept because every branch's flush calls it. A rename is a one-line follow-up after merge.
-    def visible(self, view: str) -> bool:  # type: ignore[override]
+    def shows(self, view: str) -> bool:
         """Is this view on screen now? (hidden views do no work in the flush)."""
         if not self.is_current:
             return view in ("status", "balances")
@@ -242,8 +241,7 @@ class DashboardScreen(Screen):
                 self.app.notify(f"Alert #{alert_id} added", timeout=3)
                 self.alerts.refresh_rows()
 
-        bridge = getattr(self.app, "bridge", None)
-        self.app.push_screen(AlertFormScreen(bridge, *prefill(self)), saved)
+        self.app.push_screen(AlertFormScreen(require_bridge(self), *prefill(self)), saved)
 
     def action_refresh_account(self) -> None:
         self.ttai_app.refresh_account()
@@ -278,7 +276,7 @@ class DashboardScreen(Screen):
         """Show the symbol's chain and feed its chart; stays on the chain tab."""
         self.chain.open_symbol(symbol)
         chart = self.chart()
-        if chart is not None and hasattr(chart, "set_symbol"):
+        if chart is not None:
             try:
                 chart.set_symbol(symbol)
             except Exception as exc:  # a chart failure must not break the chain

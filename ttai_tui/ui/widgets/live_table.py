@@ -164,8 +164,9 @@ class LiveTable(ScrollView, can_focus=True):
     def _reindex(self) -> None:
         self._index = {k: i for i, k in enumerate(self._order)}
 
-    def ensure_row(self, key: str, values: dict[str, tuple[str, str]], order: Any = None) -> bool:
-        """Append the row if it is new (True); values map column -> (text, style)."""
+    def ensure_row(self, key: str, values: dict[str, tuple[str, str]], order: object = None) -> bool:
+        """Append the row if it is new (True); values map column -> (text, style). ``order`` is
+        not used: rows keep the order they are added in (sorting is ``set_order``)."""
         if key in self._index:
             return False
         for col in self._cols:

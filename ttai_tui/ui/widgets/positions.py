@@ -175,8 +175,10 @@ class PositionsView(Vertical):
         self.app.notify(f"Positions columns: {self.mode}", timeout=1.5)
 
     def _shown(self) -> bool:
-        visible = getattr(self.screen, "visible", None)
-        return True if visible is None else bool(visible("positions"))
+        from ttai_tui.ui.screens.dashboard import DashboardScreen  # the dashboard composes this
+
+        screen = self.screen
+        return screen.shows("positions") if isinstance(screen, DashboardScreen) else True
 
     def reload(self) -> None:
         """Positions changed (account poll / switch): rebuild the row set if it differs.
