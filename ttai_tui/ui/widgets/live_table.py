@@ -435,19 +435,38 @@ class LiveTable(ScrollView, can_focus=True):
             self._header = Strip(segs, self._width)
         return self._header
 
+    def _row_segments(self, key: str, pad: int = 0) -> list[Segment]:
+        """The row's cells as segments, neighbours of the same style merged (one SGR sequence
+        instead of one per cell, what `Strip.simplify` did), plus ``pad`` blank cells in the base
+        style. Built straight into one Strip per row: a Strip costs three caches to make, and the
+        rows of both tables are rebuilt on most frames while quotes stream."""
+        base = self._base_style
+        shown, flashes = self._shown, self._flashes
+        segs: list[Segment] = []
+        run_text: list[str] = []
+        run_style: Style | None = None
+        for c in self._col_list:
+            k = (key, c.key)
+            text, style = shown.get(k, (MISSING, "dim"))
+            flash = flashes.get(k)
+            if flash is not None:
+                style = flash[1]
+            cell = base + _style(style)
+            if cell != run_style:
+                if run_text:
+                    segs.append(Segment("".join(run_text), run_style))
+                run_text, run_style = [], cell
+            run_text.append(" " + _fit(text, c.width, c.justify) + " ")
+        if run_text:
+            segs.append(Segment("".join(run_text), run_style))
+        if pad > 0:  # kept apart, as `extend_cell_length` adds it: the same segments as before
+            segs.append(Segment(" " * pad, base))
+        return segs
+
     def _row_strip(self, key: str) -> Strip:
         strip = self._strips.get(key)
         if strip is None:
-            base = self._base_style
-            segs = []
-            for c in self._col_list:
-                text, style = self._shown.get((key, c.key), (MISSING, "dim"))
-                flash = self._flashes.get((key, c.key))
-                if flash is not None:
-                    style = flash[1]
-                segs.append(Segment(" " + _fit(text, c.width, c.justify) + " ", base + _style(style)))
-            # merge neighbouring cells of the same style: one SGR sequence instead of one per cell
-            strip = self._strips[key] = Strip(segs, self._width).simplify()
+            strip = self._strips[key] = Strip(self._row_segments(key), self._width)
         return strip
 
     def _cell_cursor_strip(self, key: str, over: Style) -> Strip:
@@ -486,7 +505,10 @@ class LiveTable(ScrollView, can_focus=True):
             return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
         final = self._final.get(key)
         if final is None:
-            final = self._row_strip(key).crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+            if scroll_x == 0 and width >= self._width:  # the usual case: one Strip, no crop
+                final = Strip(self._row_segments(key, width - self._width), width)
+            else:
+                final = self._row_strip(key).crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
             self._final[key] = final
         return final
 
