@@ -219,7 +219,20 @@ class LiveTable(ScrollView, can_focus=True):
         return True
 
     def set_row(self, key: str, values: dict[str, tuple[str, str]]) -> int:
-        return sum(self.set_cell(key, col, t, s) for col, (t, s) in values.items())
+        """Rewrite the row's changed cells; neighbouring changed cells repaint as one region."""
+        if key not in self._index:
+            return 0
+        cols, shown = self._cols, self._shown
+        changed: list[str] = []
+        for col, v in values.items():
+            k = (key, col)
+            if col in cols and shown.get(k) != v:
+                shown[k] = v
+                changed.append(col)
+        if changed:
+            self.cell_updates += len(changed)
+            self._refresh_cells(key, changed)
+        return len(changed)
 
     def shown(self, key: str, col: str) -> str | None:
         """The text currently displayed in a cell (tests assert on this)."""
@@ -392,6 +405,36 @@ class LiveTable(ScrollView, can_focus=True):
         if not self._pending:
             self.call_next(self._commit_refresh)
         self._pending.append(Region(max(0, x), y, w + min(0, x), 1))
+
+    def _refresh_cells(self, key: str, cols: list[str]) -> None:
+        """`_refresh_cell` for several cells of one row: runs of adjacent cells are one region
+        (the same screen cells, fewer regions for Textual to translate, merge and crop)."""
+        self._strips.pop(key, None)
+        self._final.pop(key, None)
+        i = self._index.get(key)
+        if i is None:
+            return
+        sx, sy, width, height = self._viewport()
+        y = i - sy + 1
+        if not 1 <= y < height:
+            return
+        col_x, cols_by_key = self._col_x, self._cols
+        spans = sorted((col_x[c], col_x[c] + cols_by_key[c].width + 2) for c in cols)
+        if not self._pending:
+            self.call_next(self._commit_refresh)
+        start, end = spans[0]
+        for x1, x2 in spans[1:]:
+            if x1 > end:
+                self._pending_region(start, end, sx, y, width)
+                start = x1
+            end = max(end, x2)
+        self._pending_region(start, end, sx, y, width)
+
+    def _pending_region(self, x1: int, x2: int, sx: int, y: int, width: int) -> None:
+        """Queue content columns [x1, x2) of screen line y, clipped to the viewport."""
+        a, b = max(0, x1 - sx), min(width, x2 - sx)
+        if b > a:
+            self._pending.append(Region(a, y, b - a, 1))
 
     def _viewport(self) -> tuple[int, int, int, int]:
         """(scroll x, scroll y, width, height), cached: `size`/`scroll_*` walk the DOM."""
