@@ -29,6 +29,7 @@ from ttai_tui.ui.widgets.orders import OrdersView
 from ttai_tui.ui.widgets.positions import PositionsView
 from ttai_tui.ui.widgets.risk import RiskView
 from ttai_tui.ui.widgets.status_bar import StatusBar
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def make_chart_pane(settings: Settings) -> ChartPane:
     return ChartPane(settings=settings, id="chart")
 
 
-class MainPane(Vertical):
+class MainPane(SubtitleLine, Vertical):
     """The chain / chart / positions area (maximisable with `z`)."""
 
     ALLOW_MAXIMIZE = True

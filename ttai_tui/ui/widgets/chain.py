@@ -39,6 +39,7 @@ from ttai_tui.core.models import Expiration, OptionChain, StrikeRow
 from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
 from ttai_tui.ui.widgets.span_static import SpanStatic
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
 
 log = logging.getLogger(__name__)
 
@@ -468,9 +469,7 @@ class ChainView(Vertical):
             state = self.bridge.state
             ages = [a for a in (state.age(row.call_streamer), state.age(row.put_streamer)) if a is not None]
             text = f"{key} updated {fmt_age(max(ages))} ago" if ages else f"{key}: no data yet"
-        pane = self.screen.query_one("#main-pane")
-        if pane.border_subtitle != text:
-            pane.border_subtitle = text
+        self.screen.query_one("#main-pane", SubtitleLine).show_subtitle(text)  # the border line only
 
     # -- actions ---------------------------------------------------------------------------------
 

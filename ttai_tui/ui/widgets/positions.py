@@ -36,6 +36,7 @@ from ttai_tui.core.portfolio import (
 from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
 
 TOTAL_KEY = "__total__"
 COLUMNS = [
@@ -244,9 +245,7 @@ class PositionsView(Vertical):
         if pos is not None:
             age = self.bridge.state.age(pos.streamer_symbol)
             text = f"{pos.symbol.strip()} mark {fmt_age(age)} old" if age is not None else "no live mark yet"
-        pane = self.screen.query_one("#main-pane")
-        if pane.border_subtitle != text:
-            pane.border_subtitle = text
+        self.screen.query_one("#main-pane", SubtitleLine).show_subtitle(text)  # the border line only
 
     def flush(self, dirty: set[str] | None, now: float, tick_second: bool) -> None:
         if self._behind and dirty is not None:  # shown again after updates arrived hidden

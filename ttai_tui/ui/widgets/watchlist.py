@@ -29,6 +29,7 @@ from ttai_tui.ui.bridge import bridge_of, require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class Deleted:
     index: int
 
 
-class WatchlistPane(Vertical):
+class WatchlistPane(SubtitleLine, Vertical):
     """List switcher line + LiveTable; bindings live here so they work while the table has focus."""
 
     ALLOW_MAXIMIZE = True
@@ -258,8 +259,7 @@ class WatchlistPane(Vertical):
         else:
             age = state.age(sym)
             sub = f"{sym} updated {fmt_age(age)} ago" if age is not None else f"{sym}: no data yet"
-        if sub != self.border_subtitle:
-            self.border_subtitle = sub
+        self.show_subtitle(sub)  # repaints the border line, not the whole pane
 
     # -- sorting -------------------------------------------------------------------------------
 
