@@ -299,10 +299,13 @@ class AccountService:
         """Reload on a push (debounced) or every ``poll_s`` seconds."""
         while True:
             try:
-                await asyncio.wait_for(self._kick.wait(), timeout=self.poll_s)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives
+                # as the event is set (a push at stop), and stop() would then wait for ever
+                async with asyncio.timeout(self.poll_s):
+                    await self._kick.wait()
                 await asyncio.sleep(DEBOUNCE_S)
             except TimeoutError:
-                pass
+                pass  # no push for poll_s: the periodic reload
             self._kick.clear()
             try:
                 if self.account is None:

@@ -291,7 +291,7 @@ class Broker:
                for leg in req.legs if leg.streamer_symbol in state.greeks}
         risk_settings = getattr(self.settings, "risk", None)
         rate = float(getattr(risk_settings, "rate", 0.04))
-        return order_risk(req, net, state.price(req.underlying), ivs, self.clock.now(), rate)
+        return order_risk(req, net, state.price(req.price_symbol), ivs, self.clock.now(), rate)
 
     def _on_order_event(self, event: ev.BrokerEvent) -> None:
         """A fill changes positions and balances: reload them even if the account streamer
