@@ -294,7 +294,7 @@ class Broker:
         ivs = {leg.streamer_symbol: state.greeks[leg.streamer_symbol].volatility
                for leg in req.legs if leg.streamer_symbol in state.greeks}
         rate = 0.04 if self.settings is None else float(self.settings.risk.rate)
-        return order_risk(req, net, state.price(req.underlying), ivs, self.clock.now(), rate)
+        return order_risk(req, net, state.price(req.price_symbol), ivs, self.clock.now(), rate)
 
     def _on_order_event(self, event: ev.BrokerEvent) -> None:
         """A fill changes positions and balances: reload them even if the account streamer

@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCHLISTS = {
     "My Watchlist": ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN"],
     "Tech": ["AAPL", "MSFT", "NVDA", "GOOGL", "META", "AMD", "NFLX"],
+    # futures (listed as their active month's contract when the exchange starts) and pairs, in
+    # the streamer form the app's watchlists store: something to trade beyond stocks
+    "Futures & Crypto": ["/ES", "/MES", "/NQ", "/CL", "/GC", "/ZN", "BTC/USD", "ETH/USD"],
 }
 PUBLIC_WATCHLISTS = {
     "tasty default": ["SPY", "QQQ", "IWM", "DIA", "GLD", "TLT", "AAPL", "TSLA", "NVDA", "AMZN"],
@@ -82,7 +85,8 @@ class ExchangeServer:
         self.remember_tokens: dict[str, str] = {}  # remember token -> login
         self.quote_tokens: set[str] = set()
         self.watchlists: dict[str, dict[str, object]] = {
-            name: _wl(name, syms, i) for i, (name, syms) in enumerate(DEFAULT_WATCHLISTS.items())
+            name: _wl(name, [self._listed(s) for s in syms], i)
+            for i, (name, syms) in enumerate(DEFAULT_WATCHLISTS.items())
         }
         self.dx_conns: list[DxLinkConnection] = []
         self.alert_conns: list[AlertConnection] = []
@@ -94,6 +98,13 @@ class ExchangeServer:
         self._pushes: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
+    def _listed(self, symbol: str) -> str:
+        """A watchlist entry as stored: futures products as their active contract's streamer
+        symbol (/ESZ26:XCME), crypto pairs with their venue (BTC/USD:CXTALP)."""
+        if symbol.startswith("/"):
+            return self.instruments.front(symbol[1:]).streamer_symbol
+        return self.instruments.streamer_symbol(symbol) or symbol
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
@@ -293,4 +304,5 @@ class ExchangeServer:
 def _wl(name: str, syms: list[str], i: int) -> dict[str, object]:
     return {"name": name, "group-name": "main", "order-index": i,
             "watchlist-entries": [{"symbol": s, "instrument-type": "Index" if s in ("SPX", "VIX") else
+                                   "Future" if s.startswith("/") else
                                    "Cryptocurrency" if "/" in s else "Equity"} for s in syms]}

@@ -243,14 +243,34 @@ def price(fid: FopId, fut: float, vol: float, now: float, version: int) -> Optio
                        oi, int(oi * 0.1))
 
 
-def option_tick(p: FutureProductSpec, premium: float) -> float:
-    """Option price increments by product (cabinet and reduced ticks left out)."""
+def option_tick_sizes(p: FutureProductSpec) -> tuple[tuple[float, float | None], ...]:
+    """Option price increments by product as the API lists them: (tick, below this premium),
+    the last without a threshold (cabinet and reduced ticks left out)."""
     if p.code in ("ES", "MES"):
-        return 0.05 if premium < 10 else 0.25
+        return ((0.05, 10.0), (0.25, None))
     if p.code == "NQ":
-        return 0.05 if premium < 5 else 0.25
+        return ((0.05, 5.0), (0.25, None))
     if p.code == "CL":
-        return 0.01
+        return ((0.01, None),)
     if p.code == "GC":
-        return 0.1
-    return 1 / 64
+        return ((0.1, None),)
+    return ((1 / 64, None),)
+
+
+def option_tick(p: FutureProductSpec, premium: float) -> float:
+    """The increment of an option of ``p`` priced at ``premium``."""
+    for tick, below in option_tick_sizes(p):
+        if below is None or premium < below:
+            return tick
+    return option_tick_sizes(p)[-1][0]
+
+
+def tick_sizes_json(p: FutureProductSpec) -> list[dict[str, str]]:
+    """``tick-sizes`` / ``option-tick-sizes`` entries ({value, threshold})."""
+    out = []
+    for tick, below in option_tick_sizes(p):
+        d = {"value": f"{tick:g}"}
+        if below is not None:
+            d["threshold"] = f"{below:g}"
+        out.append(d)
+    return out

@@ -538,7 +538,7 @@ class ChainView(Vertical):
 
     def action_ticket(self) -> None:
         """A ticket for the option under the cursor (buy to open; `b` in the ticket sells)."""
-        from ttai_tui.core.orders import OrderLeg
+        from ttai_tui.core.orders import OrderLeg, instrument_type_of
         from ttai_tui.ui.messages import OpenTicket
         from ttai_tui.ui.screens.ticket import TicketContext
 
@@ -548,6 +548,7 @@ class ChainView(Vertical):
                             severity="warning", timeout=3)
             return
         occ = row.call if self.side == "C" else row.put
-        leg = OrderLeg("Buy to Open", 1, occ, "Equity Option")
+        # an equity option (OCC) or a futures option (./ESZ6 EW4Z6 ...: the ticket looks it up)
+        leg = OrderLeg("Buy to Open", 1, occ, instrument_type_of(occ))
         ctx = TicketContext(self.chain, self.expiration, row.strike, self.side)
         self.post_message(OpenTicket([leg], f"{self.symbol} option", ctx))
