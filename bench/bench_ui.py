@@ -13,7 +13,8 @@ exchange exactly as `ttai --exchange URL` would be. After a warm-up, a window of
   that drained the symbol. This spans the exchange's send queue, loopback, SDK parsing and
   queueing, the broker, the flush timer and the render. A "frame" is a call of `App._display`
   with an update outside a batch; the headless driver skips the ANSI encoding, so the wrapper
-  does it (`render_segments`) to keep the work equal to a real terminal's.
+  does it (`render_segments`) to keep the work equal to a real terminal's, with the span writer
+  `run_app` installs (ui/span_writer.py), so the encoding and `ui_frame_bytes_per_s` are `ttai`'s.
   `ui_apply_to_screen_p99_ms` is the in-app part only: from the broker's first write of a symbol
   into MarketState since the last drain (stamped by a set subclass installed as
   `MarketState.pending`) to that frame.
@@ -276,6 +277,9 @@ def measure(warmup_s: float, window_s: float) -> dict[str, float]:
 
             quotes = QuoteClock(APPLIERS["Quote"])
             APPLIERS["Quote"] = quotes  # looked up when the stream connects
+            from ttai_tui.ui import span_writer
+
+            span_writer.install()  # as run_app does: the frames are encoded the way `ttai` encodes them
             try:
                 app = make_app(settings, target)
                 probe = Probe()
@@ -283,6 +287,7 @@ def measure(warmup_s: float, window_s: float) -> dict[str, float]:
                 out = asyncio.run(_drive(app, probe, warmup_s, window_s))
             finally:
                 APPLIERS["Quote"] = quotes.apply
+                span_writer.uninstall()
             ages = quotes.ages_ms[len(quotes.ages_ms) // 3 :]  # after start-up
             print(
                 f"bench_ui: new quote, exchange time -> applied p50 {p50(ages):.0f} ms, "

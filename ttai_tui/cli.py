@@ -139,12 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     od = add("order", "review and send an order (dry run first; asks for confirmation), or cancel/replace one")
     od.add_argument("legs", nargs="+", metavar="LEG",
-                    help="ACTION QTY SYMBOL per leg (BTO 1 .SPY261218C600, STC 100 AAPL; OCC symbols too), "
+                    help="ACTION QTY SYMBOL per leg (BTO 1 .SPY261218C600, STC 100 AAPL; OCC symbols too; "
+                         "BUY 1 /ESZ6, BTO 1 './ESZ6 EW4Z6 261218C6000', BUY 0.5 BTC/USD), "
                          "or `cancel ID`, or `replace ID --limit P`")
     od.add_argument("--limit", metavar="P", help="limit price, unsigned (per unit: net for spreads)")
     od.add_argument("--debit", action="store_true", help="the limit price is paid")
     od.add_argument("--credit", action="store_true", help="the limit price is received")
     od.add_argument("--market", action="store_true", help="market order")
+    od.add_argument("--notional", metavar="DOLLARS",
+                    help="crypto: buy or sell this many dollars' worth at market (leg: ACTION SYMBOL)")
     od.add_argument("--tif", choices=["day", "gtc"], default="day", help="time in force (default day)")
     od.add_argument("--dry-run", action="store_true", help="print the review only; send nothing")
     od.add_argument("--yes", action="store_true",

@@ -119,6 +119,7 @@ class TradingSettings:
     confirm_live: str = "y"  # "y" or "account-digits": type the account's last four digits
     max_quantity: int = 100  # contracts or shares per leg
     max_notional: float = 25_000.0  # price x size x multiplier, dollars
+    max_futures_notional: float = 500_000.0  # futures: price x size x multiplier (margined), dollars
     spread_width: float = 5.0  # strategy shortcuts: strikes apart (points)
     calendar_days: int = 28  # calendar shortcut: the back month's distance in days
 
@@ -354,6 +355,7 @@ SCHEMA: dict[str, dict[str, Validator] | Validator] = {
         "confirm_live": _choice(("y", "account-digits")),
         "max_quantity": _int(0, 1_000_000),
         "max_notional": _float(0, 1e12),
+        "max_futures_notional": _float(0, 1e12),
         "spread_width": _float(0.5, 1000),
         "calendar_days": _int(1, 400),
     },

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import secrets as _random
@@ -30,6 +31,8 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CorruptFileError",
@@ -87,12 +90,14 @@ def _fsync_dir(directory: Path) -> None:
     """Make a rename durable: the directory entry lives in the directory's own blocks."""
     try:
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return  # e.g. platforms that cannot open directories; the rename is still atomic
+    except OSError as e:  # e.g. platforms that cannot open directories; the rename is still atomic
+        log.debug("cannot open %s to fsync it: %s", directory, e)
+        return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as e:
+        log.debug("fsync of directory %s failed: %s (the rename is atomic, maybe not yet durable)",
+                  directory, e)
     finally:
         os.close(fd)
 
@@ -113,7 +118,8 @@ def _remove_stale_temps(path: Path) -> None:
     """Delete temporaries left by a writer that was killed mid-save (its pid is gone)."""
     try:
         entries = list(path.parent.iterdir())
-    except OSError:
+    except OSError as e:
+        log.debug("cannot list %s for stale temporaries: %s", path.parent, e)
         return
     for entry in entries:
         m = _TMP_RE.match(entry.name)
@@ -249,7 +255,8 @@ def _usable_backup(path: Path, parser: Callable[[str], Any]) -> Path | None:
     bak = backup_path(path)
     try:
         _parse(bak, bak.read_bytes(), parser)
-    except (OSError, ValueError):
+    except (OSError, ValueError) as e:
+        log.info("backup %s is not usable: %s", bak, e)
         return None
     return bak
 
@@ -260,7 +267,10 @@ def _save(
     """Save, but never let a corrupt current file overwrite a good backup."""
     try:
         current = path.read_bytes()
-    except OSError:
+    except FileNotFoundError:
+        current = None
+    except OSError as e:
+        log.warning("cannot read %s before saving it (%s); saving without checking it", path, e)
         current = None
     if current is not None:
         try:

@@ -243,3 +243,17 @@ def test_forming_bar_level_shift_is_flushed_at_once():
         ind.replace_last(x[-1])
         want = vec(np.array(x), 10)[-1]
         assert abs(ind.value - want) <= 1e-9 * abs(want)
+
+
+def test_historical_volatility_forming_bar_corrected_to_a_non_positive_price_is_a_gap() -> None:
+    """A forming bar ticked to 0 or below (a bad print) restarts HV like the vectorised rule says,
+    instead of taking the log of it; correcting it back restores the value it had."""
+    x = walk(40, seed=3)
+    hv = inc.HistoricalVolatility(5)
+    for v in x[:-1]:
+        hv.update(v)
+    before = hv.update(x[-1])
+    assert math.isnan(hv.replace_last(-1.0))
+    assert math.isnan(hv.replace_last(0.0))
+    assert hv.replace_last(x[-1]) == pytest.approx(before, rel=1e-12)
+    assert before == pytest.approx(ind.historical_volatility(x, 5)[-1], rel=1e-9)

@@ -68,3 +68,22 @@ def test_occ_symbols_map_to_streamer_symbols() -> None:
     for occ in ("SPY   260717C00500000", "SPY   260717P00502500", "AAPL  270115C00007125"):
         assert occ_to_streamer(occ) == Option.occ_to_streamer_symbol(occ)  # the SDK agrees
     assert occ_to_streamer("SPY   260717P00502500") == ".SPY260717P502.5"
+
+
+async def test_stop_as_a_push_arrives_does_not_hang(make_broker: Any, exchange: Any) -> None:
+    """A push (the account streamer's order update) landing as the broker stops: the poller
+    must still end (Python 3.11's wait_for swallowed that cancel and `ttai order cancel` hung)."""
+    import asyncio
+
+    b = make_broker()
+    await b.start(stream=False)
+    svc = b._accounts_svc
+    assert svc is not None
+    await asyncio.sleep(0.05)  # the poller is waiting for a push
+    poller = svc._tasks[0]
+    svc.kick()
+    await asyncio.sleep(0)  # the push is in; the poller has not run yet
+    stop = asyncio.ensure_future(svc.stop())
+    await asyncio.wait({stop}, timeout=10)  # a guard against a hang, not a timing assertion
+    assert stop.done() and poller.done(), "stop() hung: the account poller swallowed its cancel"
+    await b.stop()

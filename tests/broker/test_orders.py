@@ -226,8 +226,10 @@ def test_validation_names_the_problem() -> None:
     for req, words in cases:
         with pytest.raises(OrderInvalid, match=words):
             validate(req)
+    with pytest.raises(OrderInvalid, match="needs an open/close effect"):
+        make_leg("BUY", 1, "KO")  # BUY/SELL are for futures and crypto
     with pytest.raises(OrderInvalid, match="unknown action"):
-        make_leg("BUY", 1, "KO")
+        make_leg("HOLD", 1, "KO")
     with pytest.raises(OrderInvalid, match="neither"):
         make_leg("BTO", 1, "not a symbol!")
     assert make_leg("BTO", 1, ".SPY261218C600").symbol == "SPY   261218C00600000"

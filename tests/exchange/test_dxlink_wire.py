@@ -182,3 +182,39 @@ def test_rate_mode_template_is_the_restamped_row(full: bool, custom: bool) -> No
         tmpl = conn._template(c, et, row)
         for now_ms, seq in ((1_763_735_400_123, 1), (1_763_735_400_124, 8), (5, 0x3FFFFF + 3)):
             assert tmpl.fill(now_ms, seq) == conn._encode(c, et, restamp(et, row, now_ms, seq)), name
+
+
+async def test_rate_mode_after_a_stall_sends_a_bounded_tick_in_chunks() -> None:
+    """A tick that follows a long pause (a starved exchange, a client that stopped reading) sends
+    at most TICK_CAP_S of the requested rate, not everything the pause "owed"; and its frames go
+    out chunk by chunk while it is built, so the client never waits for a whole tick in silence
+    (a runaway of ever larger ticks used to leave the SDK client without data for >3 s, and its
+    stall watchdog reconnected)."""
+    from ttai_tui.exchange.dxlink import TICK_CAP_S, YIELD_EVERY, Channel, DxLinkConnection, Sub
+    from ttai_tui.exchange.server import ExchangeServer
+
+    class Sink:  # stands in for the socket: what was sent, and how far the tick had got
+        closed = False
+
+        def __init__(self) -> None:
+            self.events = 0
+            self.built_at_send: list[int] = []
+
+        async def send_str(self, text: str) -> None:
+            self.built_at_send.append(conn._seq)  # events built so far (one sequence number each)
+            self.events += len(json.loads(text)["data"][1]) // 12
+
+    rate = 40_000.0
+    server = ExchangeServer(seed=1, rate=rate)
+    sink = Sink()
+    conn = DxLinkConnection(server, sink)  # only send_str and closed are used
+    conn.authorized = True
+    c = conn.channels[7] = Channel(7)
+    for sym in ("SPY", "QQQ", "AAPL"):
+        c.subs[("Quote", sym)] = Sub(pending=False)
+    c.order = list(c.subs)
+    await conn._send_rate(rate * 5.0)  # five seconds' worth of budget at once
+    assert sink.events == int(TICK_CAP_S * rate)
+    seen = sink.built_at_send
+    assert seen[0] <= YIELD_EVERY  # the first frame left before the second chunk was built
+    assert len(set(seen)) == -(-sink.events // YIELD_EVERY)  # frames went out after every chunk

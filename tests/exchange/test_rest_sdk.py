@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+import aiohttp
 import pytest
 from tastytrade import Account
 from tastytrade.instruments import Equity, NestedOptionChain, Option, get_option_chain
@@ -128,6 +129,20 @@ async def test_watchlists_crud(sdk_session):
         await PrivateWatchlist.get(sdk_session, "ttai-test")
     pub = await PublicWatchlist.get(sdk_session)
     assert any(w.name == "High IV" for w in pub)
+
+
+async def test_watchlist_with_a_non_numeric_order_index_is_a_400_not_a_server_error(sdk_session, exchange):
+    await sdk_session.refresh()  # the token the SDK holds, valid now
+    auth = {"Authorization": f"Bearer {sdk_session.session_token}"}
+    async with aiohttp.ClientSession() as http:
+        for index, status in (("first", 400), ({"n": 1}, 400), ("7", 201)):
+            body = {"name": f"raw-{status}", "order-index": index, "watchlist-entries": []}
+            async with http.post(exchange.url + "/watchlists", json=body, headers=auth) as r:
+                assert r.status == status, await r.text()
+                if status == 400:
+                    assert "order-index" in (await r.json())["error"]["message"]
+    assert exchange.watchlists["raw-201"]["order-index"] == 7
+    assert "raw-400" not in exchange.watchlists
 
 
 async def test_dry_run_and_placed_order_fill(sdk_session, exchange):

@@ -78,8 +78,8 @@ async def test_bad_input_is_named_and_nothing_is_sent(exchange: Any, tmp_path: P
     url = exchange.url
     for args, words in (
         (["BTO", "1"], "ACTION QTY SYMBOL"),
-        (["BUY", "1", "KO"], "unknown action"),
-        (["BTO", "x", "KO"], "not a whole number"),
+        (["BUY", "1", "KO"], "needs an open/close effect"),
+        (["BTO", "x", "KO"], "is not a number"),
         (["BTO", "1", "KO", "--limit", "1.00"], "--debit or --credit"),
         (["BTO", "1", "KO"], "--limit PRICE"),
         (["BTO", "1", "KO", "--limit", "1.005", "--debit"], "tick"),

@@ -52,6 +52,15 @@ def test_release_hands_everything_back():
     assert gc.get_freeze_count() == 0
 
 
+def test_settle_raises_the_young_threshold_and_release_restores_it():
+    before = gc.get_threshold()
+    heap.settle()
+    heap.settle()  # a re-settle keeps the original thresholds to restore
+    assert gc.get_threshold() == (heap.YOUNG_THRESHOLD, before[1], before[2])
+    heap.release()
+    assert gc.get_threshold() == before
+
+
 async def test_app_settles_the_heap_after_start_and_releases_it_on_exit(app_factory, monkeypatch):
     monkeypatch.setattr(app_module, "HEAP_SETTLE_S", 0.05)
     heap.release()

@@ -65,3 +65,30 @@ async def test_chain_opens_futures_options_with_greeks(app_factory, exchange):
         await wait_for(pilot, greeks_in, timeout=30.0, what="futures option greeks around the money")
         assert chain.symbol == front.streamer_symbol  # the contract the options are on
         assert all(r.call_streamer.endswith(":XCME") for r in chain.window)
+
+
+async def test_config_watchlist_holds_a_futures_product_and_a_crypto_pair_as_written(app_factory, exchange):
+    """``/ES`` in the config streams as its active contract (like tastytrade's own watchlists
+    show /ES), ``BTC/USD`` as its pair; the list keeps them as written, through an edit and an
+    undo, so /ES follows the active month. An unlisted entry stays, shown as written."""
+    from .conftest import ui_settings
+
+    app = app_factory(ui_settings(watchlists={"Futures": ["SPY", "/ES", "BTC/USD", "/ZZZ"]}))
+    front = exchange.instruments.front("ES")
+    async with app.run_test(size=(80, 24)) as pilot:
+        wl = app.dashboard.watchlist
+        await wait_for(pilot, lambda: front.streamer_symbol in wl.symbols, what="/ES resolved")
+        await wait_for(pilot, lambda: "BTC/USD:CXTALP" in wl.symbols, what="BTC/USD resolved")
+        assert wl.symbols == ["SPY", front.streamer_symbol, "BTC/USD:CXTALP", "/ZZZ"]
+        shown = [front.streamer_symbol, "BTC/USD:CXTALP"]
+        await wait_for(pilot, lambda: all(_streaming(wl, s) for s in shown), what="quotes")
+        assert wl.table.shown(front.streamer_symbol, "symbol") == f"/ES{front.month_code}{front.year % 100}"
+        # an edit stores the entries as written, not the month they resolved to today
+        wl.table.select_key(front.streamer_symbol)
+        await pilot.press("d")
+        await settle(pilot)
+        assert wl.store.lists["Futures"] == ["SPY", "BTC/USD", "/ZZZ"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert wl.store.lists["Futures"] == ["SPY", "/ES", "BTC/USD", "/ZZZ"]
+        assert wl.symbols[1] == front.streamer_symbol

@@ -50,3 +50,20 @@ def test_corrupt_file_with_a_backup_offers_it_and_restores_it(tmp_path):
     assert store.load_error is None and store.backup is None
     assert (tmp_path / "w.json.corrupt").read_text().startswith('{"version": 1')  # kept
     assert WatchlistStore(path, {"Default": ["SPY"]}).symbols("Default") == ["SPY", "TSLA"]
+
+
+def test_resolved_entries_stream_as_their_symbol_and_are_saved_as_written(tmp_path):
+    from ttai_tui.ui.watchlist_store import needs_resolving
+
+    path = tmp_path / "w.json"
+    store = WatchlistStore(path, {"F": ["SPY", "/ES", "/ESZ26:XCME", "BTC/USD", "BRK/B"]})
+    assert store.unresolved() == ["/ES", "BTC/USD", "BRK/B"]  # BRK/B: the broker decides
+    assert not needs_resolving(".SPY260717C500") and not needs_resolving("./EW4Z26C6000:XCME")
+    store.set_streamer("/ES", "/ESH27:XCME")
+    store.set_streamer("BTC/USD", "BTC/USD:CXTALP")
+    store.set_streamer("BRK/B", "BRK/B")  # not a pair: streams as written
+    assert store.unresolved() == []
+    assert store.symbols("F") == ["SPY", "/ESH27:XCME", "/ESZ26:XCME", "BTC/USD:CXTALP", "BRK/B"]
+    store.set_symbols("F", ["/ESZ26:XCME", "/ESH27:XCME", "SPY", "BTC/USD:CXTALP"])
+    assert store.lists["F"] == ["/ESZ26:XCME", "/ES", "SPY", "BTC/USD"]
+    assert json.loads(path.read_text())["lists"]["F"] == ["/ESZ26:XCME", "/ES", "SPY", "BTC/USD"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from ttai_tui.analysis.indicators import check_period
@@ -42,28 +43,32 @@ __all__ = [
 ]
 
 NAN = math.nan
-Bar = TypeVar("Bar")
+X = TypeVar("X")  # what a core accumulates per bar
+Bar = TypeVar("Bar")  # what an indicator receives per bar
+Out = TypeVar("Out")  # what an indicator returns: a float, or a tuple for multi-line ones
+HLC = tuple[float, float, float]  # ATR's bar: high, low, close
+VWAPBar = tuple[float, float, object]  # VWAP's bar: price, volume, session id
 
 
 # --- cores: the gap-free state machine of each indicator, with one level of undo --------------
 
 
-class _Core:
+class _Core(Generic[X]):
     """A gap-free accumulator. ``pop`` undoes the most recent ``push`` (once)."""
 
-    def push(self, x: float) -> None:
+    def push(self, x: X) -> None:
         raise NotImplementedError
 
     def pop(self) -> None:
         raise NotImplementedError
 
-    def replace(self, x: float) -> None:
+    def replace(self, x: X) -> None:
         """Change the most recent pushed value (the forming bar); cores may do it cheaper."""
         self.pop()
         self.push(x)
 
 
-class _WindowCore(_Core):
+class _WindowCore(_Core[float]):
     """The last ``n`` values with a sum (shifted by ``k`` for precise variances) and sum of squares.
 
     Re-sums from the window every ``n`` pushes so add/subtract rounding cannot accumulate.
@@ -158,7 +163,7 @@ class _WindowCore(_Core):
         return self.w / self.denom if len(self.buf) == self.n else NAN
 
 
-class _SeededCore(_Core):
+class _SeededCore(_Core[float]):
     """``y = seed mean of the first n, then y += alpha * (x - y)`` (EMA and Wilder)."""
 
     def __init__(self, n: int, alpha: float) -> None:
@@ -186,22 +191,32 @@ class _SeededCore(_Core):
 # --- the public wrapper: gaps and replace_last --------------------------------------------------
 
 
-class _Incremental(Generic[Bar]):
-    """Turns a core into the update/replace_last API with the restart-after-gap rule."""
+class _Incremental(Generic[Bar, Out]):
+    """Turns a core into the update/replace_last API with the restart-after-gap rule.
+
+    Each indicator narrows ``_core`` to the core class its ``_new_core`` builds, which is the
+    only place a core comes from (a gap swaps in a fresh one and keeps the old one to undo).
+    """
+
+    _core: _Core[Bar]
 
     def __init__(self) -> None:
         self._core = self._new_core()
-        self._saved: _Core | None = None  # the core a gap replaced, for replace_last
+        self._saved: _Core[Bar] | None = None  # the core a gap replaced, for replace_last
         self._last: str | None = None  # "push" | "gap" | None (no bar yet)
 
-    def _new_core(self) -> _Core:
+    def _new_core(self) -> _Core[Bar]:
         raise NotImplementedError
 
     def _valid(self, bar: Bar) -> bool:
         raise NotImplementedError
 
+    @property
+    def value(self) -> Out:
+        raise NotImplementedError
+
     def _push(self, bar: Bar) -> None:
-        self._core.push(bar)  # type: ignore[arg-type]
+        self._core.push(bar)
 
     def _apply(self, bar: Bar) -> None:
         if self._valid(bar):
@@ -216,7 +231,7 @@ class _Incremental(Generic[Bar]):
 
     def _replace_last(self, bar: Bar) -> None:
         if self._last == "push" and self._valid(bar):
-            self._core.replace(bar)  # type: ignore[arg-type]  # the cheap in-place path
+            self._core.replace(bar)  # the cheap in-place path
             return
         if self._last == "push":
             self._core.pop()
@@ -226,22 +241,18 @@ class _Incremental(Generic[Bar]):
         self._apply(bar)
 
 
-class _Single(_Incremental[float]):
+class _Single(_Incremental[float, Out]):
     """One float per bar; NaN (or non-finite) is a gap."""
 
     def _valid(self, bar: float) -> bool:
         return math.isfinite(bar)
 
-    @property
-    def value(self) -> float:
-        raise NotImplementedError
-
-    def update(self, value: float) -> float:
+    def update(self, value: float) -> Out:
         """Append a bar; returns the value at it."""
         self._update(float(value))
         return self.value
 
-    def replace_last(self, value: float) -> float:
+    def replace_last(self, value: float) -> Out:
         """Change the last (forming) bar; returns the new value."""
         v = float(value)
         if self._last == "push" and v - v == 0.0:  # finite: the in-place path, inlined
@@ -251,8 +262,10 @@ class _Single(_Incremental[float]):
         return self.value
 
 
-class SMA(_Single):
+class SMA(_Single[float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.sma`."""
+
+    _core: _WindowCore
 
     def __init__(self, n: int) -> None:
         self.n = check_period(n)
@@ -263,11 +276,13 @@ class SMA(_Single):
 
     @property
     def value(self) -> float:
-        return self._core.mean()  # type: ignore[attr-defined]
+        return self._core.mean()
 
 
-class WMA(_Single):
+class WMA(_Single[float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.wma`."""
+
+    _core: _WindowCore
 
     def __init__(self, n: int) -> None:
         self.n = check_period(n)
@@ -278,11 +293,13 @@ class WMA(_Single):
 
     @property
     def value(self) -> float:
-        return self._core.wmean()  # type: ignore[attr-defined]
+        return self._core.wmean()
 
 
-class EMA(_Single):
+class EMA(_Single[float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.ema` (SMA-seeded)."""
+
+    _core: _SeededCore
 
     def __init__(self, n: int) -> None:
         self.n = check_period(n)
@@ -293,23 +310,25 @@ class EMA(_Single):
 
     @property
     def value(self) -> float:
-        return self._core.value  # type: ignore[attr-defined]
+        return self._core.value
 
 
-class _Chain(_Core):
+class _Chain(_Core[float]):
     """Cores fed in series: ``stage2`` receives ``feed(stage1 outputs)`` once that is defined.
 
     Used for MACD (two EMAs into the signal EMA).
     """
 
-    def __init__(self, firsts: list[_Core], second: _Core, feed: object) -> None:
+    def __init__(
+        self, firsts: list[_SeededCore], second: _SeededCore, feed: Callable[[], float]
+    ) -> None:
         self.firsts, self.second, self.feed = firsts, second, feed
         self.fed = False  # whether the last push reached ``second``
 
     def push(self, x: float) -> None:
         for core in self.firsts:
             core.push(x)
-        y = self.feed()  # type: ignore[operator]
+        y = self.feed()
         self.fed = math.isfinite(y)
         if self.fed:
             self.second.push(y)
@@ -324,7 +343,7 @@ class _Chain(_Core):
     def replace(self, x: float) -> None:
         for core in self.firsts:
             core.replace(x)
-        y = self.feed()  # type: ignore[operator]
+        y = self.feed()
         fed = math.isfinite(y)
         if self.fed and fed:
             self.second.replace(y)
@@ -335,7 +354,7 @@ class _Chain(_Core):
         self.fed = fed
 
 
-class _HMACore(_Core):
+class _HMACore(_Core[float]):
     """``wma(2*wma(x, n//2) - wma(x, n), isqrt(n))`` as three O(1) windows.
 
     The raw series is defined exactly when the ``n`` window is full (the half window is then
@@ -374,8 +393,10 @@ class _HMACore(_Core):
             self.root.replace(self._raw())
 
 
-class HMA(_Single):
+class HMA(_Single[float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.hma` (three O(1) WMAs)."""
+
+    _core: _HMACore
 
     def __init__(self, n: int) -> None:
         self.n = check_period(n, minimum=2)
@@ -386,11 +407,13 @@ class HMA(_Single):
 
     @property
     def value(self) -> float:
-        return self._core.root.wmean()  # type: ignore[attr-defined]
+        return self._core.root.wmean()
 
 
-class MACD(_Single):
+class MACD(_Single[tuple[float, float, float]]):
     """Incremental :func:`~ttai_tui.analysis.indicators.macd`; ``value`` is ``(line, signal, hist)``."""
+
+    _core: _Chain
 
     def __init__(self, fast: int = 12, slow: int = 26, signal: int = 9) -> None:
         self.fast = check_period(fast, "fast")
@@ -405,26 +428,18 @@ class MACD(_Single):
         return _Chain([f, s], sig, lambda: f.value - s.value)
 
     @property
-    def value(self) -> tuple[float, float, float]:  # type: ignore[override]
-        core: _Chain = self._core  # type: ignore[assignment]
+    def value(self) -> tuple[float, float, float]:
+        core = self._core
         f, s = core.firsts
-        line = f.value - s.value  # type: ignore[attr-defined]
-        sig = core.second.value  # type: ignore[attr-defined]
+        line = f.value - s.value
+        sig = core.second.value
         return line, sig, line - sig
 
-    def update(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
-        """Append a bar; returns ``(line, signal, histogram)``."""
-        self._update(float(value))
-        return self.value
 
-    def replace_last(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
-        """Change the forming bar; returns ``(line, signal, histogram)``."""
-        self._replace_last(float(value))
-        return self.value
-
-
-class Bollinger(_Single):
+class Bollinger(_Single[tuple[float, float, float]]):
     """Incremental :func:`~ttai_tui.analysis.indicators.bollinger`; ``value`` is ``(upper, middle, lower)``."""
+
+    _core: _WindowCore
 
     def __init__(self, n: int = 20, k: float = 2.0) -> None:
         self.n = check_period(n)
@@ -437,33 +452,23 @@ class Bollinger(_Single):
         return _WindowCore(self.n)
 
     @property
-    def value(self) -> tuple[float, float, float]:  # type: ignore[override]
-        core: _WindowCore = self._core  # type: ignore[assignment]
+    def value(self) -> tuple[float, float, float]:
+        core = self._core
         mid = core.mean()
         width = self.k * math.sqrt(core.variance()) if core.full else NAN
         return mid + width, mid, mid - width
 
-    def update(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
-        """Append a bar; returns ``(upper, middle, lower)``."""
-        self._update(float(value))
-        return self.value
 
-    def replace_last(self, value: float) -> tuple[float, float, float]:  # type: ignore[override]
-        """Change the forming bar; returns ``(upper, middle, lower)``."""
-        self._replace_last(float(value))
-        return self.value
-
-
-class _RSICore(_Core):
+class _RSICore(_Core[float]):
     def __init__(self, n: int) -> None:
         self.prev = NAN
         self.gain = _SeededCore(n, 1.0 / n)
         self.loss = _SeededCore(n, 1.0 / n)
-        self._undo: list[float] = []
+        self._undo: tuple[float, bool] = (NAN, True)  # (previous close, was the first bar)
 
     def push(self, x: float) -> None:
         first = math.isnan(self.prev)
-        self._undo = [self.prev, float(first)]
+        self._undo = (self.prev, first)
         if not first:
             d = x - self.prev
             self.gain.push(d if d > 0 else 0.0)
@@ -478,8 +483,10 @@ class _RSICore(_Core):
         self.prev = prev
 
 
-class RSI(_Single):
+class RSI(_Single[float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.rsi` (Wilder)."""
+
+    _core: _RSICore
 
     def __init__(self, n: int = 14) -> None:
         self.n = check_period(n)
@@ -490,7 +497,7 @@ class RSI(_Single):
 
     @property
     def value(self) -> float:
-        core: _RSICore = self._core  # type: ignore[assignment]
+        core = self._core
         g, lo = core.gain.value, core.loss.value
         if math.isnan(g):
             return NAN
@@ -499,15 +506,15 @@ class RSI(_Single):
         return 100.0 - 100.0 / (1.0 + g / lo)
 
 
-class _HVCore(_Core):
+class _HVCore(_Core[float]):
     def __init__(self, n: int) -> None:
         self.prev = NAN
         self.window = _WindowCore(n)
-        self._undo: list[float] = []
+        self._undo: tuple[float, bool] = (NAN, True)  # (previous close, was the first bar)
 
     def push(self, x: float) -> None:
         first = math.isnan(self.prev)
-        self._undo = [self.prev, float(first)]
+        self._undo = (self.prev, first)
         if not first:
             self.window.push(math.log(x) - math.log(self.prev))
         self.prev = x
@@ -519,8 +526,10 @@ class _HVCore(_Core):
         self.prev = prev
 
 
-class HistoricalVolatility(_Single):
+class HistoricalVolatility(_Single[float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.historical_volatility`."""
+
+    _core: _HVCore
 
     def __init__(self, n: int = 20, periods_per_year: float = 252) -> None:
         self.n = check_period(n, minimum=2)
@@ -535,19 +544,24 @@ class HistoricalVolatility(_Single):
     def _new_core(self) -> _HVCore:
         return _HVCore(self.n)
 
+    def replace_last(self, value: float) -> float:
+        """Change the last (forming) bar; a non-positive price is a gap here, not just NaN."""
+        self._replace_last(float(value))
+        return self.value
+
     @property
     def value(self) -> float:
-        return math.sqrt(self._core.window.variance(ddof=1)) * self.scale  # type: ignore[attr-defined]
+        return math.sqrt(self._core.window.variance(ddof=1)) * self.scale
 
 
-class _ATRCore(_Core):
+class _ATRCore(_Core[HLC]):
     def __init__(self, n: int) -> None:
         self.prev_close = NAN
         self.avg = _SeededCore(n, 1.0 / n)
         self._undo = NAN
 
-    def push(self, bar: tuple[float, float, float]) -> None:  # type: ignore[override]
-        high, low, close = bar
+    def push(self, x: HLC) -> None:
+        high, low, close = x
         tr = high - low
         if not math.isnan(self.prev_close):
             tr = max(tr, abs(high - self.prev_close), abs(low - self.prev_close))
@@ -560,8 +574,10 @@ class _ATRCore(_Core):
         self.prev_close = self._undo
 
 
-class ATR(_Incremental[tuple[float, float, float]]):
+class ATR(_Incremental[HLC, float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.atr`; bars are ``(high, low, close)``."""
+
+    _core: _ATRCore
 
     def __init__(self, n: int = 14) -> None:
         self.n = check_period(n)
@@ -570,12 +586,12 @@ class ATR(_Incremental[tuple[float, float, float]]):
     def _new_core(self) -> _ATRCore:
         return _ATRCore(self.n)
 
-    def _valid(self, bar: tuple[float, float, float]) -> bool:
+    def _valid(self, bar: HLC) -> bool:
         return all(math.isfinite(v) for v in bar)
 
     @property
     def value(self) -> float:
-        return self._core.avg.value  # type: ignore[attr-defined]
+        return self._core.avg.value
 
     def update(self, high: float, low: float, close: float) -> float:
         """Append a bar; returns the ATR at it."""
@@ -588,15 +604,15 @@ class ATR(_Incremental[tuple[float, float, float]]):
         return self.value
 
 
-class _VWAPCore(_Core):
+class _VWAPCore(_Core[VWAPBar]):
     def __init__(self) -> None:
         self.session: object = _NO_SESSION
         self.pv = self.vol = 0.0
         self.bar_valid = False
         self._undo: tuple[object, float, float, bool] | None = None
 
-    def push(self, bar: tuple[float, float, object]) -> None:  # type: ignore[override]
-        price, volume, session = bar
+    def push(self, x: VWAPBar) -> None:
+        price, volume, session = x
         self._undo = (self.session, self.pv, self.vol, self.bar_valid)
         if session != self.session:
             self.session, self.pv, self.vol = session, 0.0, 0.0
@@ -614,18 +630,20 @@ class _VWAPCore(_Core):
 _NO_SESSION = object()
 
 
-class VWAP(_Incremental[tuple[float, float, object]]):
+class VWAP(_Incremental[VWAPBar, float]):
     """Incremental :func:`~ttai_tui.analysis.indicators.vwap`; a NaN bar is skipped, not a restart."""
+
+    _core: _VWAPCore
 
     def _new_core(self) -> _VWAPCore:
         return _VWAPCore()
 
-    def _valid(self, bar: tuple[float, float, object]) -> bool:
+    def _valid(self, bar: VWAPBar) -> bool:
         return True  # the core skips NaN bars itself: VWAP is anchored to the session
 
     @property
     def value(self) -> float:
-        core: _VWAPCore = self._core  # type: ignore[assignment]
+        core = self._core
         if not core.bar_valid or core.vol == 0.0:
             return NAN
         return core.pv / core.vol

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.backoff import background_policy
@@ -24,6 +24,14 @@ from ttai_tui.core.clock import NEW_YORK, Clock, ny_date
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import AccountInfo, Balance, Position
 from ttai_tui.core.portfolio import BETA_BENCHMARK
+
+if TYPE_CHECKING:
+    from tastytrade import Account, AlertStreamer, Session
+    from tastytrade.account import AccountBalance, CurrentPosition
+    from tastytrade.instruments import Cryptocurrency, Future
+    from tastytrade.order import PlacedOrder
+
+    from ttai_tui.broker.session import SessionManager
 
 log = logging.getLogger(__name__)
 DEBOUNCE_S = 0.3
@@ -53,11 +61,23 @@ def _parse_occ(occ: str) -> tuple[Any, float, str] | None:
         return None
 
 
-def _f(v: Any) -> float | None:
+async def _futures(session: Session, symbols: list[str]) -> list[Future]:
+    from tastytrade.instruments import Future
+
+    return await Future.get(session, symbols)  # a list of symbols: the list overload
+
+
+async def _cryptos(session: Session, symbols: list[str]) -> list[Cryptocurrency]:
+    from tastytrade.instruments import Cryptocurrency
+
+    return await Cryptocurrency.get(session, symbols)
+
+
+def _f(v: SupportsFloat | None) -> float | None:
     return None if v is None else float(v)
 
 
-def to_position(p: Any, today: Any) -> Position:
+def to_position(p: CurrentPosition, today: date) -> Position:
     """SDK ``CurrentPosition`` -> core ``Position`` (signed quantity, streamer symbol)."""
     itype = getattr(p.instrument_type, "value", str(p.instrument_type))
     qty = float(p.quantity)
@@ -91,7 +111,7 @@ def to_position(p: Any, today: Any) -> Position:
     )
 
 
-def to_balance(b: Any, now: float) -> Balance:
+def to_balance(b: AccountBalance, now: float) -> Balance:
     updated = getattr(b, "updated_at", None)
     return Balance(
         account=b.account_number,
@@ -138,7 +158,7 @@ class AccountService:
 
     def __init__(
         self,
-        sessions: Any,
+        sessions: SessionManager,
         state: MarketState,
         subs: SubscriptionManager,
         clock: Clock,
@@ -196,7 +216,7 @@ class AccountService:
         """Reload soon (debounced): an order filled, whether or not the streamer said so."""
         self._kick.set()
 
-    def sdk_account(self) -> Any:
+    def sdk_account(self) -> Account | None:
         """The SDK Account of the current account (for the order desk), or None."""
         return None if self.account is None else self._sdk.get(self.account.number)
 
@@ -237,7 +257,7 @@ class AccountService:
         """Futures, futures options and crypto positions carry tastytrade symbols (/MESZ6,
         ./ESZ6 EW4Z6 261224C6100, BTC/USD); DXLink wants streamer symbols, which only the
         instrument routes know. Looked up once per symbol (cached), in at most three calls."""
-        from tastytrade.instruments import Cryptocurrency, Future, FutureOption
+        from tastytrade.instruments import FutureOption
 
         kinds = {"Future", "Future Option", "Cryptocurrency"}
         todo = [p for p in positions if p.instrument_type in kinds and p.symbol not in self._streamers]
@@ -253,11 +273,11 @@ class AccountService:
             futs = sorted({p.symbol for p in todo if p.instrument_type == "Future"}
                           | {u for u, *_ in self._fop_info.values() if u not in self._streamers})
             if futs:
-                for f in await self.sessions.call(Future.get, futs, what="futures"):
+                for f in await self.sessions.call(_futures, futs, what="futures"):
                     self._streamers[f.symbol] = str(f.streamer_symbol)
             coins = [p.symbol for p in todo if p.instrument_type == "Cryptocurrency"]
             if coins:
-                for c in await self.sessions.call(Cryptocurrency.get, coins, what="crypto"):
+                for c in await self.sessions.call(_cryptos, coins, what="crypto"):
                     self._streamers[c.symbol] = str(c.streamer_symbol)
         except BrokerFailure as e:  # the rows still show, from REST marks, until the next poll
             log.warning("streamer symbols of futures/crypto positions unavailable: %s", e)
@@ -299,10 +319,13 @@ class AccountService:
         """Reload on a push (debounced) or every ``poll_s`` seconds."""
         while True:
             try:
-                await asyncio.wait_for(self._kick.wait(), timeout=self.poll_s)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives
+                # as the event is set (a push at stop), and stop() would then wait for ever
+                async with asyncio.timeout(self.poll_s):
+                    await self._kick.wait()
                 await asyncio.sleep(DEBOUNCE_S)
             except TimeoutError:
-                pass
+                pass  # no push for poll_s: the periodic reload
             self._kick.clear()
             try:
                 if self.account is None:
@@ -337,14 +360,14 @@ class AccountService:
             failures += 1
             await asyncio.sleep(self._backoff.delay(failures))
 
-    async def _listen_kick(self, st: Any, cls_name: str) -> None:
+    async def _listen_kick(self, st: AlertStreamer, cls_name: str) -> None:
         from tastytrade.streamer import MAP_ALERTS
 
         async for _ in st.listen(MAP_ALERTS[cls_name]):
             self.alerts += 1
             self._kick.set()
 
-    async def _listen_orders(self, st: Any, cls: type) -> None:
+    async def _listen_orders(self, st: AlertStreamer, cls: type[PlacedOrder]) -> None:
         async for order in st.listen(cls):
             self.alerts += 1
             self._kick.set()

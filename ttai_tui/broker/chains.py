@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ttai_tui.broker.errors import UnknownSymbolError
 from ttai_tui.broker.subscriptions import SubscriptionManager
 from ttai_tui.core.chain import atm_index, atm_window, window_symbols
 from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import Expiration, OptionChain, StrikeRow
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.session import SessionManager
 
 CACHE_S = 300.0
 _cache: dict[tuple[int, str], tuple[float, OptionChain]] = {}
@@ -61,7 +64,7 @@ def to_chain(nested: Any) -> OptionChain:
     )
 
 
-async def fetch_chain(sessions: Any, symbol: str, *, use_cache: bool = True) -> OptionChain:
+async def fetch_chain(sessions: SessionManager, symbol: str, *, use_cache: bool = True) -> OptionChain:
     """The chain for ``symbol``; UnknownSymbolError when the symbol has no options."""
     from tastytrade.instruments import NestedOptionChain
 
@@ -87,7 +90,7 @@ async def fetch_chain(sessions: Any, symbol: str, *, use_cache: bool = True) -> 
     return chain
 
 
-async def fetch_future_chain(sessions: Any, symbol: str) -> OptionChain:
+async def fetch_future_chain(sessions: SessionManager, symbol: str) -> OptionChain:
     """Futures options on one contract: ``/ESH7`` names it, ``/ES`` means the active month.
 
     The chain's underlying is the contract's streamer symbol (``/ESZ26:XCME``), so the window

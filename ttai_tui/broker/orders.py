@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, HttpStatusError
 from ttai_tui.core.orders import (
+    NOTIONAL,
     LegState,
     Limits,
     OrderInfo,
@@ -145,15 +146,17 @@ def to_sdk_order(req: OrderRequest, external_id: str | None = None) -> Any:
         Leg,
         LimitOrder,
         MarketOrder,
+        NotionalOrder,
         OrderAction,
         OrderTimeInForce,
         StopLimitOrder,
         StopOrder,
     )
 
+    notional = req.order_type == NOTIONAL
     legs = [
         Leg(instrument_type=InstrumentType(leg.instrument_type), symbol=leg.symbol,
-            action=OrderAction(leg.action), quantity=Decimal(leg.quantity))
+            action=OrderAction(leg.action), quantity=None if notional else Decimal(leg.quantity))
         for leg in req.legs
     ]
     common: dict[str, Any] = {"time_in_force": OrderTimeInForce(req.tif), "legs": legs}
@@ -169,6 +172,9 @@ def to_sdk_order(req: OrderRequest, external_id: str | None = None) -> Any:
         return LimitOrder(price=signed, **common)
     if req.order_type == "Market":
         return MarketOrder(**common)
+    if notional:  # dollars: negative buys (a debit), positive sells
+        value = Decimal(f"{req.value or 0:.2f}")
+        return NotionalOrder(value=-value if req.legs[0].is_buy else value, **common)
     if req.order_type == "Stop":
         return StopOrder(stop_trigger=Decimal(f"{req.stop_trigger:.4f}"), **common)
     return StopLimitOrder(price=signed, stop_trigger=Decimal(f"{req.stop_trigger:.4f}"), **common)
@@ -244,8 +250,8 @@ def review_from(resp: Any, req: OrderRequest, account: str) -> Review:
 
 
 def _same_legs(info: OrderInfo, req: OrderRequest) -> bool:
-    a = sorted((leg.symbol.replace(" ", ""), leg.action, int(leg.quantity)) for leg in info.legs)
-    b = sorted((leg.symbol.replace(" ", ""), leg.action, leg.quantity) for leg in req.legs)
+    a = sorted((leg.symbol.replace(" ", ""), leg.action, round(leg.quantity, 8)) for leg in info.legs)
+    b = sorted((leg.symbol.replace(" ", ""), leg.action, round(leg.units, 8)) for leg in req.legs)
     return a == b
 
 
@@ -326,9 +332,17 @@ class OrderDesk:
 
     # -- dry run --------------------------------------------------------------------------------
 
+    async def resolve(self, req: OrderRequest) -> OrderRequest:
+        """Futures, futures-option and crypto legs with their contract terms from the server
+        (``/ES`` becomes its active month); UnknownSymbolError names an unknown contract."""
+        from ttai_tui.broker.instruments import resolve_request
+
+        return await resolve_request(self.sessions, req)
+
     async def dry_run(self, req: OrderRequest, *, replaces: str | None = None,
                       mark: float | None = None) -> Review:
-        """Validate, then ask the server what the order would do. Sends nothing."""
+        """Resolve contracts, validate, then ask the server what the order would do. Sends nothing."""
+        req = await self.resolve(req)
         validate(req, self.policy.limits)
         acct = self._account()
         sdk_order = to_sdk_order(req)
@@ -544,4 +558,4 @@ def policy_from_settings(settings: Any, mode: str) -> TradingPolicy:
     if t is None:
         return TradingPolicy(live=live)
     return TradingPolicy(live=live, confirm_live=t.confirm_live,
-                         limits=Limits(t.max_quantity, t.max_notional))
+                         limits=Limits(t.max_quantity, t.max_notional, t.max_futures_notional))

@@ -7,9 +7,12 @@ backoff) and returns plain core dataclasses, so no SDK type leaks past the broke
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ttai_tui.core.models import Metrics, SymbolMatch, Watchlist
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.session import SessionManager
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ def _f(v: Any) -> float | None:
         return None
 
 
-async def search_symbols(sessions: Any, text: str) -> list[SymbolMatch]:
+async def search_symbols(sessions: SessionManager, text: str) -> list[SymbolMatch]:
     from tastytrade.search import symbol_search
 
     text = text.strip()
@@ -34,7 +37,7 @@ async def search_symbols(sessions: Any, text: str) -> list[SymbolMatch]:
     return [SymbolMatch(h.symbol, h.description) for h in hits]
 
 
-async def private_watchlists(sessions: Any) -> list[Watchlist]:
+async def private_watchlists(sessions: SessionManager) -> list[Watchlist]:
     from tastytrade.watchlists import PrivateWatchlist
 
     lists = await sessions.call(PrivateWatchlist.get, what="watchlists")
@@ -47,7 +50,7 @@ async def private_watchlists(sessions: Any) -> list[Watchlist]:
     return out
 
 
-async def market_metrics(sessions: Any, symbols: list[str]) -> list[Metrics]:
+async def market_metrics(sessions: SessionManager, symbols: list[str]) -> list[Metrics]:
     """IV index / rank / percentile (fractions) and beta; 100 symbols per request."""
     from tastytrade.metrics import get_market_metrics
 

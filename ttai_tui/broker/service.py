@@ -81,9 +81,13 @@ from ttai_tui.core.models import (
 from ttai_tui.core.portfolio import BETA_BENCHMARK, PositionView, position_view
 
 if TYPE_CHECKING:
+    from ttai_tui.broker.account import AccountService
     from ttai_tui.broker.alerts.engine import AlertEngine
     from ttai_tui.broker.alerts.store import AlertBook
+    from ttai_tui.broker.orders import OrderDesk
     from ttai_tui.config import Settings, Target
+    from ttai_tui.core.order_risk import OrderRisk
+    from ttai_tui.core.orders import OrderRequest
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +146,8 @@ class Broker:
             **(stream_options or {}),
         )
         self._account_poll_s = account_poll_s
-        self._accounts_svc: Any = None
-        self._orders: Any = None
+        self._accounts_svc: AccountService | None = None
+        self._orders: OrderDesk | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._started = False
         self.alerts: AlertEngine | None = None
@@ -213,14 +217,14 @@ class Broker:
             from ttai_tui.broker.account import AccountService
 
             default = self.settings.account if self.settings else None
-            self._accounts_svc = AccountService(
+            svc = self._accounts_svc = AccountService(
                 self.sessions, self.state, self.subscriptions, self.clock, self.emit,
                 default_account=default, poll_s=self._account_poll_s,
                 base_url=self._url(),
             )
-            self._orders = self._make_order_desk()
+            self._orders = self._make_order_desk(svc)
             try:
-                await self._accounts_svc.load()
+                await svc.load()
             except CredentialsRejectedError as e:
                 self.emit(ev.CredentialsRejected(str(e)))
                 raise
@@ -228,7 +232,7 @@ class Broker:
                 if account_required:
                     raise
                 self.emit(ev.BrokerError(str(e), "account"))
-            self._accounts_svc.start()
+            svc.start()
         if self.alerts is not None:
             self.alerts.rebuild()
             self.alerts.start()
@@ -287,25 +291,24 @@ class Broker:
                 log.info("start-up: %s; retry %d in %.1fs", e, attempt, delay)
                 self.emit(ev.Connecting(attempt, delay, st.next_try, str(e)))
                 await asyncio.sleep(delay)
-    def _make_order_desk(self) -> Any:
+    def _make_order_desk(self, accounts: AccountService) -> OrderDesk:
         from ttai_tui.broker.orders import OrderDesk, policy_from_settings
 
-        desk = OrderDesk(self.sessions, self._accounts_svc.sdk_account, self.emit,
+        desk = OrderDesk(self.sessions, accounts.sdk_account, self.emit,
                          policy_from_settings(self.settings, self.mode), risk=self._order_risk)
         self.add_listener(desk.on_event)
         self.add_listener(self._on_order_event)
         return desk
 
-    def _order_risk(self, req: Any, net: float | None) -> Any:
+    def _order_risk(self, req: OrderRequest, net: float | None) -> OrderRisk:
         """Max profit/loss, breakevens and POP of an order (risk engine) with live data."""
         from ttai_tui.core.order_risk import order_risk
 
         state = self.state
         ivs = {leg.streamer_symbol: state.greeks[leg.streamer_symbol].volatility
                for leg in req.legs if leg.streamer_symbol in state.greeks}
-        risk_settings = getattr(self.settings, "risk", None)
-        rate = float(getattr(risk_settings, "rate", 0.04))
-        return order_risk(req, net, state.price(req.underlying), ivs, self.clock.now(), rate)
+        rate = 0.04 if self.settings is None else float(self.settings.risk.rate)
+        return order_risk(req, net, state.price(req.price_symbol), ivs, self.clock.now(), rate)
 
     def _on_order_event(self, event: ev.BrokerEvent) -> None:
         """A fill changes positions and balances: reload them even if the account streamer
@@ -315,7 +318,7 @@ class Broker:
             self._accounts_svc.kick()
 
     @property
-    def orders(self) -> Any:
+    def orders(self) -> OrderDesk:
         """The ``OrderDesk`` (dry run, confirm, execute, today's orders); BrokerFailure before
         the account data is started."""
         if self._orders is None:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ttai_tui.broker import events as ev
 from ttai_tui.broker import sdk_adapter
@@ -35,6 +35,9 @@ from ttai_tui.core.clock import Clock
 from ttai_tui.core.models import TokenStatus
 from ttai_tui.core.symbols import printable
 from ttai_tui.secrets import register_secret
+
+if TYPE_CHECKING:
+    from ttai_tui.config import Secret, Target
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,10 +101,8 @@ def _first_error(e: Any) -> str:
         return "invalid data"
 
 
-def _secret(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.get() if hasattr(value, "get") else str(value)
+def _secret(value: Secret | None) -> str | None:
+    return None if value is None else value.get()
 
 
 class SessionManager:
@@ -109,7 +110,7 @@ class SessionManager:
 
     def __init__(
         self,
-        target: Any,
+        target: Target,
         clock: Clock,
         emit: Callable[[ev.BrokerEvent], None] | None = None,
         *,
@@ -153,9 +154,9 @@ class SessionManager:
         """
         import httpx2
 
-        mode = getattr(self.target, "mode", "live")
-        secret = _secret(getattr(self.target, "provider_secret", None))
-        refresh = _secret(getattr(self.target, "refresh_token", None))
+        mode = self.target.mode
+        secret = _secret(self.target.provider_secret)
+        refresh = _secret(self.target.refresh_token)
         if mode in ("demo", "exchange"):
             secret = secret or DEMO_SECRET
             refresh = refresh or DEMO_REFRESH
@@ -272,10 +273,12 @@ class SessionManager:
             if wait > 0:
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                    # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a stop's cancel
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
                     continue  # someone refreshed (e.g. 401 path): recompute the deadline
                 except TimeoutError:
-                    pass
+                    pass  # the deadline: refresh now
             try:
                 await self.refresh(force=True)
                 failures = 0

@@ -326,8 +326,9 @@ class StreamSupervisor:
                 if len(tasks) < self.probe_max:
                     self.probes += 1
                     tasks.append(asyncio.create_task(probe()))
-                try:
-                    await asyncio.wait_for(answered.wait(), self.probe_every)
+                try:  # asyncio.timeout, not wait_for: 3.11's wait_for can swallow our cancel
+                    async with asyncio.timeout(self.probe_every):
+                        await answered.wait()
                 except TimeoutError:
                     pass
         finally:

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ttai_tui.broker.errors import UnknownSymbolError
 
+if TYPE_CHECKING:
+    from tastytrade import Session
+    from tastytrade.instruments import Future
 
-async def _resolve(sessions: Any, symbol: str) -> str | None:
+    from ttai_tui.broker.session import SessionManager
+
+
+async def _resolve(sessions: SessionManager, symbol: str) -> str | None:
     """The streamer symbol for what a user typed, or None when the exchange does not list it.
 
     ``/ES`` is the product's active (front) month; ``/ESZ26`` or ``/ESZ6`` one contract;
@@ -51,14 +57,16 @@ async def _resolve(sessions: Any, symbol: str) -> str | None:
     return symbol if any(h.symbol.upper() == symbol for h in hits) else None
 
 
-async def future_for(sessions: Any, symbol: str) -> Any:
+async def future_for(sessions: SessionManager, symbol: str) -> Future | None:
     """The SDK ``Future`` a user symbol names (``/ES`` = the active month), or None."""
     from tastytrade.instruments import Future
 
+    async def product_futures(session: Session, code: str) -> list[Future]:
+        return await Future.get(session, None, product_codes=[code])  # the list overload
+
     base = symbol.split(":", 1)[0]
     if FUTURE_ROOT_RE.match(base):  # a product (/ES) lists contracts: its active month
-        futures = await sessions.call(Future.get, None, product_codes=[base[1:]],
-                                      what=f"futures {base}")
+        futures = await sessions.call(product_futures, base[1:], what=f"futures {base}")
         front = [f for f in futures if f.active_month] or list(futures)[:1]
         if front:
             return front[0]
@@ -80,7 +88,7 @@ TWO_DIGIT_YEAR_RE = re.compile(r"^(/[A-Z0-9]+[FGHJKMNQUVXZ])(\d\d)\Z")
 FUTURE_ROOT_RE = re.compile(r"^/[A-Z0-9]{1,4}\Z")
 
 
-async def resolve_symbols(sessions: Any, symbols: list[str]) -> dict[str, str]:
+async def resolve_symbols(sessions: SessionManager, symbols: list[str]) -> dict[str, str]:
     """User symbol -> streamer symbol; UnknownSymbolError names every symbol not listed."""
     found = await asyncio.gather(*(_resolve(sessions, s) for s in symbols))
     missing = [s for s, st in zip(symbols, found, strict=True) if st is None]
@@ -89,6 +97,6 @@ async def resolve_symbols(sessions: Any, symbols: list[str]) -> dict[str, str]:
     return {s: st for s, st in zip(symbols, found, strict=True) if st is not None}
 
 
-async def check_symbols(sessions: Any, symbols: list[str]) -> None:
+async def check_symbols(sessions: SessionManager, symbols: list[str]) -> None:
     """Raise UnknownSymbolError naming every symbol that does not exist."""
     await resolve_symbols(sessions, symbols)

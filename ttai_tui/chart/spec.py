@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 __all__ = [
     "OVERLAY_CHOICES",
     "ChartSpec",
     "LowerPanel",
     "Overlay",
+    "SpecChanges",
     "parse_indicator",
     "parse_indicators",
 ]
@@ -45,6 +46,7 @@ OVERLAY_CHOICES = (
 OverlayKind = Literal["sma", "ema", "wma", "hma", "bb", "vwap"]
 LowerKind = Literal["rsi", "macd", "none"]
 
+_MA_KINDS: dict[str, OverlayKind] = {"sma": "sma", "ema": "ema", "wma": "wma", "hma": "hma"}
 _MA = re.compile(r"^(sma|ema|wma|hma)(\d+)?$")
 _BB = re.compile(r"^bb(\d+)?(?::(\d+(?:\.\d+)?))?$")
 _RSI = re.compile(r"^rsi(\d+)?$")
@@ -85,6 +87,18 @@ class LowerPanel:
         return "none"
 
 
+class SpecChanges(TypedDict, total=False):
+    """The fields :meth:`ChartSpec.with_` may change (each one optional)."""
+
+    symbol: str
+    timeframe: str
+    overlays: tuple[Overlay, ...]
+    lower: LowerPanel
+    levels: bool
+    fibonacci: bool
+    volume: bool
+
+
 @dataclass(frozen=True, slots=True)
 class ChartSpec:
     """Everything the drawing needs besides the bars."""
@@ -115,8 +129,8 @@ class ChartSpec:
             lower_panel = _parse_lower(lower) if lower else LowerPanel()
         return cls(symbol, timeframe, overlays, lower_panel, levels, fibonacci, volume)
 
-    def with_(self, **changes: object) -> ChartSpec:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_(self, **changes: Unpack[SpecChanges]) -> ChartSpec:
+        return replace(self, **changes)
 
 
 def parse_indicator(text: str) -> Overlay | LowerPanel:
@@ -130,7 +144,7 @@ def parse_indicator(text: str) -> Overlay | LowerPanel:
         kind, digits = m.group(1), m.group(2)
         minimum = 2 if kind == "hma" else 1
         n = _period(text, digits, minimum, example=f"{kind}20")
-        return Overlay(kind, n)  # type: ignore[arg-type]
+        return Overlay(_MA_KINDS[kind], n)
     if m := _BB.match(s):
         n = _period(text, m.group(1), 1, example="bb20")
         k = float(m.group(2)) if m.group(2) else 2.0

@@ -6,6 +6,7 @@ Pure: the caller passes the underlying's price, the legs' implied volatilities a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,10 +30,18 @@ def engine_legs(req: OrderRequest, ivs: Mapping[str, float | None]) -> list[Leg]
         kind = LegKind.parse(leg.instrument_type)
         if kind is None:
             raise ValueError(f"{leg.instrument_type} legs are not analysed")
-        o = leg.option
-        out.append(Leg(kind, leg.symbol, leg.underlying, leg.quantity * (1 if leg.is_buy else -1), 0.0,
-                       float(leg.multiplier), o.option_type if o else None, o.strike if o else None,
-                       o.expiration if o else None, ivs.get(leg.streamer_symbol)))
+        o, ins = leg.option, leg.instrument
+        cp: str | None
+        strike: float | None
+        exp: dt.date | None
+        if o is not None:
+            cp, strike, exp = o.option_type, o.strike, o.expiration
+        elif ins is not None and ins.option_type is not None:  # a futures option
+            cp, strike, exp = ins.option_type, ins.strike, ins.expiration
+        else:
+            cp, strike, exp = None, None, None
+        out.append(Leg(kind, leg.symbol, leg.underlying, leg.units * (1 if leg.is_buy else -1), 0.0,
+                       float(leg.multiplier), cp, strike, exp, ivs.get(leg.streamer_symbol)))
     return out
 
 
@@ -44,6 +53,10 @@ def order_risk(req: OrderRequest, net: float | None, spot: float | None, ivs: Ma
         return OrderRisk(None, None, (), None, "no legs")
     if all(leg.action.endswith("Close") for leg in req.legs):
         return OrderRisk(None, None, (), None, "closing order: the position's risk goes with it")
+    futures = [leg for leg in req.legs if leg.instrument_type == "Future"]
+    if len(futures) > 1:  # a roll or calendar: one spot price cannot value two delivery months
+        return OrderRisk(None, None, (), None, "futures spread (roll or calendar): max profit and loss "
+                                               "are not modelled")
     if req.price is not None:
         per_unit = signed_net(req.price, req.price_effect)
     elif net is not None:
@@ -52,11 +65,13 @@ def order_risk(req: OrderRequest, net: float | None, spot: float | None, ivs: Ma
         return OrderRisk(None, None, (), None, "no price to compute from")
     if spot is None:
         return OrderRisk(None, None, (), None, f"no price for {req.underlying} yet")
+    if req.order_type == "Notional Market":
+        return OrderRisk(None, None, (), None, "a dollar-amount order: the quantity is known once it fills")
     try:
         legs = engine_legs(req, ivs)
     except ValueError as e:
         return OrderRisk(None, None, (), None, str(e))
-    cost = -per_unit * req.size * req.multiplier  # engine: + debit paid, - credit received
+    cost = -per_unit * float(req.size) * req.multiplier  # engine: + debit paid, - credit received
     prof = analyze(legs, MarketInputs(spot=spot, now=now, rate=rate), cost=cost)
     notes = []
     if prof.max_profit_unbounded:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,8 @@ from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
     from ttai_tui.exchange.server import ExchangeServer
+
+log = logging.getLogger(__name__)
 
 BALANCE_EVERY = 5.0
 
@@ -34,7 +37,7 @@ class AlertConnection:
         try:
             await self.ws.send_str(json.dumps({"type": kind, "data": data, "timestamp": int(time.time() * 1000)}))
         except ConnectionResetError:
-            pass
+            log.debug("account streamer: %s not pushed, the client went away", kind)
 
     async def push_many(self, msgs: list[tuple[str, dict[str, object]]]) -> None:
         """Push in order (an Order before the positions and balance it changed)."""
@@ -52,6 +55,7 @@ class AlertConnection:
                 try:
                     req = json.loads(msg.data)
                 except ValueError:
+                    log.info("account streamer: ignoring a frame that is not JSON: %.80r", msg.data)
                     continue
                 if isinstance(req, dict):
                     await self._handle(req)

@@ -61,12 +61,12 @@ def _index(t_ms: int) -> int:
 
 def _aggregate(
     t: list[int], o: list[float], h: list[float], low: list[float], c: list[float], v: list[float],
-    key_of: object,
+    key_of: Callable[[int], int],
 ) -> list[tuple[int, float, float, float, float, float, int]]:
     out: list[tuple[int, float, float, float, float, float, int]] = []
     cur_k = None
     for i in range(len(t)):
-        k = key_of(t[i])  # type: ignore[operator]
+        k = key_of(t[i])
         if k != cur_k:
             out.append((k, o[i], h[i], low[i], c[i], v[i], 1))
             cur_k = k

@@ -375,7 +375,10 @@ async def watchlists(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Res
             return err(400, "validation_error", "watchlist name is required")
         if name in wl:
             return err(409, "watchlist_exists", f"watchlist {name} already exists")
-        wl[name] = _wl(body)
+        try:
+            wl[name] = _wl(body)
+        except ValueError as exc:
+            return err(400, "validation_error", str(exc))
         return ok(wl[name], status=201)
     if len(p) == 2:
         name = p[1]
@@ -385,7 +388,10 @@ async def watchlists(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Res
             if name not in wl:
                 return err(404, "record_not_found", f"no watchlist {name}")
             body = await _json(r)
-            new = _wl({**body, "name": body.get("name") or name})
+            try:
+                new = _wl({**body, "name": body.get("name") or name})
+            except ValueError as exc:
+                return err(400, "validation_error", str(exc))
             wl.pop(name)
             wl[str(new["name"])] = new
             return ok(new)
@@ -396,14 +402,28 @@ async def watchlists(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Res
     return err(405, "method_not_allowed", f"{m} not allowed here")
 
 
+def _order_index(v: object) -> int:
+    """A watchlist's ``order-index`` (9999 when absent); ValueError when it is not a number."""
+    if not v:
+        return 9999
+    bad = ValueError(f"order-index must be an integer, got {v!r}")
+    if not isinstance(v, int | float | str) or isinstance(v, bool):
+        raise bad
+    try:
+        return int(v)
+    except ValueError:
+        raise bad from None
+
+
 def _wl(body: dict[str, object]) -> dict[str, object]:
+    """A stored watchlist from a request body; ValueError when ``order-index`` is not a number."""
     entries = body.get("watchlist-entries") or []
     clean = [
         {"symbol": str(e.get("symbol")), "instrument-type": str(e.get("instrument-type", "Equity"))}
         for e in (entries if isinstance(entries, list) else []) if isinstance(e, dict) and e.get("symbol")
     ]
     return {"name": str(body.get("name")), "group-name": str(body.get("group-name") or "main"),
-            "order-index": int(body.get("order-index") or 9999),  # type: ignore[call-overload]
+            "order-index": _order_index(body.get("order-index")),
             "watchlist-entries": clean}
 
 

@@ -10,11 +10,11 @@ per frame, values in the client's field order, every frame under 64 KiB.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 60_000  # bytes; the SDK's client refuses frames over 65,536
 OPTION_INTERVAL = 0.5  # seconds between updates of one option's events (natural mode)
 SLOW_INTERVAL = {"Summary": 2.0, "Underlying": 5.0, "Profile": 3600.0}
-YIELD_EVERY = 5_000  # rate mode: events built between yields to the event loop
+YIELD_EVERY = 5_000  # rate mode: events built between sends (and yields to the event loop)
+TICK_CAP_S = 0.25  # rate mode: a tick sends at most this many seconds of the requested rate
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -47,7 +48,7 @@ class Sub:
 class Channel:
     number: int
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    mappers: dict[str, object] = field(default_factory=dict)
+    mappers: dict[str, Callable[[Row], Row] | None] = field(default_factory=dict)  # None: canonical order
     full: bool = False
     aggregation: float = 0.1
     subs: dict[tuple[str, str], Sub] = field(default_factory=dict)  # (type, symbol) -> Sub
@@ -96,6 +97,7 @@ class DxLinkConnection:
                 try:
                     data = json.loads(msg.data)
                 except ValueError:
+                    log.info("DXLink: ignoring a frame that is not JSON: %.80r", msg.data)
                     continue
                 if isinstance(data, dict):
                     await self._handle(data)
@@ -103,12 +105,13 @@ class DxLinkConnection:
             self.closed = True
             sender.cancel()
             snapper.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await snapper
-            try:
-                await sender
-            except (asyncio.CancelledError, Exception):
-                pass
+            for name, task in (("snapshot", snapper), ("sender", sender)):
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass  # cancelled just above: the connection is closing
+                except Exception:  # a server bug: the connection is over anyway, keep serving others
+                    log.exception("DXLink: the %s task of a closing connection failed", name)
 
     # ------------------------------------------------------------------ protocol
     async def _handle(self, m: dict[str, object]) -> None:
@@ -240,14 +243,14 @@ class DxLinkConnection:
     def _encode(self, c: Channel, et: str, row: Row) -> str:
         mp = c.mappers.get(et)
         if mp is not None:
-            row = mp(row)  # type: ignore[operator]
+            row = mp(row)
         if c.full:
             return _DUMPS({**dict(zip(c.fields_for(et), row, strict=True)), "eventType": et})
         return _DUMPS(row)[1:-1]
 
     def _template(self, c: Channel, et: str, row: Row) -> Template:
         """``row`` encoded for this channel with the fields :func:`restamp` changes left as slots,
-        so a fresh event costs a string join (``Template.fill(...)`` equals
+        so a fresh event costs one format call (``Template.fill(...)`` equals
         ``_encode(c, et, restamp(et, row, ...))``)."""
         marked = list(row)
         marked[1] = _MARK + "E"
@@ -262,7 +265,12 @@ class DxLinkConnection:
                     sizes[j] = size
                     marked[i] = _MARK + kind
         parts = _SLOT.split(self._encode(c, et, tuple(marked)))
-        return Template(parts[0::2], "".join(parts[1::2]), sizes[0], sizes[1])
+        # literal text escaped for str.format, each slot replaced by its positional argument
+        text = "".join(
+            p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else f"{{{'ESBA'.index(p)}}}"
+            for i, p in enumerate(parts)
+        )
+        return Template(text.format, "B" in parts[1::2] or "A" in parts[1::2], sizes[0], sizes[1])
 
     async def _send_frags(self, c: Channel, et: str, frags: list[str]) -> None:
         if not frags:
@@ -347,11 +355,15 @@ class DxLinkConnection:
         into a template with slots for those fields (``_template``), filled per event.
 
         Subscriptions whose value changed since they were last sent go first (a real feed sends
-        a change when it happens; the rest of the budget cycles round-robin), and the unsent
-        budget carried over is capped at 0.1 s of rate, so a client that stalled is not sent a
-        burst when it resumes."""
-        cap = max(budget, 0.1 * float(self.server.rate or 0))
-        self._budget = min(self._budget + budget, cap)
+        a change when it happens; the rest of the budget cycles round-robin). A tick sends at
+        most ``TICK_CAP_S`` of the requested rate, budget carried over included: when the
+        exchange or its client falls behind (a busy machine, a slow reader), the rest is dropped
+        and delivery falls below the request, instead of the next tick's budget growing with the
+        last tick's length (a runaway that built ever larger ticks and sent nothing for seconds,
+        so clients took the feed for stalled). A tick goes out in chunks of ``YIELD_EVERY``
+        events, each sent as soon as it is built and stamped with its own time."""
+        rate = float(self.server.rate or 0)
+        self._budget = min(self._budget + budget, max(TICK_CAP_S * rate, 1.0))
         pairs = [(c, k) for c in self.channels.values() for k in c.order
                  if k in c.subs and not c.subs[k].pending]
         if not pairs:
@@ -367,16 +379,29 @@ class DxLinkConnection:
             if fresh and len(fresh) < np_:
                 first = {id(p[0].subs[p[1]]) for p in fresh}
                 rotated = fresh + [p for p in rotated if id(p[0].subs[p[1]]) not in first]
-        full, rem = divmod(n, np_)
+        self._rr = (start + n) % np_
+        done = 0
+        while done < n:
+            if done:
+                await asyncio.sleep(0)  # a big tick must not starve REST and other connections
+            count = min(n - done, YIELD_EVERY)
+            offset = done % np_
+            await self._send_chunk(rotated[offset:] + rotated[:offset], count)
+            done += count
+
+    async def _send_chunk(self, ring: list[tuple[Channel, tuple[str, str]]], count: int) -> None:
+        """``count`` fresh events cycling through ``ring`` from its start. The market does not
+        move while the chunk is built (nothing here awaits), so each subscription's template is
+        looked up once per chunk, not once per event."""
+        feed = self.server.feed
+        reps, rem = divmod(count, len(ring))
         groups: dict[tuple[int, str], list[str]] = {}
         chans: dict[int, Channel] = {}
-        now_ms = int(time.time() * 1000)
-        seq = self._seq
-        for i, (c, key) in enumerate(rotated * full + rotated[:rem]):
-            if i and not i % YIELD_EVERY:
-                await asyncio.sleep(0)  # a big tick must not starve REST and other connections
+        plan: list[tuple[Callable[[str], None], Callable[[int, int], str]] | None] = []
+        for c, key in ring if reps else ring[:rem]:
             sub = c.subs.get(key)
-            if sub is None:  # unsubscribed while this tick yielded
+            if sub is None or self.channels.get(c.number) is not c:
+                plan.append(None)  # unsubscribed (or its channel closed) while a tick yielded
                 continue
             et, sym = key
             v = feed.version(et, sym)
@@ -384,17 +409,24 @@ class DxLinkConnection:
             if sub.row_version != v or tmpl is None:
                 row = feed.candle_live(sym) if et == "Candle" else feed.row(et, sym)
                 if row is None:
+                    plan.append(None)
                     continue
                 sub.tmpl = tmpl = self._template(c, et, row)
                 sub.row_version = v
-            seq += 1
-            g = (c.number, et)
-            chans[c.number] = c
-            groups.setdefault(g, []).append(tmpl.fill(now_ms, seq))
+            out = groups.get((c.number, et))
+            if out is None:
+                out = groups[(c.number, et)] = []
+                chans[c.number] = c
+            plan.append((out.append, tmpl.fill))
+        now_ms = int(time.time() * 1000)
+        seq = self._seq
+        for step in plan * reps + plan[:rem]:
+            if step is not None:
+                seq += 1
+                step[0](step[1](now_ms, seq))
         self._seq = seq
-        self._rr = (start + n) % np_
-        for g, frags in groups.items():
-            await self._send_frags(chans[g[0]], g[1], frags)
+        for (number, et), frags in groups.items():
+            await self._send_frags(chans[number], et, frags)
 
     async def _send_malformed(self) -> bool:
         for c in self.channels.values():
@@ -446,22 +478,19 @@ _SLOT = re.compile(r'"\\u0001([ESBA])"')
 
 @dataclass(slots=True)
 class Template:
-    """An encoded event with slots for eventTime (E), sequence (S) and a Quote's sizes (B, A)."""
+    """An encoded event with slots for eventTime (E), sequence (S) and a Quote's sizes (B, A):
+    ``fmt`` is ``str.format`` of the encoding with ``{0}``..``{3}`` in place of E, S, B, A, so a
+    fresh event costs one C call."""
 
-    pieces: list[str]
-    kinds: str
+    fmt: Callable[..., str]
+    sized: bool = False  # has B/A slots (a Quote with integer sizes)
     bid_size: int = 0
     ask_size: int = 0
 
     def fill(self, now_ms: int, seq: int) -> str:
-        vals = {"E": now_ms, "S": seq & 0x3FFFFF, "B": self.bid_size + seq % 7,
-                "A": self.ask_size + (seq // 7) % 7}
-        pieces = self.pieces
-        out = [pieces[0]]
-        for k, p in zip(self.kinds, pieces[1:], strict=True):
-            out.append(str(vals[k]))
-            out.append(p)
-        return "".join(out)
+        if self.sized:
+            return self.fmt(now_ms, seq & 0x3FFFFF, self.bid_size + seq % 7, self.ask_size + (seq // 7) % 7)
+        return self.fmt(now_ms, seq & 0x3FFFFF)
 
 
 def restamp(event_type: str, row: Row, now_ms: int, seq: int) -> Row:

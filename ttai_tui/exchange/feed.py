@@ -98,7 +98,7 @@ class Feed:
         self.market = market
         self.book = book
         self._opt_cache: dict[str, OptionId | None] = {}
-        self._day_cache: dict[str, tuple[object, ...]] = {}
+        self._day_cache: dict[str, tuple[float, float]] = {}  # (prev close, day open)
         #: feeds for symbols that are neither paths nor equity options (futures options)
         self.extra: list[ExtraFeed] = []
 
@@ -327,12 +327,12 @@ class Feed:
                 NAN, NAN, NAN, NAN)
 
     def _prev_close(self, sym: str, oid: OptionId) -> float:
-        return float(self._day_vals(sym, oid)[0])  # type: ignore[arg-type]
+        return self._day_vals(sym, oid)[0]
 
     def _day_open(self, sym: str, oid: OptionId) -> float:
-        return float(self._day_vals(sym, oid)[1])  # type: ignore[arg-type]
+        return self._day_vals(sym, oid)[1]
 
-    def _day_vals(self, sym: str, oid: OptionId) -> tuple[object, ...]:
+    def _day_vals(self, sym: str, oid: OptionId) -> tuple[float, float]:
         st = self.market.states[oid.root]
         key = f"{sym}|{st.day}"
         hit = self._day_cache.get(key)

@@ -116,27 +116,8 @@ class Market:
         self.states: dict[str, SymState] = {}
         today = ny_date(self.t)
         for spec in PATHS:
-            h = self.histories[spec.symbol]
-            st = SymState(spec=spec, hist=h, price=h.minutes.c[-1], day=today)
-            last_past = h.today_first - 1
-            st.prev_close = h.minutes.c[last_past]
-            st.prev_volume = float(h.daily.v[-1])
-            m = h.minutes
-            if len(m) > h.today_first:
-                sel = slice(h.today_first, len(m))
-                st.day_open = m.o[h.today_first]
-                st.day_high = max(m.h[sel])
-                st.day_low = min(m.low[sel])
-                st.day_volume = float(sum(m.v[sel]))
-                st.day_turnover = float(
-                    sum(v * (o + c) / 2 for v, o, c in zip(m.v[sel], m.o[sel], m.c[sel], strict=True))
-                )
-            st.last = st.price
-            st.change = st.last - st.prev_close
-            now_ms = int(self.t * 1000)
-            st.trade_time = st.quote_time = now_ms
-            self._requote(st, self.rng.random(2))
-            self.states[spec.symbol] = st
+            self.states[spec.symbol] = self.state_from(spec, self.histories[spec.symbol], today,
+                                                       self.rng.random(2))
         self.log_p = np.log(np.array([self.states[s.symbol].price for s in PATHS]))
         self.i_spx = INDEX_OF["SPX"]
         self.i_spy = INDEX_OF["SPY"]
@@ -287,6 +268,29 @@ class Market:
         # rising realised variance lifts the level a little (volatility clustering feeds VIX)
         g = (self.m_var_slow / self.m_lr) ** 0.1
         return max(9.0, self.vix_amp * math.exp(-k * (math.log(spx.price) - h.ma_log)) * g)
+
+    def state_from(self, spec: Spec, h: History, day: dt.date, u: np.ndarray) -> SymState:
+        """A name's live state where its generated history ends: yesterday's close and volume,
+        today's open/high/low/volume/turnover so far, last = the final minute, quoted now (``u``:
+        two uniforms for the quote)."""
+        st = SymState(spec=spec, hist=h, price=h.minutes.c[-1], day=day)
+        st.prev_close = h.minutes.c[h.today_first - 1]
+        st.prev_volume = float(h.daily.v[-1])
+        m = h.minutes
+        if len(m) > h.today_first:
+            sel = slice(h.today_first, len(m))
+            st.day_open = m.o[h.today_first]
+            st.day_high = max(m.h[sel])
+            st.day_low = min(m.low[sel])
+            st.day_volume = float(sum(m.v[sel]))
+            st.day_turnover = float(
+                sum(v * (o + c) / 2 for v, o, c in zip(m.v[sel], m.o[sel], m.c[sel], strict=True))
+            )
+        st.last = st.price
+        st.change = st.last - st.prev_close
+        st.trade_time = st.quote_time = int(self.t * 1000)
+        self._requote(st, u)
+        return st
 
     def _requote(self, st: SymState, u: np.ndarray) -> None:
         p = st.price

@@ -53,8 +53,31 @@ def _num(x: object, what: str) -> float:
     return v
 
 
+def _ext_id(raw: object) -> str | None:
+    """The client's own reference for the order (echoed back so a lost answer can be matched)."""
+    return None if raw is None else str(raw)
+
+
 def _is_buy(leg: dict[str, object]) -> bool:
     return str(leg["action"]).startswith("Buy")
+
+
+def _tradable(leg: dict[str, object]) -> Tradable:
+    """The resolved instrument ``parse_order`` stored in the leg."""
+    t = leg["_t"]
+    if not isinstance(t, Tradable):
+        raise TypeError(f"leg {leg.get('symbol')!r} was not resolved by parse_order")
+    return t
+
+
+def _qty(leg: dict[str, object]) -> float | None:
+    """The leg's quantity (None: a notional order's leg before it fills)."""
+    q = leg["quantity"]
+    return None if q is None else float(str(q))
+
+
+def _money(bp: dict[str, object], key: str) -> float:
+    return float(str(bp[key]))
 
 
 class OrderDesk:
@@ -111,6 +134,9 @@ class OrderDesk:
             if action in ("Buy", "Sell") and t.instrument_type != "Future":
                 raise OrderError("Buy/Sell without an open/close effect is for futures only",
                                  code="invalid_action")
+            if t.instrument_type == "Cryptocurrency" and action in ("Sell to Open", "Buy to Close"):
+                raise OrderError("Cryptocurrencies cannot be sold short: use Buy to Open and Sell to Close",
+                                 code="invalid_action")
             raw_q = leg.get("quantity")
             qty: float | None
             if raw_q is None:
@@ -136,7 +162,7 @@ class OrderDesk:
             unds.add(t.underlying)
         if len(unds) != 1:
             raise OrderError("all legs must share one underlying", code="invalid_legs")
-        first: Tradable = legs[0]["_t"]  # type: ignore[assignment]
+        first = _tradable(legs[0])
         tif = str(body.get("time-in-force", "Day"))
         if tif not in TIFS:
             raise OrderError(f"time in force {tif!r} is not supported", code="invalid_time_in_force")
@@ -178,7 +204,7 @@ class OrderDesk:
                 raise OrderError("stop-trigger must be positive", code="invalid_stop_trigger")
         value: float | None = None
         value_effect = "None"
-        qtys = [float(lg["quantity"]) for lg in legs if lg["quantity"] is not None]  # type: ignore[arg-type]
+        qtys = [q for q in map(_qty, legs) if q is not None]
         if otype == "Notional Market":
             if not first.fractional:
                 raise OrderError("Notional orders are for crypto and fractional-eligible equities",
@@ -200,7 +226,8 @@ class OrderDesk:
         order = Order(0, legs, otype, tif, price, effect if price is not None else "None", first.underlying, size,
                       received_at=self.market.t, updated_at=self.market.t, stop_trigger=stop, value=value,
                       value_effect=value_effect, gtc_date=gtc_date, underlying_type=first.underlying_type,
-                      source=str(body.get("source", "")))
+                      source=str(body.get("source", "")),
+                      external_identifier=_ext_id(body.get("external-identifier")))
         return order
 
     def preflight(self, order: Order) -> list[OrderError]:
@@ -215,13 +242,13 @@ class OrderDesk:
 
     # ------------------------------------------------------------ prices
     def _ratio(self, o: Order, leg: dict[str, object]) -> float:
-        q = leg["quantity"]
-        return 1.0 if q is None else float(q) / o.size  # type: ignore[arg-type]
+        q = _qty(leg)
+        return 1.0 if q is None else q / o.size
 
     def _quotes(self, o: Order) -> list[Quote] | None:
         qs = []
         for leg in o.legs:
-            q = self.tradables.quote(leg["_t"])  # type: ignore[arg-type]
+            q = self.tradables.quote(_tradable(leg))
             if q is None:
                 return None
             qs.append(q)
@@ -256,7 +283,7 @@ class OrderDesk:
         u = order.size if units is None else units
         commission = clearing = regulatory = 0.0
         for leg in order.legs:
-            t: Tradable = leg["_t"]  # type: ignore[assignment]
+            t = _tradable(leg)
             q = self._ratio(order, leg) * u
             opening = str(leg["action"]).endswith("Open") or str(leg["action"]) in ("Buy", "Sell")
             sell = not _is_buy(leg)
@@ -333,7 +360,7 @@ class OrderDesk:
         return o.remaining_units
 
     def _notional_qty(self, o: Order, qs: list[Quote]) -> float:
-        t: Tradable = o.legs[0]["_t"]  # type: ignore[assignment]
+        t = _tradable(o.legs[0])
         px = qs[0].ask if _is_buy(o.legs[0]) else qs[0].bid
         if px <= 0 or o.value is None:
             return 0.0
@@ -362,7 +389,7 @@ class OrderDesk:
             prices = self._leg_prices(order, qs, net, "mid")
             for leg, px in zip(order.legs, prices, strict=True):
                 q = units if order.order_type == "Notional Market" else self._ratio(order, leg) * units
-                cash += self._apply_leg(pos, leg["_t"], str(leg["action"]), q, px)  # type: ignore[arg-type]
+                cash += self._apply_leg(pos, _tradable(leg), str(leg["action"]), q, px)
         after = self.values({k: v for k, v in pos.items() if v.quantity != 0}, cash)
         gain = after["nl"] - before["nl"] + fees  # value gained by trading away from the marks
         bp_after = after["bp"] - max(gain, 0.0)
@@ -385,10 +412,10 @@ class OrderDesk:
         }
 
     def check_buying_power(self, bp: dict[str, object]) -> OrderError | None:
-        if float(bp["_new_bp"]) < 0 and float(bp["_change"]) < 0:  # type: ignore[arg-type]
+        if _money(bp, "_new_bp") < 0 and _money(bp, "_change") < 0:
             return OrderError(
                 f"This order exceeds your available buying power: it needs "
-                f"${-float(bp['_change']):,.2f} and ${float(bp['current-buying-power']):,.2f} is available.",  # type: ignore[arg-type]
+                f"${-_money(bp, '_change'):,.2f} and ${_money(bp, 'current-buying-power'):,.2f} is available.",
                 code="margin_check_failed", preflight=True)
         return None
 
@@ -407,10 +434,10 @@ class OrderDesk:
             d["size"] = fmt_qty(o.size)
         for leg in o.legs:
             out: dict[str, object] = {k: v for k, v in leg.items() if not k.startswith("_")}
-            if leg["quantity"] is None:
+            q = _qty(leg)
+            if q is None:
                 out.pop("quantity")
             else:
-                q = float(leg["quantity"])  # type: ignore[arg-type]
                 out["quantity"] = int(q) if q.is_integer() else fmt_qty(q)
                 rem = self._ratio(o, leg) * o.remaining_units if o.status in ("Live", "Contingent", "Received") else 0
                 out["remaining-quantity"] = fmt_qty(rem) if placed else out["quantity"]
@@ -430,6 +457,8 @@ class OrderDesk:
             d["gtc-date"] = str(o.gtc_date)
         if o.source:
             d["source"] = o.source
+        if o.external_identifier:
+            d["external-identifier"] = o.external_identifier
         if o.complex_id is not None:
             d["complex-order-id"] = o.complex_id
         if o.contingent:
@@ -539,8 +568,10 @@ class OrderDesk:
         for o in list(self.orders.values()):
             if o.status == "Live" and not o.contingent:
                 changed += self._try_fill(o, now, fresh=False)
-        seen: set[int] = set()
-        return [o for o in changed if not (o.id in seen or seen.add(o.id))]  # type: ignore[func-returns-value]
+        unique: dict[int, Order] = {}
+        for o in changed:
+            unique.setdefault(o.id, o)
+        return list(unique.values())
 
     def _try_fill(self, o: Order, now: float, fresh: bool) -> list[Order]:
         if o.status != "Live" or o.contingent or now < o.next_fill_at:
@@ -577,7 +608,7 @@ class OrderDesk:
             for leg, q in zip(o.legs, qs, strict=True):
                 size = q.ask_size if _is_buy(leg) else q.bid_size
                 avail = min(avail, size / self._ratio(o, leg))
-            t0: Tradable = o.legs[0]["_t"]  # type: ignore[assignment]
+            t0 = _tradable(o.legs[0])
             if not (t0.fractional and len(o.legs) == 1):
                 avail = math.floor(avail + 1e-9)
             units = min(o.remaining_units, avail)
@@ -593,7 +624,7 @@ class OrderDesk:
         fees = sum(parts.values())
         cash = 0.0
         for i, (leg, lp) in enumerate(zip(o.legs, prices, strict=True)):
-            t: Tradable = leg["_t"]  # type: ignore[assignment]
+            t = _tradable(leg)
             q = self._ratio(o, leg) * units
             c = self._apply_leg(self.positions, t, str(leg["action"]), q, lp)
             cash += c

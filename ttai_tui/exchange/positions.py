@@ -76,6 +76,7 @@ class Order:
     replaced_by: int | None = None
     source: str = ""
     reject_reason: str | None = None
+    external_identifier: str | None = None  # the client's reference, echoed in every answer
 
     @property
     def remaining_units(self) -> float:

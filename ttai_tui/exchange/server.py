@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import secrets
@@ -36,6 +35,9 @@ log = logging.getLogger(__name__)
 DEFAULT_WATCHLISTS = {
     "My Watchlist": ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN"],
     "Tech": ["AAPL", "MSFT", "NVDA", "GOOGL", "META", "AMD", "NFLX"],
+    # futures (listed as their active month's contract when the exchange starts) and pairs, in
+    # the streamer form the app's watchlists store: something to trade beyond stocks
+    "Futures & Crypto": ["/ES", "/MES", "/NQ", "/CL", "/GC", "/ZN", "BTC/USD", "ETH/USD"],
 }
 PUBLIC_WATCHLISTS = {
     "tasty default": ["SPY", "QQQ", "IWM", "DIA", "GLD", "TLT", "AAPL", "TSLA", "NVDA", "AMZN"],
@@ -83,7 +85,8 @@ class ExchangeServer:
         self.remember_tokens: dict[str, str] = {}  # remember token -> login
         self.quote_tokens: set[str] = set()
         self.watchlists: dict[str, dict[str, object]] = {
-            name: _wl(name, syms, i) for i, (name, syms) in enumerate(DEFAULT_WATCHLISTS.items())
+            name: _wl(name, [self._listed(s) for s in syms], i)
+            for i, (name, syms) in enumerate(DEFAULT_WATCHLISTS.items())
         }
         self.dx_conns: list[DxLinkConnection] = []
         self.alert_conns: list[AlertConnection] = []
@@ -95,6 +98,13 @@ class ExchangeServer:
         self._pushes: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
+    def _listed(self, symbol: str) -> str:
+        """A watchlist entry as stored: futures products as their active contract's streamer
+        symbol (/ESZ26:XCME), crypto pairs with their venue (BTC/USD:CXTALP)."""
+        if symbol.startswith("/"):
+            return self.instruments.front(symbol[1:]).streamer_symbol
+        return self.instruments.streamer_symbol(symbol) or symbol
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
@@ -125,13 +135,19 @@ class ExchangeServer:
     async def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            try:
                 await self._ticker
+            except asyncio.CancelledError:
+                pass  # cancelled just above
+            except Exception:  # it had died earlier: say so, the stop goes on
+                log.exception("exchange: the market ticker had failed")
             self._ticker = None
         self._rest._never.set()
         for ws in [c.ws for c in self.dx_conns] + [c.ws for c in self.alert_conns]:
-            with contextlib.suppress(Exception):
+            try:
                 await ws.close(code=1001, message=b"exchange stopping")
+            except Exception as e:  # a connection already broken: nothing left to close
+                log.debug("exchange stopping: closing a connection failed: %r", e)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -182,9 +198,11 @@ class ExchangeServer:
         """Test hook: close every DXLink connection now."""
         n = 0
         for c in list(self.dx_conns):
-            with contextlib.suppress(Exception):
+            try:
                 await c.ws.close(code=code, message=b"exchange: dropped")
                 n += 1
+            except Exception as e:  # already broken: not counted as dropped
+                log.debug("drop_connections: closing a connection failed: %r", e)
         self.stats.faults["drop"] += n
         return n
 
@@ -286,4 +304,5 @@ class ExchangeServer:
 def _wl(name: str, syms: list[str], i: int) -> dict[str, object]:
     return {"name": name, "group-name": "main", "order-index": i,
             "watchlist-entries": [{"symbol": s, "instrument-type": "Index" if s in ("SPX", "VIX") else
+                                   "Future" if s.startswith("/") else
                                    "Cryptocurrency" if "/" in s else "Equity"} for s in syms]}

@@ -18,7 +18,7 @@ class Spec:
     price: float  # price at the end of the generated history (= start of the live path)
     vol: float  # annualised total volatility of the live process
     beta: float  # loading on the market factor
-    kind: str  # "etf" | "stock" | "index" | "future" (a futures root's own path) | "crypto"
+    kind: str = "stock"  # "etf" | "stock" | "index" | "future" (a futures root's own path) | "crypto"
     div_yield: float = 0.0
     market_cap_bn: float = 0.0
     liquidity: int = 4  # tastytrade liquidity rating 1..5
@@ -47,16 +47,7 @@ class Spec:
         return self.kind in ("etf", "stock", "index")
 
 
-def _s(
-    symbol: str,
-    description: str,
-    price: float,
-    vol: float,
-    beta: float,
-    kind: str = "stock",
-    **kw: object,
-) -> Spec:
-    return Spec(symbol, description, price, vol, beta, kind, **kw)  # type: ignore[arg-type]
+_s = Spec  # short, for the table below
 
 
 UNIVERSE: tuple[Spec, ...] = (

@@ -212,7 +212,7 @@ async def _watch(settings: Any, target: Any, as_json: bool) -> int:
             sys.stderr.flush()
 
     async with broker:
-        broker.add_listener(_stderr_listener(ev))
+        broker.add_listener(_stderr_listener())
         engine = broker.enable_alerts(book)
         broker.add_listener(on_event)
         broker.add_listener(notifier.on_event)

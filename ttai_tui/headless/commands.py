@@ -18,8 +18,14 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from argparse import Namespace
+
+    from rich.console import Console
+
+    from ttai_tui.broker.events import BrokerEvent
     from ttai_tui.broker.service import Broker
     from ttai_tui.config import Settings, Target
+    from ttai_tui.core.market_state import MarketState
 
 EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 3, 5, 130
 QUOTE_WAIT_S = 10.0
@@ -30,8 +36,14 @@ def _err(msg: str) -> None:
     print(f"ttai: {msg}", file=sys.stderr, flush=True)
 
 
-def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> int:
-    """Run one command; map broker failures to exit codes and messages (never tracebacks)."""
+ExitCodes = tuple[tuple[type[Exception], int], ...]
+
+
+def _run(coro_fn: Callable[[], Coroutine[object, object, int]], codes: ExitCodes = ()) -> int:
+    """Run one command; a failure the user can act on becomes its documented exit code and a
+    one-line message (never a traceback). ``codes`` (checked first, in order) adds a command's
+    own failures, e.g. an order refused (4). Any other exception is a ttai bug: it propagates to
+    ``cli.main`` (exit 70, naming the log file)."""
     from ttai_tui.broker.errors import (
         BrokerFailure,
         CredentialsRejectedError,
@@ -39,22 +51,23 @@ def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> int:
         UnknownSymbolError,
     )
 
+    table: ExitCodes = (
+        *codes,
+        (CredentialsRejectedError, EXIT_CREDENTIALS),
+        (UnknownSymbolError, EXIT_USER),
+        (ServerUnreachable, EXIT_UNREACHABLE),  # network, DNS, timeouts, 5xx after the retries
+        (BrokerFailure, EXIT_USER),  # the server answered and refused the request
+    )
     try:
         return asyncio.run(coro_fn())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except CredentialsRejectedError as e:
+    except Exception as e:
+        code = next((c for kind, c in table if isinstance(e, kind)), None)
+        if code is None:
+            raise
         _err(str(e))
-        return EXIT_CREDENTIALS
-    except UnknownSymbolError as e:
-        _err(str(e))
-        return EXIT_USER
-    except ServerUnreachable as e:
-        _err(str(e))
-        return EXIT_UNREACHABLE
-    except BrokerFailure as e:
-        _err(str(e))
-        return EXIT_USER
+        return code
 
 
 def _symbol(text: str) -> str:
@@ -78,13 +91,12 @@ def _broker(settings: Settings, target: Target) -> Broker:
     )
 
 
-def _retry_for(settings: Any) -> float:
+def _retry_for(settings: Settings) -> float:
     """How long a one-shot command keeps trying to reach the server (then exit 5)."""
-    network = getattr(settings, "network", None)
-    return float(getattr(network, "retry_s", 30.0))
+    return float(settings.network.retry_s)
 
 
-async def _keep_trying(broker: Any, step: Callable[[], Awaitable[object]]) -> None:
+async def _keep_trying(broker: Broker, step: Callable[[], Awaitable[object]]) -> None:
     """``await step()`` until the server answers it (``--follow`` never gives up on a flaky
     server; only refused credentials or an unknown symbol end it)."""
     from ttai_tui.broker.errors import ServerUnreachable
@@ -101,7 +113,7 @@ async def _keep_trying(broker: Any, step: Callable[[], Awaitable[object]]) -> No
             await asyncio.sleep(delay)
 
 
-def _console() -> Any:
+def _console() -> Console:
     """A rich console; when piped, wide enough that scripts never get truncated cells."""
     from rich.console import Console
 
@@ -121,7 +133,7 @@ async def _wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.
 # ---- quotes -------------------------------------------------------------------------------
 
 
-def quotes(settings: Settings, target: Target, args: Any) -> int:
+def quotes(settings: Settings, target: Target, args: Namespace) -> int:
     """A table of quotes, or with --follow a live stream (JSON lines with --json)."""
     try:
         symbols = list(dict.fromkeys(_symbol(s) for s in args.symbols))
@@ -132,14 +144,13 @@ def quotes(settings: Settings, target: Target, args: Any) -> int:
 
 
 async def _quotes(settings: Settings, target: Target, symbols: list[str], follow: bool, as_json: bool) -> int:
-    from ttai_tui.broker import events as ev
     from ttai_tui.broker.validate import resolve_symbols
     from ttai_tui.headless import render
 
     broker = _broker(settings, target)
     async with broker:
         if follow:
-            broker.add_listener(_stderr_listener(ev))
+            broker.add_listener(_stderr_listener())
         # --follow keeps trying to reach the server like the dashboard; a snapshot gives up
         await broker.start(stream=True, account=False, retry_for=None if follow else _retry_for(settings))
         resolved: dict[str, str] = {}
@@ -173,23 +184,28 @@ async def _quotes(settings: Settings, target: Target, symbols: list[str], follow
         state.take_dirty("cli")  # start from now
         for s in symbols:
             if s in state.quotes:
-                _emit_quote(render, state, s, as_json)
+                _emit_quote(state, s, as_json)
         while True:
             await asyncio.sleep(0.05)
             for s in sorted(state.take_dirty("cli") & wanted):
                 if s in state.quotes:
-                    _emit_quote(render, state, s, as_json)
+                    _emit_quote(state, s, as_json)
 
 
-def _emit_quote(render: Any, state: Any, symbol: str, as_json: bool) -> None:
+def _emit_quote(state: MarketState, symbol: str, as_json: bool) -> None:
+    from ttai_tui.headless.render import quote_dict, quote_line
+
     if as_json:
-        print(json.dumps(render.quote_dict(state, symbol)), flush=True)
+        print(json.dumps(quote_dict(state, symbol)), flush=True)
     else:
-        print(render.quote_line(state, symbol), flush=True)
+        print(quote_line(state, symbol), flush=True)
 
 
-def _stderr_listener(ev: Any) -> Callable[[Any], None]:
-    def on_event(e: Any) -> None:
+def _stderr_listener() -> Callable[[BrokerEvent], None]:
+    """Start-up retries and stream trouble, said on stderr (stdout stays the data)."""
+    from ttai_tui.broker import events as ev
+
+    def on_event(e: BrokerEvent) -> None:
         if isinstance(e, ev.Connecting):
             _err(f"{e.reason}; retrying in {e.delay:.1f}s (attempt {e.attempt})")
         elif isinstance(e, ev.Reconnecting):
@@ -205,7 +221,7 @@ def _stderr_listener(ev: Any) -> Callable[[Any], None]:
 # ---- chain --------------------------------------------------------------------------------
 
 
-def chain(settings: Settings, target: Target, args: Any) -> int:
+def chain(settings: Settings, target: Target, args: Namespace) -> int:
     """calls | strike | puts for one expiration, N strikes around the money."""
     try:
         args.symbol = _symbol(args.symbol)
@@ -215,7 +231,7 @@ def chain(settings: Settings, target: Target, args: Any) -> int:
     return _run(lambda: _chain(settings, target, args))
 
 
-async def _chain(settings: Settings, target: Target, args: Any) -> int:
+async def _chain(settings: Settings, target: Target, args: Namespace) -> int:
     from datetime import date
 
     from ttai_tui.broker.chains import ChainWindow
@@ -276,7 +292,7 @@ async def _chain(settings: Settings, target: Target, args: Any) -> int:
 # ---- positions / balances -----------------------------------------------------------------
 
 
-def positions(settings: Settings, target: Target, args: Any) -> int:
+def positions(settings: Settings, target: Target, args: Namespace) -> int:
     return _run(lambda: _positions(settings, target, bool(args.json)))
 
 
@@ -301,7 +317,7 @@ async def _positions(settings: Settings, target: Target, as_json: bool) -> int:
         return EXIT_OK
 
 
-def balances(settings: Settings, target: Target, args: Any) -> int:
+def balances(settings: Settings, target: Target, args: Namespace) -> int:
     return _run(lambda: _balances(settings, target, bool(args.json)))
 
 
@@ -324,7 +340,7 @@ async def _balances(settings: Settings, target: Target, as_json: bool) -> int:
 WARM_UP_BARS = 200  # enough for sma200, the longest overlay the picker offers
 
 
-def chart(settings: Settings, target: Target, args: Any) -> int:
+def chart(settings: Settings, target: Target, args: Namespace) -> int:
     try:
         args.symbol = _symbol(args.symbol)
     except ValueError as e:
@@ -333,7 +349,7 @@ def chart(settings: Settings, target: Target, args: Any) -> int:
     return _run(lambda: _chart(settings, target, args))
 
 
-async def _chart(settings: Settings, target: Target, args: Any) -> int:
+async def _chart(settings: Settings, target: Target, args: Namespace) -> int:
     import shutil
 
     from ttai_tui.broker.validate import check_symbols
@@ -385,20 +401,20 @@ async def _chart(settings: Settings, target: Target, args: Any) -> int:
 # ---- orders (ttai_tui/headless/orders.py) -------------------------------------------------------
 
 
-def orders(settings: Any, target: Any, args: Any) -> int:
+def orders(settings: Settings, target: Target, args: Namespace) -> int:
     from ttai_tui.headless.orders import orders as run
 
     return run(settings, target, args)
 
 
-def order(settings: Any, target: Any, args: Any) -> int:
+def order(settings: Settings, target: Target, args: Namespace) -> int:
     from ttai_tui.headless.orders import order as run
 
     return run(settings, target, args)
 # ---- risk ---------------------------------------------------------------------------------
 
 
-def risk(settings: Any, target: Any, args: Any) -> int:
+def risk(settings: Settings, target: Target, args: Namespace) -> int:
     from ttai_tui.headless.risk import run_risk
 
     return _run(lambda: run_risk(settings, target, bool(args.json), bool(args.what_if)))

@@ -13,19 +13,25 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ttai_tui.core.orders import (
+    EQUITY_OPTION,
+    FUTURE_OPTION,
+    NOTIONAL,
     OrderInfo,
     OrderInvalid,
+    OrderLeg,
     OrderRequest,
     Review,
     make_leg,
+    parse_quantity,
     price_words,
     review_rows,
 )
 from ttai_tui.headless.commands import _retry_for  # one-shot: give up after [network] retry_s
+from ttai_tui.headless.commands import _run as _run_command
 
 EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 3, 4, 5
 
@@ -42,10 +48,10 @@ def review_dict(review: Review) -> dict[str, Any]:
     req = review.request
     return {
         "account": review.account,
-        "legs": [{"action": leg.action, "quantity": leg.quantity, "symbol": leg.symbol,
-                  "instrument_type": leg.instrument_type} for leg in req.legs],
+        "legs": [_leg_dict(leg) for leg in req.legs],
         "order_type": req.order_type,
         "time_in_force": req.tif,
+        "notional_value": req.value,
         "price": req.price,
         "price_effect": req.price_effect,
         "buying_power_effect": _r(review.buying_power_effect),
@@ -62,6 +68,20 @@ def review_dict(review: Review) -> dict[str, Any]:
         "errors": list(review.errors),
         "replaces": review.replaces,
     }
+
+
+def _leg_dict(leg: OrderLeg) -> dict[str, Any]:
+    q = leg.quantity
+    d: dict[str, Any] = {"action": leg.action, "quantity": q if isinstance(q, int) else float(q),
+                         "symbol": leg.symbol, "instrument_type": leg.instrument_type,
+                         "multiplier": leg.multiplier}
+    ins = leg.instrument
+    if ins is not None:
+        d["streamer_symbol"] = ins.streamer_symbol
+        d["expiration"] = None if ins.expiration is None else str(ins.expiration)
+        if ins.typed:
+            d["typed"] = ins.typed  # /ES -> the contract it resolved to (symbol)
+    return d
 
 
 def order_dict(o: OrderInfo) -> dict[str, Any]:
@@ -111,39 +131,24 @@ def _print_orders(orders: list[OrderInfo]) -> None:
               f"{o.tif:<4} {_age(o.received_at):>4}  {legs}")
 
 
-def _run(fn: Callable[[], Any]) -> int:
-    from ttai_tui.broker.errors import BrokerFailure, CredentialsRejectedError, ServerUnreachable
+def _run(fn: Callable[[], Coroutine[object, object, int]]) -> int:
+    """The headless exit codes (``commands._run``) plus the order ones: refused or not
+    confirmed 4, outcome unknown 5 (never re-sent), invalid order 1."""
     from ttai_tui.broker.orders import NotConfirmed, OrderOutcomeUnknown, OrderRejected
 
-    try:
-        return int(asyncio.run(fn()))
-    except KeyboardInterrupt:
-        return 130
-    except CredentialsRejectedError as e:
-        _err(str(e))
-        return EXIT_CREDENTIALS
-    except (NotConfirmed, OrderRejected) as e:
-        _err(str(e))
-        return EXIT_REFUSED
-    except OrderOutcomeUnknown as e:
-        _err(str(e))
-        return EXIT_UNREACHABLE
-    except ServerUnreachable as e:  # gave up after [network] retry_s: nothing was sent
-        _err(str(e))
-        return EXIT_UNREACHABLE
-    except OrderInvalid as e:
-        _err(str(e))
-        return EXIT_USER
-    except BrokerFailure as e:
-        _err(str(e))
-        return EXIT_UNREACHABLE if "failed:" in str(e) and "HTTP" not in str(e) else EXIT_USER
+    return _run_command(fn, (
+        (NotConfirmed, EXIT_REFUSED),
+        (OrderRejected, EXIT_REFUSED),
+        (OrderOutcomeUnknown, EXIT_UNREACHABLE),
+        (OrderInvalid, EXIT_USER),
+    ))
 
 
 def _broker(settings: Any, target: Any) -> Any:
-    from ttai_tui.broker.service import Broker
-    from ttai_tui.core.market_state import MarketState
+    """The same broker as every headless command: with --demo it starts the demo exchange."""
+    from ttai_tui.headless.commands import _broker as headless_broker
 
-    return Broker(target, settings, MarketState(), session_options={"max_retries": 3})
+    return headless_broker(settings, target)
 
 
 # ---- ttai orders --------------------------------------------------------------------------------
@@ -170,18 +175,27 @@ def orders(settings: Any, target: Any, args: Any) -> int:
 
 
 def parse_request(words: list[str], args: Any) -> OrderRequest:
-    """LEG [LEG ...] with LEG = ACTION QTY SYMBOL, plus --limit/--debit/--credit/--market/--tif."""
+    """LEG [LEG ...] with LEG = ACTION QTY SYMBOL, plus --limit/--debit/--credit/--market/--tif;
+    or ACTION SYMBOL with --notional DOLLARS (crypto by dollar amount).
+
+    Actions: BTO/STO/BTC/STC for every instrument; BUY/SELL for futures (the API's Buy/Sell)
+    and crypto (Buy to Open / Sell to Close). QTY may be a fraction for crypto only."""
+    tif = {"day": "Day", "gtc": "GTC"}[args.tif]
+    notional = getattr(args, "notional", None)
+    if notional is not None:
+        if len(words) not in (2, 3) or args.market or args.limit is not None or args.debit or args.credit:
+            raise OrderInvalid("--notional DOLLARS takes one leg, ACTION SYMBOL (e.g. BUY BTC/USD), "
+                               "and no --market, --limit, --debit or --credit")
+        leg = make_leg(words[0], 0, words[-1])
+        return OrderRequest((leg,), NOTIONAL, tif, value=_price(notional))
     if not words or len(words) % 3:
-        raise OrderInvalid("each leg is ACTION QTY SYMBOL, e.g. BTO 1 .SPY261218C600 or STC 100 AAPL")
+        raise OrderInvalid("each leg is ACTION QTY SYMBOL, e.g. BTO 1 .SPY261218C600, STC 100 AAPL, "
+                           "BUY 1 /ESZ6 or BUY 0.5 BTC/USD")
     legs = []
     for i in range(0, len(words), 3):
         action, qty, sym = words[i : i + 3]
-        try:
-            n = int(qty)
-        except ValueError:
-            raise OrderInvalid(f"leg {i // 3 + 1}: quantity {qty!r} is not a whole number") from None
+        n = parse_quantity(qty, f"leg {i // 3 + 1}: quantity")
         legs.append(make_leg(action, n, sym))
-    tif = {"day": "Day", "gtc": "GTC"}[args.tif]
     if args.market:
         if args.limit is not None or args.debit or args.credit:
             raise OrderInvalid("--market takes no --limit, --debit or --credit")
@@ -213,15 +227,15 @@ async def _market_for(broker: Any, req: OrderRequest) -> float | None:
     from ttai_tui.core.orders import natural_and_mid
 
     state = broker.state
-    wants = {(t, req.underlying) for t in ("Quote", "Trade")}
+    wants = {(t, req.price_symbol) for t in ("Quote", "Trade")}
     for leg in req.legs:
         wants |= {("Quote", leg.streamer_symbol), ("Greeks", leg.streamer_symbol)}
     broker.subscriptions.declare("order", wants)
     syms = {leg.streamer_symbol for leg in req.legs}
-    opts = {leg.streamer_symbol for leg in req.legs if leg.option is not None}
+    opts = {leg.streamer_symbol for leg in req.legs if leg.instrument_type in (EQUITY_OPTION, FUTURE_OPTION)}
 
     def ready() -> bool:
-        return (state.price(req.underlying) is not None and syms <= set(state.quotes)
+        return (state.price(req.price_symbol) is not None and syms <= set(state.quotes)
                 and opts <= set(state.greeks))
 
     deadline = time.monotonic() + MARKET_WAIT_S
@@ -286,7 +300,8 @@ def order(settings: Any, target: Any, args: Any) -> int:
         async with _broker(settings, target) as broker:
             await broker.start(stream=True, account=True, account_required=True,
                                retry_for=_retry_for(settings))
-            review = await broker.orders.dry_run(req, mark=await _market_for(broker, req))
+            resolved = await broker.orders.resolve(req)  # /ES -> its active month; unknown: exit 1
+            review = await broker.orders.dry_run(resolved, mark=await _market_for(broker, resolved))
             if args.json and (args.dry_run or review.errors):
                 print(json.dumps(review_dict(review)))
             elif not args.json:
@@ -333,6 +348,7 @@ def _order_change(settings: Any, target: Any, args: Any, words: list[str]) -> in
             effect = "Debit" if args.debit else "Credit" if args.credit else base.price_effect
             req = OrderRequest(base.legs, "Limit" if base.order_type == "Market" else base.order_type,
                                base.tif, _price(args.limit), effect, base.stop_trigger)
+            req = await desk.resolve(req)  # futures / crypto legs: their contract terms
             review = await desk.dry_run(req, replaces=order_id, mark=await _market_for(broker, req))
             if not args.json:
                 _print_review(review, live)

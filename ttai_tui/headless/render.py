@@ -119,8 +119,9 @@ def chain_dict(
         "strikes": [
             {
                 "strike": r.strike,
-                "call": _side(state, r.call_streamer),
-                "put": _side(state, r.put_streamer),
+                # order_symbol: what `ttai order` takes (OCC, or ./ESZ6 EW4Z6 261218C6000)
+                "call": {**_side(state, r.call_streamer), "order_symbol": r.call},
+                "put": {**_side(state, r.put_streamer), "order_symbol": r.put},
             }
             for r in rows
         ],

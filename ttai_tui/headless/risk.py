@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ttai_tui.core import formatting as fm
 from ttai_tui.core.risk.portfolio import (
@@ -23,20 +23,22 @@ from ttai_tui.core.risk.portfolio import (
     whatif,
 )
 
+if TYPE_CHECKING:
+    from ttai_tui.config import Settings, Target
+
 VIX = "VIX"
 
 
-def limits_from(settings: Any) -> GaugeLimits:
-    """The [risk] config section as the gauges' limits (defaults when absent)."""
-    r = getattr(settings, "risk", None)
-    if r is None:
+def limits_from(settings: Settings | None) -> GaugeLimits:
+    """The [risk] config section as the gauges' limits (defaults without settings)."""
+    if settings is None:
         return GaugeLimits()
+    r = settings.risk
     return GaugeLimits(tuple(r.bp_by_vix), r.delta_target, r.delta_band, r.max_position_pct)
 
 
-def rate_from(settings: Any) -> float:
-    r = getattr(settings, "risk", None)
-    return 0.04 if r is None else float(r.rate)
+def rate_from(settings: Settings | None) -> float:
+    return 0.04 if settings is None else float(settings.risk.rate)
 
 
 def _r(v: float | None, nd: int = 2) -> float | None:
@@ -154,7 +156,7 @@ def whatif_tables(w: WhatIf) -> list[Any]:
 # ---- the command --------------------------------------------------------------------------
 
 
-async def run_risk(settings: Any, target: Any, as_json: bool, with_whatif: bool) -> int:
+async def run_risk(settings: Settings, target: Target, as_json: bool, with_whatif: bool) -> int:
     from ttai_tui.headless.commands import (
         EXIT_OK,
         QUOTE_WAIT_S,

@@ -206,11 +206,8 @@ class TtaiApp(TradingMixin, App[int]):
         self.dashboard.build_deferred_tabs()
 
     def _enable_alerts(self) -> None:
-        enable = getattr(self.bridge, "enable_alerts", None)
-        if enable is None:
-            return
-        engine = enable(self.settings)
-        if engine.book.load_error:
+        engine = self.bridge.enable_alerts(self.settings)
+        if engine is not None and engine.book.load_error:
             self.notify(engine.book.load_error, title="Alerts", severity="warning", timeout=15)
 
     @work(group="warm-up", exclusive=True, exit_on_error=False, description="Warm-up")
@@ -392,19 +389,19 @@ class TtaiApp(TradingMixin, App[int]):
         view = self._flush_view
         with self.batch_update():
             if dash.is_current:
-                if dash.visible("watchlist"):
+                if dash.shows("watchlist"):
                     view("watchlist", lambda: dash.watchlist.flush(state.take_dirty("watchlist"), now, tick))
-                if dash.visible("chain"):
+                if dash.shows("chain"):
                     view("chain", lambda: dash.chain.flush(state.take_dirty("chain"), now, tick))
-                if dash.visible("positions"):
+                if dash.shows("positions"):
                     view("positions", lambda: dash.positions.flush(state.take_dirty("positions"), now, tick))
-                if dash.visible("chart"):
+                if dash.shows("chart"):
                     chart = dash.chart()
                     if chart is not None:
                         view("chart", lambda: chart.flush(now))
-                if dash.visible("orders"):
+                if dash.shows("orders"):
                     view("orders", lambda: dash.orders.flush(now, tick))
-                if dash.visible("risk"):
+                if dash.shows("risk"):
                     view("risk", lambda: dash.risk.flush(state.take_dirty("risk"), now, tick))
             if tick:
                 view("status", self._render_status)

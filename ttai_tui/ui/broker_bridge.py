@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.broker.events import BrokerEvent
@@ -28,9 +28,12 @@ from ttai_tui.core.models import (
 )
 
 if TYPE_CHECKING:
+    from ttai_tui.broker.alerts.engine import AlertEngine
+    from ttai_tui.broker.alerts.store import Alert
     from ttai_tui.broker.orders import OrderDesk
     from ttai_tui.broker.service import Broker, LocalServer
     from ttai_tui.config import Settings, Target
+    from ttai_tui.core.alerts import AlertSpec
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +139,11 @@ class BrokerBridge:
     # -- alerts ------------------------------------------------------------------------------
 
     @property
-    def alerts(self) -> Any:
+    def alerts(self) -> AlertEngine | None:
         """The broker's AlertEngine once `enable_alerts` ran (None before)."""
         return self.broker.alerts
 
-    def enable_alerts(self, settings: Any) -> Any:
+    def enable_alerts(self, settings: Settings) -> AlertEngine:
         """Evaluate the data directory's alerts (plus the config's rules) on this broker."""
         import time
 
@@ -157,7 +160,7 @@ class BrokerBridge:
         self.broker.add_listener(self.notifier.on_event)
         return engine
 
-    async def add_alert(self, spec: Any, value: float | None) -> Any:
+    async def add_alert(self, spec: AlertSpec, value: float | None) -> Alert:
         """Check the alert's symbol (or position) with the broker, then store and arm it."""
         from ttai_tui.broker.alerts.figures import matches
         from ttai_tui.broker.errors import UnknownSymbolError
@@ -175,7 +178,7 @@ class BrokerBridge:
         engine.rebuild()
         return alert
 
-    def remove_alert(self, alert_id: int) -> Any:
+    def remove_alert(self, alert_id: int) -> Alert:
         engine = self.alerts
         if engine is None:
             raise BrokerFailure("alerts are not running")

@@ -68,19 +68,30 @@ class OrdersChanged(Message):
 
 
 def trade_symbol(symbol: str) -> OpenTicket:
-    """A ticket for shares of ``symbol`` (watchlist `T`, the command palette)."""
-    from ttai_tui.core.orders import OrderInvalid, make_leg
+    """A ticket for ``symbol`` (watchlist `T`, the command palette): shares of a stock, one
+    futures contract (``/ES`` or ``/ESZ26:XCME``: the ticket looks the contract up), or one unit
+    of a crypto pair (the quantity takes fractions)."""
+    from ttai_tui.core.orders import (
+        CRYPTO,
+        EQUITY,
+        FUTURE,
+        FUTURE_OPTION,
+        OrderInvalid,
+        OrderLeg,
+        instrument_type_of,
+        make_leg,
+    )
 
+    itype = instrument_type_of(symbol)
+    what = {FUTURE: "future", FUTURE_OPTION: "futures option", CRYPTO: "crypto"}.get(itype, "shares")
     try:
-        leg = make_leg("BTO", 1, symbol)
+        leg = make_leg("BUY" if itype in (FUTURE, CRYPTO) else "BTO", 1, symbol)
     except OrderInvalid as e:  # an index or odd symbol: the ticket will say it cannot be traded
         import logging
 
         logging.getLogger("ttai_tui.ui").info("ticket for %r: %s", symbol, e)
-        from ttai_tui.core.orders import OrderLeg
-
-        leg = OrderLeg("Buy to Open", 1, symbol, "Equity")
-    return OpenTicket([leg], f"{symbol} shares")
+        leg = OrderLeg("Buy to Open", 1, symbol, EQUITY)
+    return OpenTicket([leg], f"{symbol.split(':', 1)[0]} {what}")
 
 
 @dataclass

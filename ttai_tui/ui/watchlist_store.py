@@ -7,11 +7,18 @@ fsync, rename, previous version kept as .bak), so a crash mid-save never loses a
 
 Precedence when loading: a list edited locally wins; otherwise the config's list; account lists
 that share a name with a local/config list are shown as "<name> (account)".
+
+A list may hold a futures product (``/ES``), a contract without its venue (``/ESZ26``) or a crypto
+pair (``BTC/USD``), as tastytrade's own watchlists do: they stream under another symbol (the
+active contract ``/ESZ26:XCME``, ``BTC/USD:CXTALP``). The dashboard resolves them once connected
+(:meth:`set_streamer`); ``symbols()`` then gives what to stream and show, while the list keeps the
+entry as written, so ``/ES`` follows the active month from one start to the next.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +28,15 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "watchlists.json"
 ACCOUNT_SUFFIX = " (account)"
+
+#: entries that stream under another symbol: a futures product or contract without its venue
+#: (/ES, /ESZ26) or a pair (BTC/USD); not a streamer symbol already (a ":venue"), not an option
+_RESOLVABLE = re.compile(r"^(?:/[A-Z0-9]+|[A-Z0-9]+/[A-Z0-9]+)\Z")
+
+
+def needs_resolving(entry: str) -> bool:
+    """Whether ``entry`` streams under another symbol (ask the broker for it)."""
+    return bool(_RESOLVABLE.match(entry))
 
 
 class WatchlistStore:
@@ -34,6 +50,8 @@ class WatchlistStore:
         self.edited: set[str] = set()
         self.load_error: str | None = None
         self.backup: Path | None = None  # a good previous version of a corrupt file
+        self._streamer: dict[str, str] = {}  # entry (/ES) -> what it streams as (/ESZ26:XCME)
+        self._entry: dict[str, str] = {}  # the reverse, to store edits as the user wrote them
         self._load_local()
         if not self.lists:
             self.lists["Default"] = []
@@ -80,7 +98,22 @@ class WatchlistStore:
         return list(self.lists)
 
     def symbols(self, name: str) -> list[str]:
-        return self.lists.get(name, [])
+        """What a list streams and shows: each entry, or the symbol it resolved to."""
+        streamer = self._streamer
+        if not streamer:
+            return self.lists.get(name, [])
+        return list(dict.fromkeys(streamer.get(s, s) for s in self.lists.get(name, [])))
+
+    def unresolved(self) -> list[str]:
+        """Entries of any list that stream under another symbol not known yet (/ES, BTC/USD)."""
+        return list(dict.fromkeys(
+            s for syms in self.lists.values() for s in syms
+            if s not in self._streamer and needs_resolving(s)))
+
+    def set_streamer(self, entry: str, streamer: str) -> None:
+        """``entry`` streams as ``streamer`` (the broker resolved it)."""
+        self._streamer[entry] = streamer
+        self._entry.setdefault(streamer, entry)
 
     def add_account_lists(self, lists: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
         """Merge the account's watchlists (read from TastyTrade); returns the names added."""
@@ -95,8 +128,12 @@ class WatchlistStore:
         return added
 
     def set_symbols(self, name: str, symbols: list[str]) -> None:
-        """Replace a list and persist (an edited account list becomes a local list)."""
-        self.lists[name] = list(symbols)
+        """Replace a list and persist (an edited account list becomes a local list). A symbol
+        shown for a resolved entry is stored as that entry (/ESZ26:XCME as the /ES it came from,
+        also when a delete is undone) unless the list holds that symbol itself."""
+        entries = set(self.lists.get(name, []))
+        back = self._entry
+        self.lists[name] = [s if s in entries else back.get(s, s) for s in symbols]
         self.account_names.discard(name)
         self.edited.add(name)
         self.save()

@@ -105,20 +105,7 @@ class ExtraEquities:
             return None
         m = self.market
         h = build_one(spec, m.seed, m.start_time, m.market_hours)
-        st = SymState(spec=spec, hist=h, price=h.minutes.c[-1], day=m.states["SPX"].day)
-        st.prev_close = h.minutes.c[h.today_first - 1]
-        st.prev_volume = float(h.daily.v[-1])
-        mins = h.minutes
-        if len(mins) > h.today_first:
-            sel = slice(h.today_first, len(mins))
-            st.day_open = mins.o[h.today_first]
-            st.day_high = max(mins.h[sel])
-            st.day_low = min(mins.low[sel])
-            st.day_volume = float(sum(mins.v[sel]))
-        st.last = st.price
-        st.change = st.last - st.prev_close
-        st.trade_time = st.quote_time = int(m.t * 1000)
-        m._requote(st, self.rng.random(2))
+        st = m.state_from(spec, h, m.states["SPX"].day, self.rng.random(2))
         self.live[symbol] = st
         return st
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ttai_tui.core.clock import SessionCalendar
-from ttai_tui.core.pricing import Greeks, bs_greeks
+from ttai_tui.core.pricing import bs_greeks
 from ttai_tui.exchange.clock import NY
 from ttai_tui.exchange.instruments.futures import (
     BY_CODE,
@@ -32,6 +32,7 @@ from ttai_tui.exchange.instruments.futures import (
     FutureProductSpec,
     contracts,
 )
+from ttai_tui.exchange.options import OptionQuote
 from ttai_tui.exchange.universe import RISK_FREE_RATE
 
 #: products with options: code -> (strike step, weekly root prefix or "")
@@ -219,22 +220,12 @@ def product_of_root(root: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class FopQuote:
-    theo: float
-    iv: float
-    greeks: Greeks
-    bid: float
-    ask: float
-    bid_size: int
-    ask_size: int
-    underlying: float
-    open_interest: int
-    volume: int
+def price(fid: FopId, fut: float, vol: float, now: float, version: int) -> OptionQuote:
+    """Black-76 value and a quoted market around it, in the product's option ticks.
 
-
-def price(fid: FopId, fut: float, vol: float, now: float, version: int) -> FopQuote:
-    """Black-76 value and a quoted market around it, in the product's option ticks."""
+    The same quote record as an equity option's: Black-76 is Black-Scholes with the carry equal
+    to the rate, so ``div`` is the rate.
+    """
     t = max(fid.exp.expires_ts() - now, 0.0) / (365.0 * 86400.0)
     g = bs_greeks(fut, fid.strike, t, vol, RISK_FREE_RATE, RISK_FREE_RATE, fid.call)
     theo = max(g.price, 0.0)
@@ -247,18 +238,39 @@ def price(fid: FopId, fut: float, vol: float, now: float, version: int) -> FopQu
     h = zlib.crc32(fid.streamer.encode())
     mny = abs(math.log(fid.strike / fut)) / max(vol * math.sqrt(max(t, 1 / 365)), 1e-3)
     oi = int(5000 * math.exp(-0.8 * mny) * (0.5 + (h % 1000) / 1000))
-    return FopQuote(theo, vol, g, round(bid, 6), round(ask, 6), 1 + (h % 50) + version % 7,
-                    1 + (h // 50 % 50) + version % 5, fut, oi, int(oi * 0.1))
+    return OptionQuote(theo, vol, g, round(bid, 6), round(ask, 6), 1 + (h % 50) + version % 7,
+                       1 + (h // 50 % 50) + version % 5, fut, RISK_FREE_RATE, RISK_FREE_RATE,
+                       oi, int(oi * 0.1))
+
+
+def option_tick_sizes(p: FutureProductSpec) -> tuple[tuple[float, float | None], ...]:
+    """Option price increments by product as the API lists them: (tick, below this premium),
+    the last without a threshold (cabinet and reduced ticks left out)."""
+    if p.code in ("ES", "MES"):
+        return ((0.05, 10.0), (0.25, None))
+    if p.code == "NQ":
+        return ((0.05, 5.0), (0.25, None))
+    if p.code == "CL":
+        return ((0.01, None),)
+    if p.code == "GC":
+        return ((0.1, None),)
+    return ((1 / 64, None),)
 
 
 def option_tick(p: FutureProductSpec, premium: float) -> float:
-    """Option price increments by product (cabinet and reduced ticks left out)."""
-    if p.code in ("ES", "MES"):
-        return 0.05 if premium < 10 else 0.25
-    if p.code == "NQ":
-        return 0.05 if premium < 5 else 0.25
-    if p.code == "CL":
-        return 0.01
-    if p.code == "GC":
-        return 0.1
-    return 1 / 64
+    """The increment of an option of ``p`` priced at ``premium``."""
+    for tick, below in option_tick_sizes(p):
+        if below is None or premium < below:
+            return tick
+    return option_tick_sizes(p)[-1][0]
+
+
+def tick_sizes_json(p: FutureProductSpec) -> list[dict[str, str]]:
+    """``tick-sizes`` / ``option-tick-sizes`` entries ({value, threshold})."""
+    out = []
+    for tick, below in option_tick_sizes(p):
+        d = {"value": f"{tick:g}"}
+        if below is not None:
+            d["threshold"] = f"{below:g}"
+        out.append(d)
+    return out

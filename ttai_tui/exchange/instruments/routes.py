@@ -71,7 +71,7 @@ def future_json(ins: Instruments, c: Contract) -> dict[str, object]:
         "closing-only-date": str(c.roll_date), "contract-size": _num(p.multiplier),
         "roll-target-symbol": nxt.symbol, "true-underlying-symbol": c.symbol,
         "tick-sizes": [{"value": _num(p.tick)}],
-        "option-tick-sizes": [{"value": _num(fop.option_tick(p, 1.0))}] if p.option_roots else [],
+        "option-tick-sizes": fop.tick_sizes_json(p) if p.option_roots else [],
         "future-product": product_json(p, with_options=False),
     }
     if c.first_notice is not None:
@@ -146,7 +146,7 @@ def nested_json(ins: Instruments, code: str) -> dict[str, object]:
             "expiration-date": str(e.date), "expires-at": f["expires-at"],
             "stops-trading-at": f["stops-trading-at"], "expiration-type": e.kind,
             "settlement-type": f["settlement-type"], "strikes": strikes,
-            "tick-sizes": [{"value": _num(fop.option_tick(p, 1.0))}],
+            "tick-sizes": fop.tick_sizes_json(p),
         })
     return {"futures": futures,
             "option-chains": [{"underlying-symbol": u, "root-symbol": p.root,

@@ -26,7 +26,7 @@ from ttai_tui.exchange.instruments.futures import (
 )
 from ttai_tui.exchange.instruments.prices import FuturePrices
 from ttai_tui.exchange.market import Market
-from ttai_tui.exchange.options import OptionBook
+from ttai_tui.exchange.options import OptionBook, OptionQuote
 from ttai_tui.exchange.universe import BY_SYMBOL, ROOTS
 
 CRYPTO = tuple(s for s in ROOTS if s.kind == "crypto")
@@ -141,7 +141,7 @@ class Instruments:
                     return fid if fid.symbol == symbol else None
         return None
 
-    def fop_quote(self, fid: fop.FopId) -> fop.FopQuote:
+    def fop_quote(self, fid: fop.FopId) -> OptionQuote:
         c = fid.exp.underlying
         st = self.prices.state(c)
         src_sym = c.product.source

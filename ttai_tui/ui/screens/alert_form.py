@@ -7,7 +7,7 @@ Saving checks the symbol with the broker (an unknown symbol is refused, the form
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +16,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from ttai_tui.core.alerts import AlertSpec, AlertSpecError, parse_alert
+from ttai_tui.ui.bridge import Bridge, require_bridge
+
+if TYPE_CHECKING:
+    from ttai_tui.ui.screens.dashboard import DashboardScreen
 
 FIELDS_HINT = (
     "fields: last mark bid ask change iv ivrank · chart (SPY 5m): close rsi14 · "
@@ -27,9 +31,10 @@ def _round(v: float | None) -> str:
     return "" if v is None else f"{v:.2f}"
 
 
-def prefill(dash: Any) -> tuple[str, str, str]:
+def prefill(dash: DashboardScreen) -> tuple[str, str, str]:
     """(target, field, value) for the selected thing of the focused pane."""
-    state = dash.app.bridge.state
+    bridge = require_bridge(dash)
+    state = bridge.state
     pane = dash.pane
     tab = dash.active_tab
     if pane != "watchlist" and tab == "tab-positions":
@@ -39,20 +44,20 @@ def prefill(dash: Any) -> tuple[str, str, str]:
             from ttai_tui.core.clock import ny_date
 
             spec = parse_alert(f"strategy {key[2:]} pnl above 0")
-            v = account_value(spec, state, dash.app.bridge.positions(), None, ny_date(dash.app.clock.now()))
+            v = account_value(spec, state, bridge.positions(), None, ny_date(bridge.clock.now()))
             return f"strategy {key[2:]}", "pnl", _round(v)
         if key:
             from ttai_tui.core.portfolio import position_view
 
-            pos = next((p for p in dash.app.bridge.positions() if f"{p.account}:{p.symbol}" == key), None)
+            pos = next((p for p in bridge.positions() if f"{p.account}:{p.symbol}" == key), None)
             if pos is not None:
                 view = position_view(pos, state)
                 return f"position {pos.streamer_symbol}", "pnl", _round(view.open_pnl)
     if pane != "watchlist" and tab == "tab-chart":
         chart = dash.chart()
-        sym = getattr(chart, "symbol", None)
-        if sym:
-            tf = getattr(chart, "timeframe", "5m")
+        sym = None if chart is None else chart.symbol
+        if chart is not None and sym:
+            tf = chart.timeframe
             close = state.candle_series(sym, tf).last_close()
             return f"{sym} {tf}", "close", _round(close if close is not None else state.price(sym))
     if pane != "watchlist" and tab == "tab-chain":
@@ -80,7 +85,7 @@ class AlertFormScreen(ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="alert-form-cancel")]
 
-    def __init__(self, bridge: Any, target: str, field: str, value: str, op: str = "above") -> None:
+    def __init__(self, bridge: Bridge, target: str, field: str, value: str, op: str = "above") -> None:
         super().__init__()
         self.bridge = bridge
         self.initial = (target, field, op, value)

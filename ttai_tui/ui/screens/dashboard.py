@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
+from ttai_tui.ui.bridge import require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.alerts import AlertsView
@@ -35,6 +36,7 @@ from ttai_tui.ui.widgets.key_hints import KeyHints
 from ttai_tui.ui.widgets.orders import OrdersView
 from ttai_tui.ui.widgets.positions import PositionsView
 from ttai_tui.ui.widgets.status_bar import StatusBar
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
 from ttai_tui.ui.widgets.watchlist import WatchlistPane
 
 if TYPE_CHECKING:
@@ -71,7 +73,7 @@ def make_risk_view(settings: Settings) -> RiskView:
     return RiskView(settings, id="risk-view")
 
 
-class MainPane(Vertical):
+class MainPane(SubtitleLine, Vertical):
     """The chain / chart / positions area (maximisable with `z`)."""
 
     ALLOW_MAXIMIZE = True
@@ -222,9 +224,7 @@ class DashboardScreen(Screen):
         except NoMatches:  # not composed yet, or being torn down
             return None
 
-    # Named before anyone noticed DOMNode.visible (a CSS property no code reads on a Screen);
-    # kept because every branch's flush calls it. A rename is a one-line follow-up after merge.
-    def visible(self, view: str) -> bool:  # type: ignore[override]
+    def shows(self, view: str) -> bool:
         """Is this view on screen now? (hidden views do no work in the flush)."""
         if not self.is_current:
             return view in ("status", "balances")
@@ -314,8 +314,7 @@ class DashboardScreen(Screen):
                 self.app.notify(f"Alert #{alert_id} added", timeout=3)
                 self.alerts.refresh_rows()
 
-        bridge = getattr(self.app, "bridge", None)
-        self.app.push_screen(AlertFormScreen(bridge, *prefill(self)), saved)
+        self.app.push_screen(AlertFormScreen(require_bridge(self), *prefill(self)), saved)
 
     def action_refresh_account(self) -> None:
         self.ttai_app.refresh_account()
@@ -355,7 +354,7 @@ class DashboardScreen(Screen):
         chart = self.chart()
         if chart is None:  # built later (see build_tab), with this symbol
             self._chart_symbol = symbol
-        elif hasattr(chart, "set_symbol"):
+        else:
             try:
                 chart.set_symbol(symbol)
             except Exception as exc:  # a chart failure must not break the chain

@@ -10,8 +10,10 @@ open with the server's words; it never shows as working.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from rich.text import Text
@@ -26,6 +28,10 @@ from textual.widgets import Input, Static
 from ttai_tui.core.clock import ny_date
 from ttai_tui.core.models import Expiration, OptionChain
 from ttai_tui.core.orders import (
+    CRYPTO,
+    FUTURE,
+    FUTURE_OPTION,
+    LOOKED_UP,
     ORDER_TYPES,
     TIFS,
     OrderInfo,
@@ -35,15 +41,26 @@ from ttai_tui.core.orders import (
     Review,
     natural_and_mid,
     order_tick,
+    parse_quantity,
+    price_text,
     price_words,
+    quantity_text,
     step_price,
     validate,
 )
+from ttai_tui.ui.bridge import Bridge, require_bridge
 
 log = logging.getLogger("ttai_tui.ui.ticket")
 
 FLIP = {"Buy to Open": "Sell to Open", "Sell to Open": "Buy to Open",
-        "Buy to Close": "Sell to Close", "Sell to Close": "Buy to Close"}
+        "Buy to Close": "Sell to Close", "Sell to Close": "Buy to Close", "Buy": "Sell", "Sell": "Buy"}
+#: crypto is never short: buying opens, selling closes
+CRYPTO_FLIP = {"Buy to Open": "Sell to Close", "Sell to Close": "Buy to Open"}
+
+
+def flipped(leg: OrderLeg) -> OrderLeg:
+    table = CRYPTO_FLIP if leg.instrument_type == CRYPTO else FLIP
+    return replace(leg, action=table.get(leg.action, leg.action))
 STRATEGY_KEYS = {"vertical": "V", "strangle": "G", "straddle": "D", "iron condor": "I",
                  "butterfly": "Y", "calendar": "C"}
 
@@ -61,6 +78,14 @@ class TicketContext:
 @dataclass
 class ReviewReady(Message):
     review: Review | None
+    error: str | None = None
+
+
+@dataclass
+class LegsResolved(Message):
+    """The server's contract terms for the ticket's futures / futures-option / crypto legs."""
+
+    legs: list[OrderLeg] | None
     error: str | None = None
 
 
@@ -121,8 +146,9 @@ class TicketScreen(ModalScreen[None]):
         self.legs = list(legs)
         self.title_text = title
         self.context = context or TicketContext()
-        self.qty = max(1, _gcd(legs))
-        self.ratios = [max(1, leg.quantity // self.qty) for leg in legs]
+        self.qty: int | Decimal = _gcd(legs)
+        self.ratios = [max(1, int(leg.quantity // self.qty)) for leg in legs]
+        self.resolving = False
         self.order_type = order_type
         self.tif = "Day"
         self.gtd: date | None = None
@@ -165,17 +191,58 @@ class TicketScreen(ModalScreen[None]):
             box.add_class("live")
         self._subscribe()
         self.set_interval(0.5, self._tick, name="ticket-quotes")
+        self._resolve_legs()
         self._tick()
 
     def on_unmount(self) -> None:
         try:
-            self.app.bridge.set_subscriptions("ticket", set())  # type: ignore[attr-defined]
+            self.bridge.set_subscriptions("ticket", set())
         except Exception:
             log.exception("ticket: releasing subscriptions failed")
 
     @property
-    def bridge(self) -> Any:
-        return self.app.bridge  # type: ignore[attr-defined]
+    def bridge(self) -> Bridge:
+        return require_bridge(self)
+
+    # -- futures, futures options, crypto: the contract from the server ------------------------
+
+    def _resolve_legs(self) -> None:
+        """Look up the legs whose terms only the server knows (/ES -> its active month)."""
+        if all(leg.instrument_type not in LOOKED_UP or leg.instrument is not None for leg in self.legs):
+            return
+        try:
+            desk = self.bridge.order_desk()
+        except Exception as e:  # not connected yet: the review says so too
+            log.info("ticket: no order desk to look up contracts: %s", e)
+            self.message = (f"cannot look up {self.legs[0].symbol} yet: {e}", "bold red")
+            return
+        self.resolving = True
+        self.message = (f"looking up {', '.join(leg.symbol.strip() for leg in self.legs)} on the server…", "dim")
+        self.run_worker(self._lookup(desk, OrderRequest(tuple(self.legs))), group="ticket-lookup",
+                        exclusive=True, exit_on_error=False)
+
+    async def _lookup(self, desk: Any, req: OrderRequest) -> None:
+        try:
+            resolved = await desk.resolve(req)
+        except Exception as e:  # unknown / expired contract, or no connection: named in the ticket
+            log.info("ticket: contract lookup failed: %s", e)
+            self.post_message(LegsResolved(None, str(e) or type(e).__name__))
+            return
+        self.post_message(LegsResolved(list(resolved.legs)))
+
+    def on_legs_resolved(self, msg: LegsResolved) -> None:
+        self.resolving = False
+        if msg.legs is None:
+            self._say(f"{msg.error}", "bold red")
+            return
+        self.legs = [replace(new, action=old.action, quantity=old.quantity)
+                     for old, new in zip(self.legs, msg.legs, strict=True)]
+        notes = [leg.instrument.resolved_note for leg in self.legs
+                 if leg.instrument is not None and leg.instrument.resolved_note]
+        self.message = ("; ".join(notes), "cyan") if notes else None
+        self.manual_price = self.manual_price and self.replaces is not None
+        self._subscribe()
+        self._tick()
 
     def _live(self) -> bool:
         try:
@@ -189,7 +256,7 @@ class TicketScreen(ModalScreen[None]):
 
     def _subscribe(self) -> None:
         self.bridge.set_subscriptions("ticket", {leg.streamer_symbol for leg in self.legs} |
-                                      {leg.underlying for leg in self.legs[:1]})
+                                      {leg.price_symbol for leg in self.legs[:1]})
 
     # -- the order -------------------------------------------------------------------------------
 
@@ -233,7 +300,14 @@ class TicketScreen(ModalScreen[None]):
         for i, leg in enumerate(req.legs, 1):
             t.append(f"{i}. ", "dim")
             t.append(leg.action, "green" if leg.is_buy else "red")
-            t.append(f" {leg.quantity} {leg.label.split(' ', 4)[-1] if leg.option else leg.symbol}\n")
+            t.append(f" {quantity_text(leg.quantity)} {leg.name.strip()}")
+            ins = leg.instrument
+            if ins is not None and leg.instrument_type in (FUTURE, FUTURE_OPTION):
+                exp = f" exp {ins.expiration:%b %d %Y}" if ins.expiration else ""
+                t.append(f"  ×{ins.multiplier:g}{exp}", "dim")
+            elif ins is None and leg.instrument_type in LOOKED_UP:
+                t.append("  (looking up…)" if self.resolving else "  (not found)", "dim")
+            t.append("\n")
         if not req.legs:
             t.append("no legs: press a to add one from the chain\n", "yellow")
         t.append("\nType  ", "dim")
@@ -241,13 +315,14 @@ class TicketScreen(ModalScreen[None]):
         t.append("   TIF  ", "dim")
         t.append(req.tif + (f" {req.gtd_date}" if req.gtd_date else ""), "bold")
         t.append("   Qty  ", "dim")
-        t.append(f"{self.qty}", "bold")
+        t.append(quantity_text(self.qty), "bold")
         t.append("\n")
         if req.order_type in ("Limit", "Stop Limit"):
             t.append("Price ", "dim")
             t.append(price_words(req.price, req.price_effect), "bold yellow")
             if req.price is not None:
-                t.append(f"  (tick {order_tick(req, req.price):.2f})", "dim")
+                tick = order_tick(req, req.price)
+                t.append(f"  (tick {price_text(tick, tick)})", "dim")
         else:
             t.append("Price ", "dim")
             t.append("market", "bold yellow")
@@ -259,7 +334,11 @@ class TicketScreen(ModalScreen[None]):
         t.append("   Natural ", "dim")
         t.append(_net_words(nat))
         notional = req.notional()
-        if notional is not None and req.price_effect:
+        if notional is not None and req.is_future:
+            t.append("\nNotional ", "dim")
+            t.append(f"${notional:,.2f}", "bold")
+            t.append(" (margined, not paid)", "dim")
+        elif notional is not None and req.price_effect:
             t.append("\nTotal ", "dim")
             t.append(f"${notional:,.2f} {req.price_effect.lower()}", "bold")
         if self.message is not None:
@@ -317,7 +396,7 @@ class TicketScreen(ModalScreen[None]):
     def action_flip_side(self) -> None:
         if self._fixed_legs():
             return
-        self.legs = [replace(leg, action=FLIP.get(leg.action, leg.action)) for leg in self.legs]
+        self.legs = [flipped(leg) for leg in self.legs]
         self.manual_price = False
         self._tick()
 
@@ -329,7 +408,19 @@ class TicketScreen(ModalScreen[None]):
     def action_qty(self, step: int) -> None:
         if self._fixed_legs():
             return
-        self.qty = max(1, self.qty + step)
+        if isinstance(self.qty, Decimal):  # a crypto fraction steps in its last typed digit
+            exp = self.qty.as_tuple().exponent
+            unit = Decimal(1).scaleb(exp) if isinstance(exp, int) and exp < 0 else Decimal(1)
+            step_q: int | Decimal = unit * step
+        else:
+            step_q = step
+        if self.qty + step_q <= 0:
+            self._say("the quantity is already the smallest step: type a smaller one with q"
+                      if self._fractional() else "the quantity is at least 1")
+            return
+        new_qty = self.qty + step_q
+        self.qty = int(new_qty) if isinstance(new_qty, Decimal) and new_qty == new_qty.to_integral_value() \
+            else new_qty
         self.message = None
         self._redraw()
 
@@ -362,6 +453,7 @@ class TicketScreen(ModalScreen[None]):
         box = self.query_one("#ticket-input", Input)
         self.editing = what
         box.placeholder = "price, e.g. 1.25 (enter sets it, esc cancels)" if what == "price" else \
+            "quantity, e.g. 0.05 (enter sets it, esc cancels)" if self._fractional() else \
             "quantity, e.g. 2 (enter sets it, esc cancels)"
         box.value = ""
         box.display = True
@@ -382,9 +474,15 @@ class TicketScreen(ModalScreen[None]):
             return
         try:
             if what == "qty":
-                n = int(text)
-                if n <= 0:
-                    raise ValueError
+                try:
+                    n = parse_quantity(text)
+                except OrderInvalid as e:
+                    raise ValueError(str(e)) from None
+                if isinstance(n, Decimal) and not self._fractional():
+                    names = ", ".join(leg.name.strip() for leg in self.legs)
+                    self._say(f"quantity {text} is fractional: only crypto trades in fractions "
+                              f"({names} trades whole units)", "red")
+                    return
                 self.qty = n
             else:
                 v = float(text)
@@ -400,6 +498,9 @@ class TicketScreen(ModalScreen[None]):
             self._say(f"{text!r} is not a valid {'quantity' if what == 'qty' else 'price'}", "red")
             return
         self._redraw()
+
+    def _fractional(self) -> bool:
+        return len(self.legs) == 1 and self.legs[0].instrument_type == CRYPTO
 
     def action_remove_leg(self) -> None:
         if self._fixed_legs():
@@ -436,7 +537,13 @@ class TicketScreen(ModalScreen[None]):
     def action_add_leg(self) -> None:
         if self._fixed_legs():
             return
-        self.app.park_ticket(self)  # type: ignore[attr-defined]
+        from ttai_tui.ui.trading import TradingMixin
+
+        app = self.app
+        if isinstance(app, TradingMixin):
+            app.park_ticket(self)
+        else:
+            self._say("adding legs needs the dashboard's chain", "red")
 
     def action_strategy(self, name: str) -> None:
         if self._fixed_legs():
@@ -464,7 +571,7 @@ class TicketScreen(ModalScreen[None]):
             self._say(str(e), "red")
             return
         self.legs = list(legs)
-        self.ratios = [leg.quantity for leg in legs]
+        self.ratios = [int(leg.quantity) for leg in legs]
         self.legs = [replace(leg, quantity=r) for leg, r in zip(self.legs, self.ratios, strict=True)]
         self.manual_price = False
         self.title_text = name.title()
@@ -477,6 +584,9 @@ class TicketScreen(ModalScreen[None]):
 
     def action_review(self) -> None:
         if self.editing or self.busy:
+            return
+        if self.resolving:
+            self._say("still looking up the contract on the server…", "yellow")
             return
         req = self.request()
         today = ny_date(self.bridge.clock.now())
@@ -557,10 +667,12 @@ class TicketScreen(ModalScreen[None]):
             event.stop()
 
 
-def _gcd(legs: list[OrderLeg]) -> int:
-    import math
-
-    return math.gcd(*(leg.quantity for leg in legs)) if legs else 1
+def _gcd(legs: list[OrderLeg]) -> int | Decimal:
+    """The ticket's quantity: the legs' common factor (a crypto leg's own fraction)."""
+    qs = [leg.quantity for leg in legs]
+    if len(qs) == 1 and isinstance(qs[0], Decimal) and qs[0] > 0:
+        return qs[0]
+    return max(1, math.gcd(*(int(q) for q in qs))) if qs else 1
 
 
 def _net_words(net: float | None) -> str:

@@ -7,13 +7,21 @@ only redraws, once a second while shown and at once when an alert fires.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+
+from ttai_tui.ui.bridge import bridge_of, require_bridge
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.alerts.engine import AlertEngine
+    from ttai_tui.broker.alerts.store import Alert
+
+Cell = str | Text
 
 COLUMNS = (("id", "#"), ("alert", "Alert"), ("status", "Status"), ("now", "Now"), ("fired", "Fired at"), ("value", "Value"))
 
@@ -33,11 +41,11 @@ class AlertsView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alerts-note", markup=False)
-        table: DataTable[Any] = DataTable(id="alerts-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Cell] = DataTable(id="alerts-table", cursor_type="row", zebra_stripes=True)
         yield table
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> DataTable[Cell]:
         return self.query_one("#alerts-table", DataTable)
 
     def on_mount(self) -> None:
@@ -46,15 +54,15 @@ class AlertsView(Vertical):
         self.set_interval(1.0, self._tick, name="alerts-view")
         self.refresh_rows()
 
-    def _engine(self) -> Any:
-        bridge: Any = getattr(self.app, "bridge", None)
-        return getattr(bridge, "alerts", None)
+    def _engine(self) -> AlertEngine | None:
+        bridge = bridge_of(self)
+        return None if bridge is None else bridge.alerts
 
     def _tick(self) -> None:
         from ttai_tui.ui.screens.dashboard import DashboardScreen
 
         screen = self.screen
-        if isinstance(screen, DashboardScreen) and screen.visible("alerts"):
+        if isinstance(screen, DashboardScreen) and screen.shows("alerts"):
             self.refresh_rows()
 
     def refresh_rows(self) -> None:
@@ -87,7 +95,7 @@ class AlertsView(Vertical):
                 if str(table.get_cell(str(a.id), col)) != str(cell):
                     table.update_cell(str(a.id), col, cell, update_width=True)
 
-    def _cells(self, a: Any, engine: Any) -> list[Any]:
+    def _cells(self, a: Alert, engine: AlertEngine) -> list[Cell]:
         st = a.state
         style = {"fired": "bold red", "rearming": "yellow"}.get(st.status, "green")
         status = Text(st.status.upper() if st.status == "fired" else st.status, style=style)
@@ -106,8 +114,7 @@ class AlertsView(Vertical):
         if alert_id is None:
             return
         try:
-            bridge: Any = getattr(self.app, "bridge", None)
-            removed = bridge.remove_alert(alert_id)
+            removed = require_bridge(self).remove_alert(alert_id)
         except Exception as exc:  # from the config file, or the file could not be written
             self.app.notify(str(exc), title="Alerts", severity="warning", timeout=6)
             return

@@ -39,6 +39,7 @@ from ttai_tui.core.models import Expiration, OptionChain, StrikeRow
 from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
 from ttai_tui.ui.widgets.span_static import SpanStatic
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
 
 log = logging.getLogger(__name__)
 
@@ -468,9 +469,7 @@ class ChainView(Vertical):
             state = self.bridge.state
             ages = [a for a in (state.age(row.call_streamer), state.age(row.put_streamer)) if a is not None]
             text = f"{key} updated {fmt_age(max(ages))} ago" if ages else f"{key}: no data yet"
-        pane = self.screen.query_one("#main-pane")
-        if pane.border_subtitle != text:
-            pane.border_subtitle = text
+        self.screen.query_one("#main-pane", SubtitleLine).show_subtitle(text)  # the border line only
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -539,7 +538,7 @@ class ChainView(Vertical):
 
     def action_ticket(self) -> None:
         """A ticket for the option under the cursor (buy to open; `b` in the ticket sells)."""
-        from ttai_tui.core.orders import OrderLeg
+        from ttai_tui.core.orders import OrderLeg, instrument_type_of
         from ttai_tui.ui.messages import OpenTicket
         from ttai_tui.ui.screens.ticket import TicketContext
 
@@ -549,6 +548,7 @@ class ChainView(Vertical):
                             severity="warning", timeout=3)
             return
         occ = row.call if self.side == "C" else row.put
-        leg = OrderLeg("Buy to Open", 1, occ, "Equity Option")
+        # an equity option (OCC) or a futures option (./ESZ6 EW4Z6 ...: the ticket looks it up)
+        leg = OrderLeg("Buy to Open", 1, occ, instrument_type_of(occ))
         ctx = TicketContext(self.chain, self.expiration, row.strike, self.side)
         self.post_message(OpenTicket([leg], f"{self.symbol} option", ctx))

@@ -38,7 +38,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 from rich.segment import Segment
 from rich.style import Style
@@ -55,10 +55,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, SelectionList
 
-from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, Viewport, parse_indicators, render
+from ttai_tui.chart import ChartData, ChartSpec, DrawInfo, Frame, Viewport, parse_indicators, render
 from ttai_tui.chart.live import IndicatorCache
 from ttai_tui.chart.palette import HEX, Palette
-from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerPanel
+from ttai_tui.chart.spec import OVERLAY_CHOICES, LowerKind, LowerPanel, SpecChanges
 from ttai_tui.config import ChartSettings, Settings
 from ttai_tui.core.candles import CandleSeries
 from ttai_tui.ui.bridge import bridge_of
@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 log = logging.getLogger(__name__)
 
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
-LOWER_CYCLE = ("rsi", "macd", "none")
+LOWER_CYCLE: tuple[LowerKind, ...] = ("rsi", "macd", "none")
 DEFAULT_INDICATORS = ("sma20", "ema50", "bb20")
 
 
@@ -139,7 +139,7 @@ class ChartPane(Widget, can_focus=True):
         self._pending: Timer | None = None
         self._version: int | None = None
         self._drawn_size = (0, 0)
-        self._frame: Any = None
+        self._frame: Frame | None = None
         self._lines: list[list[Segment]] = []
         self._strips: list[Strip] = []
         self._base: Style | None = None
@@ -346,7 +346,7 @@ class ChartPane(Widget, can_focus=True):
     def action_cycle_lower(self) -> None:
         kind = self.spec.lower.kind
         nxt = LOWER_CYCLE[(LOWER_CYCLE.index(kind) + 1) % len(LOWER_CYCLE)]
-        self._set_spec(lower=LowerPanel(nxt))  # type: ignore[arg-type]
+        self._set_spec(lower=LowerPanel(nxt))
 
     def action_toggle_volume(self) -> None:
         self._set_spec(volume=not self.spec.volume)
@@ -382,7 +382,7 @@ class ChartPane(Widget, can_focus=True):
         overlays, _ = parse_indicators([s for s in specs if s])
         self._set_spec(overlays=overlays)
 
-    def _set_spec(self, **changes: Any) -> None:
+    def _set_spec(self, **changes: Unpack[SpecChanges]) -> None:
         self.spec = self.spec.with_(**changes)
         self._dirty = True
         self.redraw()

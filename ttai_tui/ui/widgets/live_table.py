@@ -164,8 +164,9 @@ class LiveTable(ScrollView, can_focus=True):
     def _reindex(self) -> None:
         self._index = {k: i for i, k in enumerate(self._order)}
 
-    def ensure_row(self, key: str, values: dict[str, tuple[str, str]], order: Any = None) -> bool:
-        """Append the row if it is new (True); values map column -> (text, style)."""
+    def ensure_row(self, key: str, values: dict[str, tuple[str, str]], order: object = None) -> bool:
+        """Append the row if it is new (True); values map column -> (text, style). ``order`` is
+        not used: rows keep the order they are added in (sorting is ``set_order``)."""
         if key in self._index:
             return False
         for col in self._cols:
@@ -219,7 +220,20 @@ class LiveTable(ScrollView, can_focus=True):
         return True
 
     def set_row(self, key: str, values: dict[str, tuple[str, str]]) -> int:
-        return sum(self.set_cell(key, col, t, s) for col, (t, s) in values.items())
+        """Rewrite the row's changed cells; neighbouring changed cells repaint as one region."""
+        if key not in self._index:
+            return 0
+        cols, shown = self._cols, self._shown
+        changed: list[str] = []
+        for col, v in values.items():
+            k = (key, col)
+            if col in cols and shown.get(k) != v:
+                shown[k] = v
+                changed.append(col)
+        if changed:
+            self.cell_updates += len(changed)
+            self._refresh_cells(key, changed)
+        return len(changed)
 
     def shown(self, key: str, col: str) -> str | None:
         """The text currently displayed in a cell (tests assert on this)."""
@@ -393,6 +407,36 @@ class LiveTable(ScrollView, can_focus=True):
             self.call_next(self._commit_refresh)
         self._pending.append(Region(max(0, x), y, w + min(0, x), 1))
 
+    def _refresh_cells(self, key: str, cols: list[str]) -> None:
+        """`_refresh_cell` for several cells of one row: runs of adjacent cells are one region
+        (the same screen cells, fewer regions for Textual to translate, merge and crop)."""
+        self._strips.pop(key, None)
+        self._final.pop(key, None)
+        i = self._index.get(key)
+        if i is None:
+            return
+        sx, sy, width, height = self._viewport()
+        y = i - sy + 1
+        if not 1 <= y < height:
+            return
+        col_x, cols_by_key = self._col_x, self._cols
+        spans = sorted((col_x[c], col_x[c] + cols_by_key[c].width + 2) for c in cols)
+        if not self._pending:
+            self.call_next(self._commit_refresh)
+        start, end = spans[0]
+        for x1, x2 in spans[1:]:
+            if x1 > end:
+                self._pending_region(start, end, sx, y, width)
+                start = x1
+            end = max(end, x2)
+        self._pending_region(start, end, sx, y, width)
+
+    def _pending_region(self, x1: int, x2: int, sx: int, y: int, width: int) -> None:
+        """Queue content columns [x1, x2) of screen line y, clipped to the viewport."""
+        a, b = max(0, x1 - sx), min(width, x2 - sx)
+        if b > a:
+            self._pending.append(Region(a, y, b - a, 1))
+
     def _viewport(self) -> tuple[int, int, int, int]:
         """(scroll x, scroll y, width, height), cached: `size`/`scroll_*` walk the DOM."""
         if self._view is None:
@@ -435,19 +479,38 @@ class LiveTable(ScrollView, can_focus=True):
             self._header = Strip(segs, self._width)
         return self._header
 
+    def _row_segments(self, key: str, pad: int = 0) -> list[Segment]:
+        """The row's cells as segments, neighbours of the same style merged (one SGR sequence
+        instead of one per cell, what `Strip.simplify` did), plus ``pad`` blank cells in the base
+        style. Built straight into one Strip per row: a Strip costs three caches to make, and the
+        rows of both tables are rebuilt on most frames while quotes stream."""
+        base = self._base_style
+        shown, flashes = self._shown, self._flashes
+        segs: list[Segment] = []
+        run_text: list[str] = []
+        run_style: Style | None = None
+        for c in self._col_list:
+            k = (key, c.key)
+            text, style = shown.get(k, (MISSING, "dim"))
+            flash = flashes.get(k)
+            if flash is not None:
+                style = flash[1]
+            cell = base + _style(style)
+            if cell != run_style:
+                if run_text:
+                    segs.append(Segment("".join(run_text), run_style))
+                run_text, run_style = [], cell
+            run_text.append(" " + _fit(text, c.width, c.justify) + " ")
+        if run_text:
+            segs.append(Segment("".join(run_text), run_style))
+        if pad > 0:  # kept apart, as `extend_cell_length` adds it: the same segments as before
+            segs.append(Segment(" " * pad, base))
+        return segs
+
     def _row_strip(self, key: str) -> Strip:
         strip = self._strips.get(key)
         if strip is None:
-            base = self._base_style
-            segs = []
-            for c in self._col_list:
-                text, style = self._shown.get((key, c.key), (MISSING, "dim"))
-                flash = self._flashes.get((key, c.key))
-                if flash is not None:
-                    style = flash[1]
-                segs.append(Segment(" " + _fit(text, c.width, c.justify) + " ", base + _style(style)))
-            # merge neighbouring cells of the same style: one SGR sequence instead of one per cell
-            strip = self._strips[key] = Strip(segs, self._width).simplify()
+            strip = self._strips[key] = Strip(self._row_segments(key), self._width)
         return strip
 
     def _cell_cursor_strip(self, key: str, over: Style) -> Strip:
@@ -486,7 +549,10 @@ class LiveTable(ScrollView, can_focus=True):
             return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
         final = self._final.get(key)
         if final is None:
-            final = self._row_strip(key).crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+            if scroll_x == 0 and width >= self._width:  # the usual case: one Strip, no crop
+                final = Strip(self._row_segments(key, width - self._width), width)
+            else:
+                final = self._row_strip(key).crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
             self._final[key] = final
         return final
 

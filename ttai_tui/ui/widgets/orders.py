@@ -9,7 +9,7 @@ rebuilt on each order event (rare) and only the age column ticks. Keys: `x` canc
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,8 +18,12 @@ from textual.widgets import Static
 
 from ttai_tui.core.formatting import fmt_age
 from ttai_tui.core.orders import OrderInfo, price_words
+from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
+
+if TYPE_CHECKING:
+    from ttai_tui.broker.orders import Confirmation, OrderDesk
 
 log = logging.getLogger("ttai_tui.ui.orders")
 
@@ -89,10 +93,10 @@ class OrdersView(Vertical):
         return self.query_one("#orders-table", LiveTable)
 
     @property
-    def bridge(self) -> Any:
-        return self.app.bridge  # type: ignore[attr-defined]
+    def bridge(self) -> Bridge:
+        return require_bridge(self)
 
-    def _desk(self) -> Any:
+    def _desk(self) -> OrderDesk | None:
         try:
             return self.bridge.order_desk()
         except Exception as e:  # not connected yet: the view says so
@@ -179,9 +183,12 @@ class OrdersView(Vertical):
                  ("Price", price_words(o.price, o.price_effect))]
         live = self.bridge.trading_mode() == "live"
 
-        def done(confirmation: Any) -> None:
-            if confirmation is not None:
-                self.app.execute_order(confirmation, f"cancel {o.id}")  # type: ignore[attr-defined]
+        def done(confirmation: Confirmation | None) -> None:
+            from ttai_tui.ui.trading import TradingMixin
+
+            app = self.app
+            if confirmation is not None and isinstance(app, TradingMixin):
+                app.execute_order(confirmation, f"cancel {o.id}")
 
         self.app.push_screen(ReviewScreen(None, desk, live=live, pending=desk.pending_cancel(o.id),
                                           lines=lines, title=f"Cancel order {o.id}"), done)

@@ -8,6 +8,9 @@ changed, and only the cells whose text changed are rewritten.
 
 from __future__ import annotations
 
+import logging
+from decimal import Decimal
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,7 +27,15 @@ from ttai_tui.core.formatting import (
     fmt_qty,
 )
 from ttai_tui.core.models import Position
-from ttai_tui.core.orders import OrderLeg
+from ttai_tui.core.orders import (
+    CRYPTO,
+    EQUITY,
+    EQUITY_OPTION,
+    FUTURE,
+    OrderLeg,
+    OrderRequest,
+    instrument_type_of,
+)
 from ttai_tui.core.portfolio import (
     BETA_BENCHMARK,
     PositionView,
@@ -36,6 +47,9 @@ from ttai_tui.core.portfolio import (
 from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
+
+log = logging.getLogger("ttai_tui.ui.positions")
 
 TOTAL_KEY = "__total__"
 COLUMNS = [
@@ -175,8 +189,10 @@ class PositionsView(Vertical):
         self.app.notify(f"Positions columns: {self.mode}", timeout=1.5)
 
     def _shown(self) -> bool:
-        visible = getattr(self.screen, "visible", None)
-        return True if visible is None else bool(visible("positions"))
+        from ttai_tui.ui.screens.dashboard import DashboardScreen  # the dashboard composes this
+
+        screen = self.screen
+        return screen.shows("positions") if isinstance(screen, DashboardScreen) else True
 
     def reload(self) -> None:
         """Positions changed (account poll / switch): rebuild the row set if it differs.
@@ -242,9 +258,7 @@ class PositionsView(Vertical):
         if pos is not None:
             age = self.bridge.state.age(pos.streamer_symbol)
             text = f"{pos.symbol.strip()} mark {fmt_age(age)} old" if age is not None else "no live mark yet"
-        pane = self.screen.query_one("#main-pane")
-        if pane.border_subtitle != text:
-            pane.border_subtitle = text
+        self.screen.query_one("#main-pane", SubtitleLine).show_subtitle(text)  # the border line only
 
     def flush(self, dirty: set[str] | None, now: float, tick_second: bool) -> None:
         if self._behind and dirty is not None:  # shown again after updates arrived hidden
@@ -313,7 +327,16 @@ class PositionsView(Vertical):
         self.post_message(OpenTicket(legs, f"Close {und}"))
 
     def action_roll_position(self) -> None:
-        positions = [p for p in self.strategy_of(self.table.selected_key) if p.is_option]
+        chosen = self.strategy_of(self.table.selected_key)
+        positions = [p for p in chosen if p.is_option]
+        futures = [p for p in chosen if p.instrument_type == FUTURE]
+        if not positions and len(futures) == 1:
+            self._roll_future(futures[0])
+            return
+        if not positions and any(p.instrument_type == CRYPTO for p in chosen):
+            self.app.notify("Crypto does not expire: there is nothing to roll (x closes it)",
+                            severity="warning", timeout=4)
+            return
         if not positions:
             self.app.notify("Select an option position to roll", severity="warning", timeout=3)
             return
@@ -342,20 +365,49 @@ class PositionsView(Vertical):
             row = next(r for r in target.strikes if r.strike == p.strike)
             occ = row.call if p.option_type == "C" else row.put
             legs.append(OrderLeg("Buy to Open" if p.quantity > 0 else "Sell to Open", abs(int(p.quantity)),
-                                 occ, "Equity Option"))
+                                 occ, instrument_type_of(occ)))
         ctx = TicketContext(chain, target, positions[0].strike, positions[0].option_type)
         self.post_message(OpenTicket(legs, f"Roll {und} to {target.date}", ctx))
 
 
+    @work(group="positions-roll", exclusive=True, exit_on_error=False, description="Roll future")
+    async def _roll_future(self, p: Position) -> None:
+        """Close this contract and open the same size in the next one (a calendar spread)."""
+        from ttai_tui.ui.messages import OpenTicket
+
+        close = closing_legs([p])
+        if not close:
+            return
+        try:
+            resolved = await self.bridge.order_desk().resolve(OrderRequest(tuple(close)))
+        except Exception as e:  # unknown / not connected: say it, nothing is sent
+            log.info("roll of %s: contract lookup failed: %s", p.symbol, e)
+            self.app.notify(f"Cannot roll {p.symbol}: {e}", severity="error", timeout=6)
+            return
+        ins = resolved.legs[0].instrument
+        target = ins.roll_target if ins is not None else ""
+        if not target or target == p.symbol:
+            self.app.notify(f"{p.symbol} has no later contract to roll to", severity="warning", timeout=5)
+            return
+        legs = [*resolved.legs, OrderLeg("Buy to Open" if p.quantity > 0 else "Sell to Open",
+                                         close[0].quantity, target, FUTURE)]
+        self.post_message(OpenTicket(legs, f"Roll {p.symbol} to {target}"))
+
+
 def closing_legs(positions: list[Position]) -> list[OrderLeg]:
-    """One closing leg per position: sell what is long, buy back what is short."""
+    """One closing leg per position: sell what is long, buy back what is short (a crypto
+    fraction stays a fraction; futures and crypto are looked up by the ticket)."""
     out: list[OrderLeg] = []
     for p in positions:
-        qty = abs(round(p.quantity))
+        if p.instrument_type == CRYPTO:
+            frac = Decimal(str(abs(p.quantity))).normalize()
+            qty: int | Decimal = int(frac) if frac == frac.to_integral_value() else frac
+        else:
+            qty = abs(round(p.quantity))
         if qty == 0:
             continue
-        itype = "Equity Option" if p.is_option else "Equity"
-        if itype == "Equity" and p.instrument_type not in ("Equity", ""):
-            itype = p.instrument_type
+        itype = p.instrument_type or (EQUITY_OPTION if p.is_option else EQUITY)
+        if itype == EQUITY and p.is_option:
+            itype = EQUITY_OPTION
         out.append(OrderLeg("Sell to Close" if p.quantity > 0 else "Buy to Close", qty, p.symbol, itype))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -37,7 +37,12 @@ from ttai_tui.core.risk.portfolio import (
     whatif,
 )
 from ttai_tui.core.risk.strategies import StrategyKind
+from ttai_tui.ui.bridge import Bridge, require_bridge
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
+
+if TYPE_CHECKING:
+    from ttai_tui.config import Settings
+    from ttai_tui.core.models import Position
 
 log = logging.getLogger(__name__)
 VIX = "VIX"
@@ -149,7 +154,7 @@ class RiskView(Vertical):
     ]
     MAX_HZ: ClassVar[float] = 2.0
 
-    def __init__(self, settings: Any = None, *, id: str | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         from ttai_tui.headless.risk import limits_from, rate_from
 
@@ -162,7 +167,7 @@ class RiskView(Vertical):
         self.computes = 0
         self.draws = 0
         self.compute_ms: deque[float] = deque(maxlen=500)
-        self._positions: list[Any] | None = None
+        self._positions: list[Position] | None = None
         self._symbols: set[str] = set()
         self._stale = True
         self._scheduled = False
@@ -195,8 +200,8 @@ class RiskView(Vertical):
         return self.query_one("#risk-plot", PlotextPlot)
 
     @property
-    def bridge(self) -> Any:
-        return self.app.bridge  # type: ignore[attr-defined]
+    def bridge(self) -> Bridge:
+        return require_bridge(self)
 
     @property
     def lower(self) -> str:
@@ -227,7 +232,7 @@ class RiskView(Vertical):
             self._scheduled = True
             self.set_timer(max(wait, 0.01), self._recompute_guarded, name="risk-recompute")
 
-    def _publish(self, positions: list[Any]) -> None:
+    def _publish(self, positions: list[Position]) -> None:
         syms = {p.streamer_symbol for p in positions} | {p.underlying for p in positions}
         syms |= {BENCHMARK, VIX}
         if syms != self._symbols:

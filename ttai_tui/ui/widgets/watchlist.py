@@ -7,6 +7,7 @@ it shows. Edits go to `WatchlistStore`, which saves atomically.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
@@ -28,8 +29,12 @@ from ttai_tui.ui.bridge import bridge_of, require_bridge
 from ttai_tui.ui.messages import OpenSymbol
 from ttai_tui.ui.watchlist_store import WatchlistStore
 from ttai_tui.ui.widgets.live_table import Col, LiveTable
+from ttai_tui.ui.widgets.subtitle_line import SubtitleLine
+
+log = logging.getLogger(__name__)
 
 STALE_SECONDS = 30.0
+RESOLVE_RETRY_S = 5.0  # entries like /ES wait for the broker: ask again this often until it answers
 
 COLUMNS = [
     Col("symbol", "Symbol", 6, "left"),
@@ -87,7 +92,7 @@ class Deleted:
     index: int
 
 
-class WatchlistPane(Vertical):
+class WatchlistPane(SubtitleLine, Vertical):
     """List switcher line + LiveTable; bindings live here so they work while the table has focus."""
 
     ALLOW_MAXIMIZE = True
@@ -172,6 +177,34 @@ class WatchlistPane(Vertical):
         if keep is not None and table.has_row(keep):
             table.select_key(keep)
         self.publish_subscriptions()
+        self.resolve_entries()
+
+    def resolve_entries(self) -> None:
+        """Ask the broker what entries like /ES, /ESZ26 or BTC/USD stream as (see WatchlistStore)."""
+        if self.store.unresolved() and bridge_of(self) is not None:
+            self.run_worker(self._resolve_entries(), group="watchlist-resolve", exclusive=True,
+                            exit_on_error=False, description="Watchlist symbols")
+
+    async def _resolve_entries(self) -> None:
+        from ttai_tui.broker.errors import BrokerFailure, UnknownSymbolError
+
+        bridge = require_bridge(self)
+        changed = False
+        for entry in self.store.unresolved():
+            try:
+                streamer = await bridge.resolve(entry)
+            except UnknownSymbolError as exc:
+                log.warning("watchlist entry %s is not listed (%s); shown as written", entry, exc)
+                streamer = entry  # not asked again this session
+            except Exception as exc:  # not connected yet, network: ask again a little later
+                log.info("watchlist entry %s not resolved yet (%s); retrying in %.0fs", entry, exc,
+                         RESOLVE_RETRY_S, exc_info=not isinstance(exc, BrokerFailure))
+                self.set_timer(RESOLVE_RETRY_S, self.resolve_entries, name="watchlist-resolve")
+                break
+            self.store.set_streamer(entry, streamer)
+            changed = True
+        if changed:
+            self.rebuild()
 
     def publish_subscriptions(self) -> None:
         bridge = bridge_of(self)
@@ -226,8 +259,7 @@ class WatchlistPane(Vertical):
         else:
             age = state.age(sym)
             sub = f"{sym} updated {fmt_age(age)} ago" if age is not None else f"{sym}: no data yet"
-        if sub != self.border_subtitle:
-            self.border_subtitle = sub
+        self.show_subtitle(sub)  # repaints the border line, not the whole pane
 
     # -- sorting -------------------------------------------------------------------------------
 
