@@ -149,6 +149,7 @@ class TicketScreen(ModalScreen[None]):
         self.qty: int | Decimal = _gcd(legs)
         self.ratios = [max(1, int(leg.quantity // self.qty)) for leg in legs]
         self.resolving = False
+        self.awaiting_desk = False  # the contract lookup waits for the broker's order desk
         self.order_type = order_type
         self.tif = "Day"
         self.gtd: date | None = None
@@ -190,7 +191,7 @@ class TicketScreen(ModalScreen[None]):
         if live:
             box.add_class("live")
         self._subscribe()
-        self.set_interval(0.5, self._tick, name="ticket-quotes")
+        self.set_interval(0.5, self._poll, name="ticket-quotes")
         self._resolve_legs()
         self._tick()
 
@@ -212,10 +213,13 @@ class TicketScreen(ModalScreen[None]):
             return
         try:
             desk = self.bridge.order_desk()
-        except Exception as e:  # not connected yet: the review says so too
-            log.info("ticket: no order desk to look up contracts: %s", e)
-            self.message = (f"cannot look up {self.legs[0].symbol} yet: {e}", "bold red")
+        except Exception as e:  # not connected yet: looked up again on the next tick (_poll)
+            if not self.awaiting_desk:
+                log.info("ticket: no order desk to look up contracts yet: %s", e)
+            self.awaiting_desk = True
+            self.message = (f"cannot look up {self.legs[0].symbol} yet ({e}); trying again…", "yellow")
             return
+        self.awaiting_desk = False
         self.resolving = True
         self.message = (f"looking up {', '.join(leg.symbol.strip() for leg in self.legs)} on the server…", "dim")
         self.run_worker(self._lookup(desk, OrderRequest(tuple(self.legs))), group="ticket-lookup",
@@ -279,6 +283,12 @@ class TicketScreen(ModalScreen[None]):
 
     def natural_mid(self) -> tuple[float | None, float | None]:
         return natural_and_mid(self.request(), self._quotes())
+
+    def _poll(self) -> None:
+        """Every half second: the contract lookup once the connection is up, then the prices."""
+        if self.awaiting_desk:
+            self._resolve_legs()
+        self._tick()
 
     def _tick(self) -> None:
         _nat, mid = self.natural_mid()
