@@ -385,31 +385,14 @@ class LiveTable(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def _refresh_cell(self, key: str, col: str) -> None:
-        """Repaint one cell's screen region only: over ssh, bytes follow what changed.
-
-        Regions are collected and handed to Textual in one `refresh(*regions)` call (each call
-        walks the DOM for offsets, which at ~200 cells a flush was most of the flush time).
-        """
-        self._strips.pop(key, None)
-        self._final.pop(key, None)
-        i = self._index.get(key)
-        if i is None:
-            return
-        sx, sy, width, height = self._viewport()
-        y = i - sy + 1
-        if not 1 <= y < height:
-            return
-        x = self._col_x[col] - sx
-        w = self._cols[col].width + 2
-        if x + w <= 0 or x >= width:
-            return
-        if not self._pending:
-            self.call_next(self._commit_refresh)
-        self._pending.append(Region(max(0, x), y, w + min(0, x), 1))
+        """Repaint one cell's screen region only: over ssh, bytes follow what changed."""
+        self._refresh_cells(key, [col])
 
     def _refresh_cells(self, key: str, cols: list[str]) -> None:
-        """`_refresh_cell` for several cells of one row: runs of adjacent cells are one region
-        (the same screen cells, fewer regions for Textual to translate, merge and crop)."""
+        """Repaint the cells of one row that changed: runs of adjacent cells are one region (the
+        same screen cells, fewer regions for Textual to translate, merge and crop). Regions are
+        collected and handed to Textual in one `refresh(*regions)` call (each call walks the DOM
+        for offsets, which at ~200 cells a flush was most of the flush time)."""
         self._strips.pop(key, None)
         self._final.pop(key, None)
         i = self._index.get(key)
