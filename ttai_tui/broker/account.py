@@ -382,5 +382,5 @@ class AccountService:
                 legs = getattr(order, "legs", []) or []
                 sym = legs[0].symbol if legs else getattr(order, "underlying_symbol", "")
                 self.emit(
-                    ev.OrderFilled(self.account.number, str(order.id), sym, f"{status} {sym}")
+                    ev.OrderFilled(self.account.number, str(order.id), sym, f"order {order.id} · {sym.strip()}")
                 )
