@@ -41,6 +41,7 @@ from ttai_tui.core.market_state import MarketState
 from ttai_tui.core.models import StreamState, StreamStatus
 
 log = logging.getLogger(__name__)
+STOP_GRACE_S = 2.0  # how long stop() lets the stream close politely
 
 MAX_BATCH = 4096
 QUOTE_TOKEN_PATH = "/api-quote-tokens"
@@ -159,7 +160,15 @@ class StreamSupervisor:
             self._task = asyncio.create_task(self._run(), name="ttai-stream")
 
     async def stop(self) -> None:
+        """Cancel the stream; a connection still closing politely after STOP_GRACE_S (the
+        websocket close handshake waits up to 10 s for a busy or silent server) is cancelled
+        again, so Ctrl-C and quit never wait on the server."""
         task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_GRACE_S)
+            if not task.done():
+                log.info("stream: still closing after %.1f s; abandoning the close handshake", STOP_GRACE_S)
         await cancel_all([task])
         self.subs.detach()
         self.status.state = StreamState.STOPPED
