@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .test_commands import _env, ttai
+from .test_commands import _env, ctrl_c_as_a_terminal_sends_it, ttai
 
 
 def shift_spy(exchange: Any, pct: float) -> None:
@@ -82,6 +82,7 @@ async def test_watch_prints_a_json_line_when_spy_trades_through(exchange: Any, t
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ttai_tui", "--exchange", url, "alert", "watch", "--json",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(tmp_path),
+        preexec_fn=ctrl_c_as_a_terminal_sends_it,
     )
     assert proc.stdout is not None and proc.stderr is not None
     try:

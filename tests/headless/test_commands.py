@@ -23,6 +23,15 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def ctrl_c_as_a_terminal_sends_it() -> None:
+    """preexec_fn for a child the test stops with SIGINT: SIGINT at its default and unblocked, as
+    a shell in a terminal starts a program. In full `-n 2` runs a child inherited an ignored
+    SIGINT from the test worker (some earlier test in the worker leaves it so) and, ignoring
+    Ctrl-C as POSIX says a program started that way should, never stopped."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def ttai(tmp_path: Path, *args: str, timeout: float = 90.0, **env: str) -> tuple[int, str, str]:
     """Run `ttai ARGS` as a user would. ``timeout`` only guards against a hang (a loaded CI
     machine can take tens of seconds for a cold start); a hang fails with what the process said
@@ -102,6 +111,7 @@ async def test_follow_json_keeps_streaming_through_a_drop(exchange: Any, tmp_pat
         sys.executable, "-m", "ttai_tui", "--exchange", exchange.url,
         "quotes", "SPY", "QQQ", "--follow", "--json",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(tmp_path),
+        preexec_fn=ctrl_c_as_a_terminal_sends_it,
     )
     assert proc.stdout is not None and proc.stderr is not None
     lines: list[tuple[float, dict[str, Any]]] = []
