@@ -93,15 +93,22 @@ async def dispatch(s: ExchangeServer, r: web.Request, rest: list[str]) -> web.Re
     return err(404, "not_found", "unknown order route")
 
 
-def _respond(s: ExchangeServer, order: Order, dry: bool) -> web.Response:
+def _costs(s: ExchangeServer, order: Order, errors: list[OrderError]) -> tuple[dict[str, object], dict[str, object]]:
+    """The order's fee calculation and buying-power effect as the API shows them (private keys
+    dropped); a buying-power shortfall is added to ``errors``."""
     a = s.account
-    errors = a.preflight(order)
     bp = a.buying_power_effect(order)
     bp_err = a.check_buying_power(bp)
     if bp_err is not None:
         errors.append(bp_err)
     fees = {k: v for k, v in a.fees(order).items() if not k.startswith("_")}
-    bpj = {k: v for k, v in bp.items() if not k.startswith("_")}
+    return fees, {k: v for k, v in bp.items() if not k.startswith("_")}
+
+
+def _respond(s: ExchangeServer, order: Order, dry: bool) -> web.Response:
+    a = s.account
+    errors = a.preflight(order)
+    fees, bpj = _costs(s, order, errors)
     if dry:
         body: dict[str, object] = {"order": a.order_json(order, placed=False), "buying-power-effect": bpj,
                                    "fee-calculation": fees, "warnings": []}
@@ -142,12 +149,7 @@ async def complex_orders(s: ExchangeServer, r: web.Request, rest: list[str]) -> 
         kind, trigger, children = a.parse_complex(await _body(r))
         head = trigger or children[0]
         errors = [e for o in ([trigger] if trigger else []) + children for e in a.preflight(o)]
-        bp = a.buying_power_effect(head)
-        bp_err = a.check_buying_power(bp)
-        if bp_err is not None:
-            errors.append(bp_err)
-        fees = {k: v for k, v in a.fees(head).items() if not k.startswith("_")}
-        bpj = {k: v for k, v in bp.items() if not k.startswith("_")}
+        fees, bpj = _costs(s, head, errors)
         if rest == ["dry-run"]:
             body: dict[str, object] = {"complex-order": a.unplaced_complex_json(kind, trigger, children),
                                        "buying-power-effect": bpj, "fee-calculation": fees, "warnings": []}
