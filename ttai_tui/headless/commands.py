@@ -149,8 +149,10 @@ async def _quotes(settings: Settings, target: Target, symbols: list[str], follow
 
     broker = _broker(settings, target)
     async with broker:
+        fresh = _FreshQuotes(broker.state)
         if follow:
             broker.add_listener(_stderr_listener())
+            broker.add_listener(fresh.on_event)
         # --follow keeps trying to reach the server like the dashboard; a snapshot gives up
         await broker.start(stream=True, account=False, retry_for=None if follow else _retry_for(settings))
         resolved: dict[str, str] = {}
@@ -183,13 +185,45 @@ async def _quotes(settings: Settings, target: Target, symbols: list[str], follow
         wanted = set(symbols)
         state.take_dirty("cli")  # start from now
         for s in symbols:
-            if s in state.quotes:
+            if fresh.ready(s):
                 _emit_quote(state, s, as_json)
         while True:
             await asyncio.sleep(0.05)
             for s in sorted(state.take_dirty("cli") & wanted):
-                if s in state.quotes:
+                if fresh.ready(s):
                     _emit_quote(state, s, as_json)
+
+
+class _FreshQuotes:
+    """Which followed symbols may be printed now.
+
+    After the stream reconnects, a symbol's next line waits for its first quote on the new
+    connection: its trade or summary can arrive first (the snapshot sends one event type at a
+    time), and printing then would show the quote held from before the outage as if it were live.
+    """
+
+    def __init__(self, state: MarketState) -> None:
+        self.state = state
+        self.held: dict[str, float] = {}  # symbol -> `updated` of the quote held over an outage
+
+    def on_event(self, e: BrokerEvent) -> None:
+        from ttai_tui.broker import events as ev
+
+        if isinstance(e, ev.Reconnecting):
+            for s, q in self.state.quotes.items():
+                self.held.setdefault(s, q.updated)
+
+    def ready(self, symbol: str) -> bool:
+        q = self.state.quotes.get(symbol)
+        if q is None:
+            return False
+        held = self.held.get(symbol)
+        if held is None:
+            return True
+        if q.updated == held:
+            return False
+        del self.held[symbol]
+        return True
 
 
 def _emit_quote(state: MarketState, symbol: str, as_json: bool) -> None:
