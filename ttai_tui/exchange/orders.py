@@ -495,15 +495,16 @@ class OrderDesk:
                 order.updated_at = self.market.t
         return changed
 
-    def cancel(self, order_id: int) -> Order | None:
+    def cancel(self, order_id: int) -> list[Order]:
+        """Cancel a working order; returns the orders whose state changed (none if it was not
+        working): it, and the contingent orders of a complex order whose trigger it was."""
         o = self.orders.get(order_id)
-        if o is None:
-            return None
-        if o.working:
-            o.status = "Cancelled"
-            o.contingent = False
-            o.updated_at = self.market.t
-        return o
+        if o is None or not o.working:
+            return []
+        o.status = "Cancelled"
+        o.contingent = False
+        o.updated_at = self.market.t
+        return [o, *self._complex_after_end(o)]
 
     def replace(self, old: Order, body: dict[str, object], patch: bool) -> list[Order]:
         """Cancel-replace: ``old`` is cancelled and a new order (new id) takes its place with the
@@ -558,6 +559,7 @@ class OrderDesk:
                 o.contingent = False
                 o.updated_at = now
                 changed.append(o)
+                changed += self._complex_after_end(o)
         return changed
 
     def check_fills(self) -> list[Order]:
@@ -648,6 +650,9 @@ class OrderDesk:
         return changed
 
     def _complex_after_fill(self, o: Order) -> list[Order]:  # provided by ComplexDesk
+        return []
+
+    def _complex_after_end(self, o: Order) -> list[Order]:  # provided by ComplexDesk
         return []
 
     # ------------------------------------------------------------ day roll

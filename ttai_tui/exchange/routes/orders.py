@@ -85,8 +85,7 @@ async def dispatch(s: ExchangeServer, r: web.Request, rest: list[str]) -> web.Re
         if m == "DELETE":
             if not o.working:
                 return err(422, "cannot_update_order", f"Order {o.id} is {o.status} and cannot be cancelled")
-            a.cancel(o.id)
-            push(s, [o])
+            push(s, a.cancel(o.id))
             return ok(a.order_json(o))
         if m in ("PUT", "PATCH"):
             return _replace(s, o, await _body(r), patch=m == "PATCH", dry=False)

@@ -1,0 +1,96 @@
+"""Bugs found by a line-by-line review of the exchange's order book, each checked where a client
+sees it: through the unmodified SDK on loopback, against an exchange on a frozen clock
+(Wednesday 11:00 New York) whose book moves only when a test moves it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from tastytrade import Account, Session
+from tastytrade.instruments import Equity
+from tastytrade.order import (
+    LimitOrder,
+    OrderAction,
+    OrderStatus,
+    OrderTimeInForce,
+    OTOCOOrder,
+    OTOOrder,
+    StopOrder,
+)
+
+from ttai_tui.broker.endpoint import make_session
+from ttai_tui.exchange.clock import NY, session_bounds
+from ttai_tui.exchange.server import ExchangeServer
+
+WED_11 = dt.datetime(2026, 6, 3, 11, 0, tzinfo=NY).timestamp()
+
+
+@pytest.fixture
+async def frozen() -> AsyncIterator[ExchangeServer]:
+    async with ExchangeServer(seed=1, market_hours=True, clock=lambda: WED_11) as ex:
+        yield ex
+
+
+@pytest.fixture
+async def sess(frozen: ExchangeServer) -> AsyncIterator[Session]:
+    s = make_session("secret", "refresh", base_url=frozen.url, timeout=10)
+    async with s:
+        yield s
+
+
+@pytest.fixture
+async def acct(sess: Session) -> Account:
+    return await Account.get(sess, "5WT00001")
+
+
+def set_book(ex: ExchangeServer, sym: str, bid: float, ask: float, size: int | None = None) -> None:
+    st = ex.market.states[sym]
+    st.bid, st.ask = bid, ask
+    if size is not None:
+        st.bid_size = st.ask_size = size
+    st.quote_seq += 1
+
+
+def _buy(eq: Equity, price: str, tif: OrderTimeInForce = OrderTimeInForce.DAY) -> LimitOrder:
+    return LimitOrder(time_in_force=tif, legs=[eq.build_leg(1, OrderAction.BUY_TO_OPEN)], price=Decimal(price))
+
+
+async def test_cancelling_or_expiring_a_trigger_cancels_its_contingent_orders(frozen, sess, acct):
+    """The contingent orders of an OTO/OTOCO go live only when the trigger fills. A trigger
+    cancelled on its own (DELETE /orders/{id}) or expired at the close can never fill: its
+    children used to stay Contingent, listed as working for ever, and the complex order never
+    ended."""
+    set_book(frozen, "AAPL", 200.00, 200.02, size=1000)
+    eq = await Equity.get(sess, "AAPL")
+    oto = OTOOrder(trigger_order=_buy(eq, "-150"),  # rests: far below the market
+                   orders=[LimitOrder(time_in_force=OrderTimeInForce.GTC,
+                                      legs=[eq.build_leg(1, OrderAction.SELL_TO_CLOSE)], price=Decimal("250"))])
+    c = (await acct.place_complex_order(sess, oto, dry_run=False)).complex_order
+    assert [o.status for o in c.orders] == [OrderStatus.CONTINGENT]
+    await acct.delete_order(sess, c.trigger_order.id)
+    got = await acct.get_complex_order(sess, c.id)
+    assert got.trigger_order.status == OrderStatus.CANCELLED
+    assert [o.status for o in got.orders] == [OrderStatus.CANCELLED]
+    assert got.terminal_at is not None
+    otoco = OTOCOOrder(
+        trigger_order=_buy(eq, "-150"),  # a Day trigger: expires at the close
+        take_profit=LimitOrder(time_in_force=OrderTimeInForce.GTC,
+                               legs=[eq.build_leg(1, OrderAction.SELL_TO_CLOSE)], price=Decimal("250")),
+        stop_loss=StopOrder(time_in_force=OrderTimeInForce.GTC,
+                            legs=[eq.build_leg(1, OrderAction.SELL_TO_CLOSE)], stop_trigger=Decimal("140")))
+    c2 = (await acct.place_complex_order(sess, otoco, dry_run=False)).complex_order
+    frozen.market.t = session_bounds(dt.date(2026, 6, 3))[1]
+    frozen.account.check_fills()
+    got2 = await acct.get_complex_order(sess, c2.id)
+    assert got2.trigger_order.status == OrderStatus.EXPIRED
+    assert [o.status for o in got2.orders] == [OrderStatus.CANCELLED, OrderStatus.CANCELLED]
+    assert not [o for o in await acct.get_live_orders(sess) if o.status in (OrderStatus.LIVE, OrderStatus.CONTINGENT)]
+    # cancelling the whole complex order still reports every member it cancelled
+    c3 = (await acct.place_complex_order(sess, oto, dry_run=False)).complex_order
+    await acct.delete_complex_order(sess, c3.id)
+    got3 = await acct.get_complex_order(sess, c3.id)
+    assert got3.trigger_order.status == OrderStatus.CANCELLED
+    assert [o.status for o in got3.orders] == [OrderStatus.CANCELLED]
