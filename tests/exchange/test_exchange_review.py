@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 from tastytrade import Account, Session
-from tastytrade.instruments import Equity
+from tastytrade.instruments import Cryptocurrency, Equity
 from tastytrade.order import (
     LimitOrder,
+    NotionalOrder,
     OrderAction,
     OrderStatus,
     OrderTimeInForce,
@@ -20,6 +21,7 @@ from tastytrade.order import (
     OTOOrder,
     StopOrder,
 )
+from tastytrade.utils import TastytradeError
 
 from ttai_tui.broker.endpoint import make_session
 from ttai_tui.exchange.clock import NY, session_bounds
@@ -94,3 +96,28 @@ async def test_cancelling_or_expiring_a_trigger_cancels_its_contingent_orders(fr
     got3 = await acct.get_complex_order(sess, c3.id)
     assert got3.trigger_order.status == OrderStatus.CANCELLED
     assert [o.status for o in got3.orders] == [OrderStatus.CANCELLED]
+
+
+async def test_a_notional_sell_to_close_never_sells_more_than_is_held(frozen, sess, acct):
+    """The demo account holds 0.25 BTC. "Sell to Close $50,000 of BTC" used to fill 0.53 BTC and
+    leave the account short 0.28 BTC (crypto cannot be short); it is refused, and a sale the
+    position covers fills and leaves the rest long."""
+    btc = await Cryptocurrency.get(sess, "BTC/USD")
+
+    def sell(value: str) -> NotionalOrder:
+        return NotionalOrder(time_in_force=OrderTimeInForce.DAY, value=Decimal(value),
+                             legs=[btc.build_leg(None, OrderAction.SELL_TO_CLOSE)])
+
+    async def held() -> Decimal:
+        return {p.symbol: p.quantity if p.quantity_direction == "Long" else -p.quantity
+                for p in await acct.get_positions(sess)}["BTC/USD"]
+
+    assert await held() == Decimal("0.25")
+    with pytest.raises(TastytradeError, match="no_matching_position"):
+        await acct.place_order(sess, sell("50000"), dry_run=False)
+    assert await held() == Decimal("0.25")
+    placed = (await acct.place_order(sess, sell("10000"), dry_run=False)).order
+    assert placed.status == OrderStatus.FILLED
+    sold = sum(f.quantity for leg in placed.legs for f in leg.fills or [])
+    assert Decimal("0") < sold < Decimal("0.25")
+    assert await held() == Decimal("0.25") - sold

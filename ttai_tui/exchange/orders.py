@@ -216,6 +216,8 @@ class OrderDesk:
             if value < MIN_NOTIONAL:
                 raise OrderError(f"The minimum notional value is ${MIN_NOTIONAL:.2f}",
                                  code="notional_too_small", preflight=True)
+            if str(legs[0]["action"]).endswith("to Close") and not contingent:
+                self._check_notional_close(first, str(legs[0]["action"]), value)
             size = 1.0
         elif all(q.is_integer() for q in qtys):
             size = float(math.gcd(*(int(q) for q in qtys)))
@@ -229,6 +231,17 @@ class OrderDesk:
                       source=str(body.get("source", "")),
                       external_identifier=_ext_id(body.get("external-identifier")))
         return order
+
+    def _check_notional_close(self, t: Tradable, action: str, value: float) -> None:
+        """A closing notional order must be covered by the position at the price it fills at
+        (a $50,000 Sell to Close of 0.25 BTC used to sell 0.53 BTC and leave a short)."""
+        p = self.positions.get(t.symbol)
+        q = self.tradables.quote(t)
+        want_long = action.startswith("Sell")
+        px = (q.bid if want_long else q.ask) if q is not None else 0.0
+        if p is None or (p.quantity > 0) != want_long or value > abs(p.quantity) * px * t.multiplier + 0.005:
+            raise OrderError(f"no matching position to close for {t.symbol}: ${value:,.2f} is more than "
+                             f"the position is worth", code="no_matching_position", preflight=True)
 
     def preflight(self, order: Order) -> list[OrderError]:
         """The checks the real API runs before routing (reported as ``errors`` by a dry run)."""
@@ -601,6 +614,9 @@ class OrderDesk:
             px = nat if fresh else limit
         if o.order_type == "Notional Market":
             units = self._notional_qty(o, qs)
+            if str(o.legs[0]["action"]).endswith("to Close"):  # never more than is held
+                p = self.positions.get(str(o.legs[0]["symbol"]))
+                units = min(units, abs(p.quantity) if p is not None else 0.0)
             if units <= 0:
                 return []
             o.size = units
