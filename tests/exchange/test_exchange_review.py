@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from tastytrade import Account, Session
-from tastytrade.instruments import Cryptocurrency, Equity
+from tastytrade.instruments import Cryptocurrency, Equity, Future
 from tastytrade.order import (
     LimitOrder,
     NotionalOrder,
@@ -121,3 +121,29 @@ async def test_a_notional_sell_to_close_never_sells_more_than_is_held(frozen, se
     sold = sum(f.quantity for leg in placed.legs for f in leg.fills or [])
     assert Decimal("0") < sold < Decimal("0.25")
     assert await held() == Decimal("0.25") - sold
+
+
+async def test_prices_come_back_as_sent_and_filled_to_the_tick(frozen, sess, acct):
+    """/ZN trades in 1/64 of a point and /NQ near 21,000: the order's price, its stop trigger and
+    its fills used to come back cut to 4 decimals (110.421875 -> 110.4219) or 6 significant
+    digits (a 21000.25 stop -> 21000.2)."""
+    zn = frozen.instruments.front("ZN")
+    st = frozen.instruments.prices.state(zn)
+    st.bid, st.ask = 110.421875, 110.4375
+    fut = await Future.get(sess, zn.symbol)
+    sell = LimitOrder(time_in_force=OrderTimeInForce.DAY, legs=[fut.build_leg(1, OrderAction.SELL)],
+                      price=Decimal("110.421875"))
+    placed = (await acct.place_order(sess, sell, dry_run=False)).order
+    assert placed.price == Decimal("110.421875")
+    assert placed.status == OrderStatus.FILLED
+    assert [f.fill_price for leg in placed.legs for f in leg.fills or []] == [Decimal("110.421875")]
+    (tx,) = [t for t in await acct.get_history(sess, page_offset=0) if t.order_id == placed.id]
+    assert tx.price == Decimal("110.421875")
+    pos = {p.symbol: p for p in await acct.get_positions(sess)}[zn.symbol]
+    assert pos.average_open_price == Decimal("110.421875")
+    nq = await Future.get(sess, frozen.instruments.front("NQ").symbol)
+    stop = StopOrder(time_in_force=OrderTimeInForce.GTC, legs=[nq.build_leg(1, OrderAction.SELL)],
+                     stop_trigger=Decimal("21000.25"))
+    resting = (await acct.place_order(sess, stop, dry_run=False)).order
+    assert resting.status == OrderStatus.LIVE and resting.stop_trigger == Decimal("21000.25")
+    assert (await acct.get_order(sess, resting.id)).stop_trigger == Decimal("21000.25")

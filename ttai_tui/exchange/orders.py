@@ -18,7 +18,7 @@ import itertools
 import math
 from typing import TYPE_CHECKING
 
-from ttai_tui.exchange.book.ledger import Ledger, fmt_qty
+from ttai_tui.exchange.book.ledger import Ledger, fmt_price, fmt_qty
 from ttai_tui.exchange.book.tradables import (
     MARK_TO_MARKET_TYPES,
     Quote,
@@ -459,10 +459,10 @@ class OrderDesk:
             legs.append(out)
         d["legs"] = legs
         if o.price is not None:
-            d["price"] = f"{o.price:.4f}".rstrip("0").rstrip(".") if o.price else "0.0"
+            d["price"] = fmt_price(o.price)
             d["price-effect"] = o.effect
         if o.stop_trigger is not None:
-            d["stop-trigger"] = f"{o.stop_trigger:g}"
+            d["stop-trigger"] = fmt_price(o.stop_trigger)
         if o.value is not None:
             d["value"] = f"{o.value:.2f}"
             d["value-effect"] = o.value_effect
@@ -651,7 +651,7 @@ class OrderDesk:
                               multiplier=t.multiplier, cash=c, fees=parts if i == 0 else {},
                               leg_count=len(o.legs))
             o.fills.append({"fill-id": f"F{next(self._fill_ids)}", "quantity": fmt_qty(q),
-                            "fill-price": f"{lp:.4f}", "filled-at": iso(now), "destination-venue": "TTAI_SIM",
+                            "fill-price": fmt_price(lp), "filled-at": iso(now), "destination-venue": "TTAI_SIM",
                             "_symbol": leg["symbol"]})
         self.cash += cash - fees
         for k in [k for k, p in self.positions.items() if p.quantity == 0]:
