@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from tastytrade import Account, Session
-from tastytrade.instruments import Cryptocurrency, Equity, Future
+from tastytrade.instruments import Cryptocurrency, Equity, Future, Option
 from tastytrade.order import (
     LimitOrder,
     NotionalOrder,
@@ -25,6 +25,7 @@ from tastytrade.utils import TastytradeError
 
 from ttai_tui.broker.endpoint import make_session
 from ttai_tui.exchange.clock import NY, session_bounds
+from ttai_tui.exchange.options import OptionId
 from ttai_tui.exchange.server import ExchangeServer
 
 WED_11 = dt.datetime(2026, 6, 3, 11, 0, tzinfo=NY).timestamp()
@@ -147,3 +148,20 @@ async def test_prices_come_back_as_sent_and_filled_to_the_tick(frozen, sess, acc
     resting = (await acct.place_order(sess, stop, dry_run=False)).order
     assert resting.status == OrderStatus.LIVE and resting.stop_trigger == Decimal("21000.25")
     assert (await acct.get_order(sess, resting.id)).stop_trigger == Decimal("21000.25")
+
+
+async def test_an_even_money_order_is_accepted(frozen, sess, acct):
+    """A roll for even money is a Limit at price 0, which the SDK sends without a price-effect
+    (it signs only non-zero prices). The exchange refused it: invalid_price_effect."""
+    book = frozen.book
+    spot = frozen.market.states["SPY"].mid
+    (near, ks), (far, _) = [(e, ks) for e, ks in book.chain("SPY") if e.kind == "Regular"][:2]
+    k = min(ks, key=lambda x: abs(x - spot))
+    legs = [(await Option.get(sess, OptionId("SPY", near.date, True, k).occ)).build_leg(1, OrderAction.SELL_TO_OPEN),
+            (await Option.get(sess, OptionId("SPY", far.date, True, k).occ)).build_leg(1, OrderAction.BUY_TO_OPEN)]
+    even = LimitOrder(time_in_force=OrderTimeInForce.DAY, legs=legs, price=Decimal("0"))
+    assert "price-effect" not in even.model_dump_json(exclude_none=True, by_alias=True)
+    dry = await acct.place_order(sess, even, dry_run=True)
+    assert not dry.errors and dry.order.price == 0
+    placed = (await acct.place_order(sess, even, dry_run=False)).order
+    assert placed.status == OrderStatus.LIVE and placed.price == 0  # a calendar is a debit: it rests

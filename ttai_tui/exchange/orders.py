@@ -183,7 +183,8 @@ class OrderDesk:
             if body.get("price") is None:
                 raise OrderError("limit orders need a price", code="invalid_price")
             price = abs(_num(body.get("price"), "price"))
-            if effect not in ("Credit", "Debit"):
+            # a zero price (an even roll) has no effect: the SDK sends none for it
+            if effect not in ("Credit", "Debit") and not (price == 0 and effect == "None"):
                 raise OrderError("price-effect must be Credit or Debit", code="invalid_price_effect")
             if single:
                 buy = _is_buy(legs[0])
