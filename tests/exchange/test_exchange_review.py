@@ -165,3 +165,14 @@ async def test_an_even_money_order_is_accepted(frozen, sess, acct):
     assert not dry.errors and dry.order.price == 0
     placed = (await acct.place_order(sess, even, dry_run=False)).order
     assert placed.status == OrderStatus.LIVE and placed.price == 0  # a calendar is a debit: it rests
+
+
+async def test_margin_report_and_balances_agree_on_the_maintenance_excess(frozen, sess, acct):
+    """Maintenance excess is net liq minus the maintenance requirement. The margin report
+    subtracted the initial requirement, so it disagreed with the balances by about $10,000."""
+    report = await acct.get_margin_requirements(sess)
+    balances = await acct.get_balances(sess)
+    assert report.maintenance_requirement != report.margin_requirement  # long stock: 25 % vs 50 %
+    assert report.maintenance_excess == balances.maintenance_excess
+    assert report.maintenance_excess == report.margin_equity + report.maintenance_requirement  # signed: debit < 0
+
