@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
+import aiohttp
 import pytest
 from tastytrade import Account, Session
 from tastytrade.instruments import Cryptocurrency, Equity, Future, Option
@@ -176,3 +177,13 @@ async def test_margin_report_and_balances_agree_on_the_maintenance_excess(frozen
     assert report.maintenance_excess == balances.maintenance_excess
     assert report.maintenance_excess == report.margin_equity + report.maintenance_requirement  # signed: debit < 0
 
+
+async def test_an_order_filled_at_once_counts_one_fill(frozen, sess, acct):
+    """``orders-filled`` in /_exchange/stats counted an order filled on arrival twice."""
+    set_book(frozen, "KO", 70.00, 70.02, size=1000)
+    eq = await Equity.get(sess, "KO")
+    placed = (await acct.place_order(sess, _buy(eq, "-70.05"), dry_run=False)).order
+    assert placed.status == OrderStatus.FILLED
+    async with aiohttp.ClientSession() as http, http.get(f"{frozen.url}/_exchange/stats") as r:
+        stats = await r.json()
+    assert stats["orders-placed"] == 1 and stats["orders-filled"] == 1

@@ -45,13 +45,11 @@ def _page(r: web.Request, xs: list[dict[str, object]], per_default: int = 50) ->
 
 def push(s: ExchangeServer, changed: list[Order]) -> None:
     seen: set[int] = set()
-    for o in changed:
+    for o in changed:  # an order filled at once is listed twice (placed, then filled): once each
         if o.id not in seen:
             seen.add(o.id)
             s.after_order_change(o)
-    for o in changed:
-        if o.status == "Filled":
-            s.stats.orders_filled += 1
+            s.stats.orders_filled += o.status == "Filled"
 
 
 async def dispatch(s: ExchangeServer, r: web.Request, rest: list[str]) -> web.Response:
