@@ -14,6 +14,7 @@ from tastytrade import Account, Session
 from tastytrade.instruments import Cryptocurrency, Equity, Future, Option
 from tastytrade.order import (
     LimitOrder,
+    MarketOrder,
     NotionalOrder,
     OrderAction,
     OrderStatus,
@@ -187,3 +188,14 @@ async def test_an_order_filled_at_once_counts_one_fill(frozen, sess, acct):
     async with aiohttp.ClientSession() as http, http.get(f"{frozen.url}/_exchange/stats") as r:
         stats = await r.json()
     assert stats["orders-placed"] == 1 and stats["orders-filled"] == 1
+
+
+@pytest.mark.parametrize(("code", "commission"), [("ES", "1.25"), ("YM", "1.25"), ("MES", "0.85"),
+                                                  ("MCL", "0.85"), ("MGC", "0.85")])
+async def test_futures_commission_is_by_contract_size_not_multiplier(frozen, sess, acct, code, commission):
+    """$1.25 a contract, $0.85 for micros. The exchange took "multiplier <= 5" for micro, so
+    /YM (the $5 E-mini Dow) was charged as a micro and Micro Crude (x100) and Micro Gold (x10)
+    as full-size contracts."""
+    fut = await Future.get(sess, frozen.instruments.front(code).symbol)
+    dry = await acct.place_order(sess, MarketOrder(legs=[fut.build_leg(1, OrderAction.BUY)]), dry_run=True)
+    assert dry.fee_calculation is not None and dry.fee_calculation.commission == -Decimal(commission)

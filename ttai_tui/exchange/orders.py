@@ -310,7 +310,7 @@ class OrderDesk:
                 clearing += q * 0.0008
                 regulatory += q * 0.000166 if sell else 0.0
             elif k == "Future":
-                commission += q * (0.85 if t.multiplier <= 5 else 1.25)
+                commission += q * (0.85 if t.micro else 1.25)
                 clearing += q * 0.30
                 regulatory += q * 1.40
             elif k == "Future Option":

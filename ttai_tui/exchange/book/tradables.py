@@ -44,6 +44,7 @@ class Tradable:
     underlying_symbol: str | None = None  # priced underlying (the future for a futures option)
     #: price-dependent increment of a single-leg order (futures options: by premium), else price_tick
     tick_rule: Callable[[float], float] | None = None
+    micro: bool = False  # a micro futures contract (the lower per-contract commission)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,8 @@ class Instruments:
             return None
         p = c.product
         return Tradable(c.symbol, "Future", p.root, p.multiplier, price_tick=p.tick,
-                        product_code=p.code, underlying_type="Future", expiration=c.last_trade)
+                        product_code=p.code, underlying_type="Future", expiration=c.last_trade,
+                        micro=p.small)
 
     def tradable_future_option(self, symbol: str) -> Tradable | None:
         """A listed futures option by its tastytrade symbol (``./ESZ6 EW4Z6 261224C6100``)."""
