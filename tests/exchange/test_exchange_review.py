@@ -199,3 +199,15 @@ async def test_futures_commission_is_by_contract_size_not_multiplier(frozen, ses
     fut = await Future.get(sess, frozen.instruments.front(code).symbol)
     dry = await acct.place_order(sess, MarketOrder(legs=[fut.build_leg(1, OrderAction.BUY)]), dry_run=True)
     assert dry.fee_calculation is not None and dry.fee_calculation.commission == -Decimal(commission)
+
+
+async def test_order_history_honours_sort_and_dates(frozen, sess, acct):
+    """``get_order_history(sort="Asc", start_date=...)`` came back newest first and unfiltered."""
+    eq = await Equity.get(sess, "KO")
+    ids = [(await acct.place_order(sess, _buy(eq, "-1.00"), dry_run=False)).order.id for _ in range(3)]
+    assert [o.id for o in await acct.get_order_history(sess, sort="Asc")] == ids
+    assert [o.id for o in await acct.get_order_history(sess, sort="Desc")] == ids[::-1]
+    assert [o.id for o in await acct.get_order_history(sess, start_date=dt.date(2026, 6, 3),
+                                                       end_date=dt.date(2026, 6, 3))] == ids[::-1]
+    assert await acct.get_order_history(sess, start_date=dt.date(2026, 6, 4)) == []
+    assert await acct.get_order_history(sess, end_date=dt.date(2026, 6, 2)) == []

@@ -65,10 +65,13 @@ async def dispatch(s: ExchangeServer, r: web.Request, rest: list[str]) -> web.Re
         return items([a.order_json(o) for o in a.orders.values()
                       if o.working or ny_date(o.updated_at) == today])
     if m == "GET" and rest == ["orders"]:
-        xs = sorted(a.orders.values(), key=lambda o: -o.id)
+        xs = sorted(a.orders.values(), key=lambda o: o.id, reverse=r.query.get("sort", "Desc") != "Asc")
         st = set(r.query.getall("status[]", []))
         und = r.query.get("underlying-symbol")
-        xs = [o for o in xs if (not st or o.status in st) and (not und or o.underlying == und)]
+        start, end = r.query.get("start-date"), r.query.get("end-date")  # YYYY-MM-DD, New York
+        xs = [o for o in xs if (not st or o.status in st) and (not und or o.underlying == und)
+              and (not start or str(ny_date(o.received_at)) >= start)
+              and (not end or str(ny_date(o.received_at)) <= end)]
         return _page(r, [a.order_json(o) for o in xs])
     if len(rest) in (2, 3) and rest[1].isdigit():
         o = a.orders.get(int(rest[1]))
