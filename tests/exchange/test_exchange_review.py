@@ -4,7 +4,9 @@ sees it: through the unmodified SDK on loopback, against an exchange on a frozen
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -27,6 +29,7 @@ from tastytrade.utils import TastytradeError
 
 from ttai_tui.broker.endpoint import make_session
 from ttai_tui.exchange.clock import NY, session_bounds
+from ttai_tui.exchange.dxlink import DxLinkConnection
 from ttai_tui.exchange.options import OptionId
 from ttai_tui.exchange.server import ExchangeServer
 
@@ -211,3 +214,46 @@ async def test_order_history_honours_sort_and_dates(frozen, sess, acct):
                                                        end_date=dt.date(2026, 6, 3))] == ids[::-1]
     assert await acct.get_order_history(sess, start_date=dt.date(2026, 6, 4)) == []
     assert await acct.get_order_history(sess, end_date=dt.date(2026, 6, 2)) == []
+
+
+class _Wire:
+    """The server side of a DXLink WebSocket, recording what the exchange sends."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, object]] = []
+
+    async def send_str(self, text: str) -> None:
+        self.frames.append(json.loads(text))
+
+
+async def test_a_candle_resubscribed_with_an_earlier_from_time_gets_that_history(exchange):
+    """The SDK changes a candle's fromTime (a chart loading more history) with an unsubscribe and
+    a subscribe. When both arrived before the first snapshot went out, the first snapshot job
+    found the new subscription, sent the history from the *old* fromTime and marked it done, so
+    the new fromTime's job was skipped: the older bars never came."""
+    wire = _Wire()
+    conn = DxLinkConnection(exchange, wire)  # a stand-in for the two members it uses
+    conn.authorized = True
+    now = dt.datetime.now(dt.UTC)
+    recent, older = (int((now - dt.timedelta(days=d)).timestamp() * 1000) for d in (5, 60))
+    candle = {"type": "Candle", "symbol": "SPY{=1d}"}
+    for m in ({"type": "CHANNEL_REQUEST", "channel": 1, "service": "FEED"},
+              {"type": "FEED_SETUP", "channel": 1, "acceptDataFormat": "FULL"},
+              {"type": "FEED_SUBSCRIPTION", "channel": 1, "add": [{**candle, "fromTime": recent}]},
+              {"type": "FEED_SUBSCRIPTION", "channel": 1, "remove": [candle]},
+              {"type": "FEED_SUBSCRIPTION", "channel": 1, "add": [{**candle, "fromTime": older}]}):
+        await conn._handle(m)  # as the reader does when the frames arrive together
+    worker = asyncio.create_task(conn._snapshot_worker())
+    try:
+        async with asyncio.timeout(10):
+            while conn.channels[1].subs[("Candle", "SPY{=1d}")].pending:
+                await asyncio.sleep(0.01)
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+    bars = [e for f in wire.frames if f["type"] == "FEED_DATA" for e in f["data"]]
+    times = sorted(int(e["time"]) for e in bars)
+    assert times and times[0] < recent - 20 * 86_400_000  # the history from the earlier fromTime
+    assert len(times) == len(set(times))  # sent once
