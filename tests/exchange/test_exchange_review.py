@@ -26,6 +26,7 @@ from tastytrade.order import (
     StopOrder,
 )
 from tastytrade.utils import TastytradeError
+from tastytrade.watchlists import PrivateWatchlist
 
 from ttai_tui.broker.endpoint import make_session
 from ttai_tui.exchange.clock import NY, session_bounds
@@ -257,3 +258,17 @@ async def test_a_candle_resubscribed_with_an_earlier_from_time_gets_that_history
     times = sorted(int(e["time"]) for e in bars)
     assert times and times[0] < recent - 20 * 86_400_000  # the history from the earlier fromTime
     assert len(times) == len(set(times))  # sent once
+
+
+async def test_a_watchlist_keeps_order_index_zero(sess):
+    """``order-index`` 0 (the first place) was stored as 9999, the value for "none given"."""
+    wl = PrivateWatchlist(name="First", watchlist_entries=[{"symbol": "SPY", "instrument-type": "Equity"}],
+                          order_index=0)
+    await wl.upload(sess)
+    assert (await PrivateWatchlist.get(sess, "First")).order_index == 0
+    wl.order_index = 3
+    await wl.update(sess)
+    assert (await PrivateWatchlist.get(sess, "First")).order_index == 3
+    unset = PrivateWatchlist(name="Unset", watchlist_entries=[])
+    await unset.upload(sess)
+    assert (await PrivateWatchlist.get(sess, "Unset")).order_index == 9999

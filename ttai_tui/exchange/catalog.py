@@ -404,7 +404,7 @@ async def watchlists(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Res
 
 def _order_index(v: object) -> int:
     """A watchlist's ``order-index`` (9999 when absent); ValueError when it is not a number."""
-    if not v:
+    if v is None or v == "":  # 0 is an index: the first place
         return 9999
     bad = ValueError(f"order-index must be an integer, got {v!r}")
     if not isinstance(v, int | float | str) or isinstance(v, bool):
