@@ -272,3 +272,21 @@ async def test_a_watchlist_keeps_order_index_zero(sess):
     unset = PrivateWatchlist(name="Unset", watchlist_entries=[])
     await unset.upload(sess)
     assert (await PrivateWatchlist.get(sess, "Unset")).order_index == 9999
+
+
+async def test_a_fills_fees_are_charged_as_its_transaction_shows_them(frozen, sess, acct):
+    """Selling 6 KO costs $0.0048 clearing and $0.000996 regulatory: each shows as $0.00 in the
+    transaction, but the unrounded $0.0058 was charged, so net value (419.99) was not value
+    (420.00) less the fees shown, and the cash balance drifted from the transaction history."""
+    set_book(frozen, "KO", 70.00, 70.02, size=1000)
+    eq = await Equity.get(sess, "KO")
+    cash_before = (await acct.get_balances(sess)).cash_balance
+    sell = LimitOrder(time_in_force=OrderTimeInForce.DAY, legs=[eq.build_leg(6, OrderAction.SELL_TO_CLOSE)],
+                      price=Decimal("70.00"))
+    placed = (await acct.place_order(sess, sell, dry_run=False)).order
+    assert placed.status == OrderStatus.FILLED
+    (tx,) = [t for t in await acct.get_history(sess, page_offset=0) if t.order_id == placed.id]
+    shown = (tx.clearing_fees or 0) + (tx.regulatory_fees or 0) + (tx.commission or 0)
+    assert tx.value == Decimal("420.00")
+    assert tx.net_value == tx.value + shown
+    assert (await acct.get_balances(sess)).cash_balance == cash_before + tx.net_value

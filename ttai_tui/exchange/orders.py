@@ -639,7 +639,8 @@ class OrderDesk:
 
     def _execute(self, o: Order, qs: list[Quote], px: float, units: float, now: float) -> list[Order]:
         prices = self._leg_prices(o, qs, px, "far")
-        parts = self.fee_parts(o, units)
+        # charged in cents, as the transaction shows them (net value = value - the fees shown)
+        parts = {k: round(v, 2) for k, v in self.fee_parts(o, units).items()}
         fees = sum(parts.values())
         cash = 0.0
         for i, (leg, lp) in enumerate(zip(o.legs, prices, strict=True)):
