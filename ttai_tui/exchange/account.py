@@ -166,9 +166,6 @@ class PaperAccount(ComplexDesk):
     def strategies(self, positions: dict[str, Position] | None = None) -> list[margin.Strategy]:
         return margin.strategies(self.margin_legs(positions))
 
-    def requirement(self, positions: dict[str, Position] | None = None) -> float:
-        return margin.total(self.strategies(positions))[0]
-
     def values(self, positions: dict[str, Position] | None = None,
                cash: float | None = None) -> dict[str, float]:
         """Marked values of ``positions`` (default: the account's) with ``cash``: net liq, the

@@ -96,9 +96,6 @@ class OrderDesk:
     _ids: itertools.count[int]
     _fill_ids: itertools.count[int]
 
-    def mark(self, symbol: str) -> float:  # provided by PaperAccount
-        raise NotImplementedError
-
     def values(self, positions: dict[str, Position] | None = None,
                cash: float | None = None) -> dict[str, float]:
         raise NotImplementedError
@@ -268,14 +265,8 @@ class OrderDesk:
             qs.append(q)
         return qs
 
-    def natural(self, order: Order) -> float:
-        """Net price per unit of size if filled now against the book: + credit, - debit."""
-        qs = self._quotes(order)
-        if qs is None:
-            return 0.0
-        return round(self._natural(order, qs), 6)
-
     def _natural(self, o: Order, qs: list[Quote]) -> float:
+        """Net price per unit of size if filled now against the book: + credit, - debit."""
         return sum(self._ratio(o, leg) * (-q.ask if _is_buy(leg) else q.bid)
                    for leg, q in zip(o.legs, qs, strict=True))
 
@@ -659,7 +650,6 @@ class OrderDesk:
         for k in [k for k, p in self.positions.items() if p.quantity == 0]:
             self.closed_now.append(self.positions.pop(k))
         o.filled_units += units
-        o.fill_price = px
         o.updated_at = now
         changed = [o]
         if o.remaining_units <= 1e-9:

@@ -61,7 +61,6 @@ class Order:
     received_at: float = 0.0
     updated_at: float = 0.0
     fills: list[dict[str, object]] = field(default_factory=list)
-    fill_price: float | None = None  # signed net price of the last fill per unit
     stop_trigger: float | None = None
     value: float | None = None  # notional orders: dollars, unsigned
     value_effect: str = "None"
