@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import logging
 import math
 import zlib
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, equity_specs
 
 if TYPE_CHECKING:
     from ttai_tui.exchange.server import ExchangeServer
+
+log = logging.getLogger(__name__)
 
 
 async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Response:
@@ -430,6 +433,7 @@ def _wl(body: dict[str, object]) -> dict[str, object]:
 async def _json(r: web.Request) -> dict[str, object]:
     try:
         body = await r.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError) as e:
+        log.info("exchange: %s %s: the body is not JSON (%s); taken as empty", r.method, r.path, e)
         return {}
     return body if isinstance(body, dict) else {}

@@ -326,7 +326,8 @@ class DxLinkConnection:
                     await self._send_rate(rate * dt)
                 else:
                     await self._send_changes(now)
-            except ConnectionResetError:
+            except ConnectionResetError as e:  # the client went away: this connection is over
+                log.debug("DXLink: sender stops, the connection was reset: %r", e)
                 return
 
     async def _send_changes(self, now: float) -> None:
