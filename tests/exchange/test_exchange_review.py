@@ -18,6 +18,7 @@ from tastytrade.order import (
     LimitOrder,
     MarketOrder,
     NotionalOrder,
+    OCOOrder,
     OrderAction,
     OrderStatus,
     OrderTimeInForce,
@@ -290,3 +291,18 @@ async def test_a_fills_fees_are_charged_as_its_transaction_shows_them(frozen, se
     assert tx.value == Decimal("420.00")
     assert tx.net_value == tx.value + shown
     assert (await acct.get_balances(sess)).cash_balance == cash_before + tx.net_value
+
+
+async def test_an_oco_counts_two_orders_placed(frozen, sess, acct):
+    """``orders-placed`` counted a trigger for every complex order: an OCO (two orders, no
+    trigger) counted three."""
+    eq = await Equity.get(sess, "AAPL")
+    oco = OCOOrder(
+        take_profit=LimitOrder(time_in_force=OrderTimeInForce.GTC, legs=[eq.build_leg(10, OrderAction.SELL_TO_CLOSE)],
+                               price=Decimal("900")),
+        stop_loss=StopOrder(time_in_force=OrderTimeInForce.GTC, legs=[eq.build_leg(10, OrderAction.SELL_TO_CLOSE)],
+                            stop_trigger=Decimal("10")))
+    c = (await acct.place_complex_order(sess, oco, dry_run=False)).complex_order
+    assert len(c.orders) == 2 and c.trigger_order is None
+    async with aiohttp.ClientSession() as http, http.get(f"{frozen.url}/_exchange/stats") as r:
+        assert (await r.json())["orders-placed"] == 2

@@ -159,7 +159,7 @@ async def complex_orders(s: ExchangeServer, r: web.Request, rest: list[str]) -> 
         if errors:
             raise errors[0]
         c, changed = a.place_complex(kind, trigger, children)
-        s.stats.orders_placed += 1 + len(children)
+        s.stats.orders_placed += (trigger is not None) + len(children)
         push(s, changed)
         return ok({"complex-order": a.complex_json(c), "buying-power-effect": bpj, "fee-calculation": fees,
                    "warnings": []}, status=201)
