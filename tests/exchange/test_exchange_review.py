@@ -24,7 +24,9 @@ from tastytrade.order import (
     OrderTimeInForce,
     OTOCOOrder,
     OTOOrder,
+    PlacedOrderResponse,
     StopOrder,
+    UnplacedOrder,
 )
 from tastytrade.utils import TastytradeError
 from tastytrade.watchlists import PrivateWatchlist
@@ -306,3 +308,26 @@ async def test_an_oco_counts_two_orders_placed(frozen, sess, acct):
     assert len(c.orders) == 2 and c.trigger_order is None
     async with aiohttp.ClientSession() as http, http.get(f"{frozen.url}/_exchange/stats") as r:
         assert (await r.json())["orders-placed"] == 2
+
+
+async def test_a_replacements_dry_run_is_the_replacement(frozen, sess, acct):
+    """``POST /orders/{id}/dry-run`` built its own copy of the order: without the GTD date (a
+    GTD order's dry run was refused, invalid_gtc_date), for the full quantity instead of what is
+    left to fill, and without the client's external identifier."""
+    set_book(frozen, "KO", 70.00, 70.02, size=200)
+    eq = await Equity.get(sess, "KO")
+    order = LimitOrder(time_in_force=OrderTimeInForce.GTD, gtc_date=dt.date(2026, 6, 10),
+                       legs=[eq.build_leg(500, OrderAction.BUY_TO_OPEN)], price=Decimal("-70.05"),
+                       external_identifier="my-ko-1")
+    placed = (await acct.place_order(sess, order, dry_run=False)).order
+    assert placed.status == OrderStatus.LIVE and placed.legs[0].remaining_quantity == 300  # 200 filled
+    tok = next(iter(frozen.access_tokens))
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{frozen.url}/accounts/5WT00001/orders/{placed.id}/dry-run",
+            json={"price": "69.00", "price-effect": "Debit"}, headers={"Authorization": f"Bearer {tok}"}) as r:
+        assert r.status == 200, await r.text()
+        dry = PlacedOrderResponse[UnplacedOrder](**(await r.json())["data"])
+    assert dry.order.gtc_date == dt.date(2026, 6, 10) and dry.order.price == Decimal("-69")
+    assert dry.order.legs[0].quantity == 300
+    assert dry.order.external_identifier == "my-ko-1"
+    assert (await acct.get_order(sess, placed.id)).status == OrderStatus.LIVE  # a dry run changes nothing

@@ -511,9 +511,10 @@ class OrderDesk:
         o.updated_at = self.market.t
         return [o, *self._complex_after_end(o)]
 
-    def replace(self, old: Order, body: dict[str, object], patch: bool) -> list[Order]:
-        """Cancel-replace: ``old`` is cancelled and a new order (new id) takes its place with the
-        new price/type/time in force; the legs stay. PATCH merges onto the old order's fields."""
+    def replacement(self, old: Order, body: dict[str, object], patch: bool) -> Order:
+        """The order that would replace ``old`` (validated, not placed): the new price/type/time
+        in force for the quantity still to fill; the legs stay. ``patch`` merges ``body`` onto
+        the old order's fields (PATCH, and the replacement's dry run)."""
         if not old.working or old.complex_id is not None:
             raise OrderError(f"Order {old.id} is {old.status} and cannot be changed",
                              code="cannot_update_order", status=422)
@@ -523,13 +524,18 @@ class OrderDesk:
             **({"stop-trigger": old.stop_trigger} if old.stop_trigger is not None else {}),
             **({"gtc-date": str(old.gtc_date)} if old.gtc_date else {}),
             **({"value": old.value, "value-effect": old.value_effect} if old.value is not None else {}),
+            **({"external-identifier": old.external_identifier} if old.external_identifier else {}),
         } if patch else {}
         merged.update({k: v for k, v in body.items() if k != "legs"})
         rem = old.remaining_units
         merged["legs"] = [{"instrument-type": lg["instrument-type"], "symbol": lg["symbol"], "action": lg["action"],
                            "quantity": None if lg["quantity"] is None else self._ratio(old, lg) * rem}
                           for lg in old.legs]
-        new = self.parse_order(merged)
+        return self.parse_order(merged)
+
+    def replace(self, old: Order, body: dict[str, object], patch: bool) -> list[Order]:
+        """Cancel-replace: ``old`` is cancelled and ``replacement`` (new id) takes its place."""
+        new = self.replacement(old, body, patch)
         errs = self.preflight(new)
         if errs:
             raise errs[0]

@@ -127,15 +127,7 @@ def _respond(s: ExchangeServer, order: Order, dry: bool) -> web.Response:
 def _replace(s: ExchangeServer, o: Order, body: dict[str, object], patch: bool, dry: bool) -> web.Response:
     a = s.account
     if dry:
-        if not o.working:
-            raise OrderError(f"Order {o.id} is {o.status} and cannot be changed", code="cannot_update_order",
-                             status=422)
-        merged = {"order-type": o.order_type, "time-in-force": o.tif,
-                  **({"price": o.price, "price-effect": o.effect} if o.price is not None else {}),
-                  **({"stop-trigger": o.stop_trigger} if o.stop_trigger is not None else {}),
-                  **{k: v for k, v in body.items() if k != "legs"},
-                  "legs": [{k: v for k, v in lg.items() if not k.startswith("_")} for lg in o.legs]}
-        return _respond(s, a.parse_order(merged), dry=True)
+        return _respond(s, a.replacement(o, body, patch=True), dry=True)
     changed = a.replace(o, body, patch)
     new = a.orders[o.replaced_by] if o.replaced_by is not None else o
     push(s, changed)
