@@ -32,6 +32,7 @@ from tastytrade.utils import TastytradeError
 from tastytrade.watchlists import PrivateWatchlist
 
 from ttai_tui.broker.endpoint import make_session
+from ttai_tui.exchange.alerts import AlertConnection
 from ttai_tui.exchange.clock import NY, session_bounds
 from ttai_tui.exchange.dxlink import DxLinkConnection
 from ttai_tui.exchange.options import OptionId
@@ -331,3 +332,34 @@ async def test_a_replacements_dry_run_is_the_replacement(frozen, sess, acct):
     assert dry.order.legs[0].quantity == 300
     assert dry.order.external_identifier == "my-ko-1"
     assert (await acct.get_order(sess, placed.id)).status == OrderStatus.LIVE  # a dry run changes nothing
+
+
+class _SlowClient:
+    """An account-streamer socket whose first send waits (a client that reads slowly)."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.gate = asyncio.Event()
+
+    async def send_str(self, text: str) -> None:
+        self.sent.append(json.loads(text)["data"]["n"])
+        if len(self.sent) == 1:
+            await self.gate.wait()
+
+
+async def test_account_pushes_arrive_in_the_order_they_were_made(exchange):
+    """Each change is pushed from its own task. When a send waited on a slow client, the next
+    change's messages went out in the middle of the previous one's: an older position or balance
+    arrived after a newer one and the client kept the stale state."""
+    ws = _SlowClient()
+    conn = AlertConnection(exchange, ws)  # a stand-in for the two members it uses
+    conn.accounts.add("5WT00001")
+    older = asyncio.create_task(conn.push_many([("Order", {"n": "fill 1"}), ("CurrentPosition", {"n": "pos 1"})]))
+    newer = asyncio.create_task(conn.push_many([("Order", {"n": "fill 2"}), ("CurrentPosition", {"n": "pos 2"})]))
+    for _ in range(5):
+        await asyncio.sleep(0)  # both run as far as they can; the first send is still waiting
+    ws.gate.set()
+    await asyncio.gather(older, newer)
+    assert ws.sent == ["fill 1", "pos 1", "fill 2", "pos 2"]
