@@ -363,3 +363,23 @@ async def test_account_pushes_arrive_in_the_order_they_were_made(exchange):
     ws.gate.set()
     await asyncio.gather(older, newer)
     assert ws.sent == ["fill 1", "pos 1", "fill 2", "pos 2"]
+
+
+async def test_crypto_quantities_keep_to_the_pairs_precision(frozen, sess, acct):
+    """The instruments route says SOL/USD trades to 6 decimals and DOGE/USD to 2, but orders took
+    8 decimals of anything: a 7-decimal SOL order was accepted and $50 of DOGE filled 131.57894736."""
+    sol = await Cryptocurrency.get(sess, "SOL/USD")
+    doge = await Cryptocurrency.get(sess, "DOGE/USD")
+    assert [v.max_quantity_precision for c in (sol, doge) for v in c.destination_venue_symbols] == [6, 2]
+    ask = frozen.market.states["SOL/USD:CXTALP"].ask
+    fine = LimitOrder(time_in_force=OrderTimeInForce.GTC, legs=[sol.build_leg(Decimal("0.123456"), OrderAction.BUY_TO_OPEN)],
+                      price=-Decimal(f"{ask:.2f}"))
+    assert not (await acct.place_order(sess, fine, dry_run=True)).errors
+    too_fine = fine.model_copy(update={"legs": [sol.build_leg(Decimal("0.1234567"), OrderAction.BUY_TO_OPEN)]})
+    with pytest.raises(TastytradeError, match="invalid_quantity"):
+        await acct.place_order(sess, too_fine, dry_run=True)
+    buy = NotionalOrder(time_in_force=OrderTimeInForce.DAY, value=Decimal("-50"),
+                        legs=[doge.build_leg(None, OrderAction.BUY_TO_OPEN)])
+    placed = (await acct.place_order(sess, buy, dry_run=False)).order
+    ((qty, _px),) = [(f.quantity, f.fill_price) for leg in placed.legs for f in leg.fills or []]
+    assert qty > 0 and qty == qty.quantize(Decimal("0.01"))

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 REFILL_S = 1.0  # seconds until the displayed size at the far side refreshes after a partial fill
 MIN_NOTIONAL = 5.0  # dollars; the API's minimum for fractional/notional equity orders
-NOTIONAL_DECIMALS = {"Equity": 5, "Cryptocurrency": 8}
 ACTIONS = ("Buy to Open", "Sell to Open", "Buy to Close", "Sell to Close", "Buy", "Sell")
 ORDER_TYPES = ("Limit", "Market", "Stop", "Stop Limit", "Notional Market")
 TIFS = ("Day", "GTC", "GTD", "IOC", "Ext", "GTC Ext")
@@ -146,6 +145,9 @@ class OrderDesk:
                     raise OrderError("quantity must be positive", code="invalid_quantity")
                 if not t.fractional and not qty.is_integer():
                     raise OrderError(f"{t.symbol} trades in whole units", code="invalid_quantity")
+                if not math.isclose(round(qty, t.quantity_decimals), qty, rel_tol=0, abs_tol=1e-12):
+                    raise OrderError(f"{t.symbol} quantities have at most {t.quantity_decimals} decimals",
+                                     code="invalid_quantity")
             if any(lg["symbol"] == t.symbol for lg in legs):
                 raise OrderError("each leg's symbol must be distinct", code="invalid_legs")
             if action.endswith("to Close") and not contingent and qty is not None:
@@ -369,7 +371,7 @@ class OrderDesk:
         px = qs[0].ask if _is_buy(o.legs[0]) else qs[0].bid
         if px <= 0 or o.value is None:
             return 0.0
-        d = NOTIONAL_DECIMALS.get(t.instrument_type, 5)
+        d = t.quantity_decimals
         return math.floor(o.value / (px * t.multiplier) * 10**d) / 10**d
 
     def buying_power_effect(self, order: Order) -> dict[str, object]:
