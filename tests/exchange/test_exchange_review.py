@@ -383,3 +383,25 @@ async def test_crypto_quantities_keep_to_the_pairs_precision(frozen, sess, acct)
     placed = (await acct.place_order(sess, buy, dry_run=False)).order
     ((qty, _px),) = [(f.quantity, f.fill_price) for leg in placed.legs for f in leg.fills or []]
     assert qty > 0 and qty == qty.quantize(Decimal("0.01"))
+
+
+async def test_a_replace_is_checked_for_buying_power_like_a_new_order(frozen, sess, acct):
+    """A replacement is a new order, but it skipped the buying-power check: an order placed while
+    the money was there could, after the money went elsewhere, be repriced to fill at once and
+    leave the account far beyond its buying power."""
+    set_book(frozen, "MSFT", 400.00, 400.02, size=100_000)
+    eq = await Equity.get(sess, "MSFT")
+    bp = (await acct.get_balances(sess)).derivative_buying_power
+    n = int(bp / Decimal("400") * Decimal("1.6"))  # 80 % of buying power at Reg-T 50 %
+    resting = LimitOrder(time_in_force=OrderTimeInForce.GTC, legs=[eq.build_leg(n, OrderAction.BUY_TO_OPEN)],
+                         price=Decimal("-300.00"))
+    placed = (await acct.place_order(sess, resting, dry_run=False)).order
+    assert placed.status == OrderStatus.LIVE
+    spend = LimitOrder(time_in_force=OrderTimeInForce.DAY, legs=[eq.build_leg(n, OrderAction.BUY_TO_OPEN)],
+                       price=Decimal("-400.05"))
+    assert (await acct.place_order(sess, spend, dry_run=False)).order.status == OrderStatus.FILLED
+    marketable = resting.model_copy(update={"price": Decimal("-400.05")})
+    with pytest.raises(TastytradeError, match="margin_check_failed"):
+        await acct.replace_order(sess, placed.id, marketable)
+    assert (await acct.get_order(sess, placed.id)).status == OrderStatus.LIVE  # untouched
+    assert (await acct.get_balances(sess)).derivative_buying_power > 0

@@ -539,6 +539,9 @@ class OrderDesk:
         """Cancel-replace: ``old`` is cancelled and ``replacement`` (new id) takes its place."""
         new = self.replacement(old, body, patch)
         errs = self.preflight(new)
+        bp_err = self.check_buying_power(self.buying_power_effect(new))  # checked like a new order
+        if bp_err is not None:
+            errs.append(bp_err)
         if errs:
             raise errs[0]
         old.status = "Cancelled"
