@@ -10,7 +10,7 @@ import itertools
 
 from ttai_tui.exchange.book import margin
 from ttai_tui.exchange.book.complex import ComplexDesk, ComplexOrder
-from ttai_tui.exchange.book.ledger import Ledger, fmt_qty
+from ttai_tui.exchange.book.ledger import Ledger, fmt_price, fmt_qty
 from ttai_tui.exchange.book.tradables import MARK_TO_MARKET_TYPES, OPTION_TYPES, Tradable, Tradables
 from ttai_tui.exchange.clock import iso
 from ttai_tui.exchange.market import Market
@@ -166,9 +166,6 @@ class PaperAccount(ComplexDesk):
     def strategies(self, positions: dict[str, Position] | None = None) -> list[margin.Strategy]:
         return margin.strategies(self.margin_legs(positions))
 
-    def requirement(self, positions: dict[str, Position] | None = None) -> float:
-        return margin.total(self.strategies(positions))[0]
-
     def values(self, positions: dict[str, Position] | None = None,
                cash: float | None = None) -> dict[str, float]:
         """Marked values of ``positions`` (default: the account's) with ``cash``: net liq, the
@@ -252,7 +249,7 @@ class PaperAccount(ComplexDesk):
             "account-number": self.number, "symbol": p.symbol, "instrument-type": p.instrument_type,
             "underlying-symbol": p.underlying, "quantity": fmt_qty(abs(p.quantity)),
             "quantity-direction": "Long" if p.quantity > 0 else "Short" if p.quantity < 0 else "Zero",
-            "close-price": f"{self._close_price(p):.4f}", "average-open-price": f"{p.avg_open:.4f}",
+            "close-price": f"{self._close_price(p):.4f}", "average-open-price": fmt_price(p.avg_open),
             "multiplier": fmt_qty(p.multiplier), "cost-effect": "Debit" if p.quantity > 0 else "Credit",
             "is-suppressed": False, "is-frozen": False,
             "realized-day-gain": f"{abs(p.realized_today):.2f}",

@@ -68,7 +68,7 @@ async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Respo
                    "margin-equity-effect": "Credit", "option-buying-power": f"{v['obp']:.2f}",
                    "option-buying-power-effect": "Credit", "reg-t-margin-requirement": f"{v['req']:.2f}",
                    "reg-t-margin-requirement-effect": "Debit", "reg-t-option-buying-power": f"{v['obp']:.2f}",
-                   "reg-t-option-buying-power-effect": "Credit", "maintenance-excess": f"{v['nl'] - v['req']:.2f}",
+                   "reg-t-option-buying-power-effect": "Credit", "maintenance-excess": f"{v['nl'] - v['maint']:.2f}",
                    "maintenance-excess-effect": "Credit", "groups": account_routes.margin_groups(s),
                    "last-state-timestamp": int(s.market.t * 1000)})
     if p[:3] == ["customers", "me", "accounts"] and len(p) == 4:

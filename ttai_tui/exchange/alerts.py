@@ -30,19 +30,26 @@ class AlertConnection:
         self.ws = ws
         self.accounts: set[str] = set()
         self.closed = False
+        # one push at a time, in the order they were made: a push that waits on a slow client
+        # must not let a later (newer) state overtake the rest of it
+        self._sending = asyncio.Lock()
 
     async def push(self, kind: str, data: dict[str, object]) -> None:
-        if self.ws.closed or not self.accounts:
-            return
-        try:
-            await self.ws.send_str(json.dumps({"type": kind, "data": data, "timestamp": int(time.time() * 1000)}))
-        except ConnectionResetError:
-            log.debug("account streamer: %s not pushed, the client went away", kind)
+        await self.push_many([(kind, data)])
 
     async def push_many(self, msgs: list[tuple[str, dict[str, object]]]) -> None:
-        """Push in order (an Order before the positions and balance it changed)."""
-        for kind, data in msgs:
-            await self.push(kind, data)
+        """Push in order (an Order before the positions and balance it changed), after every
+        push made before this one."""
+        async with self._sending:
+            for kind, data in msgs:
+                if self.ws.closed or not self.accounts:
+                    return
+                try:
+                    await self.ws.send_str(json.dumps({"type": kind, "data": data,
+                                                       "timestamp": int(time.time() * 1000)}))
+                except ConnectionResetError:
+                    log.debug("account streamer: %s not pushed, the client went away", kind)
+                    return
 
     async def run(self) -> None:
         ticker = asyncio.create_task(self._balances())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import logging
 import math
 import zlib
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ from ttai_tui.exchange.universe import BY_SYMBOL, RISK_FREE_RATE, equity_specs
 
 if TYPE_CHECKING:
     from ttai_tui.exchange.server import ExchangeServer
+
+log = logging.getLogger(__name__)
 
 
 async def dispatch(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Response:
@@ -404,7 +407,7 @@ async def watchlists(s: ExchangeServer, r: web.Request, p: list[str]) -> web.Res
 
 def _order_index(v: object) -> int:
     """A watchlist's ``order-index`` (9999 when absent); ValueError when it is not a number."""
-    if not v:
+    if v is None or v == "":  # 0 is an index: the first place
         return 9999
     bad = ValueError(f"order-index must be an integer, got {v!r}")
     if not isinstance(v, int | float | str) or isinstance(v, bool):
@@ -430,6 +433,7 @@ def _wl(body: dict[str, object]) -> dict[str, object]:
 async def _json(r: web.Request) -> dict[str, object]:
     try:
         body = await r.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError) as e:
+        log.info("exchange: %s %s: the body is not JSON (%s); taken as empty", r.method, r.path, e)
         return {}
     return body if isinstance(body, dict) else {}

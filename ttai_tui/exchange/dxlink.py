@@ -74,7 +74,7 @@ class DxLinkConnection:
         self._seq = 0  # rate mode: running sequence number, one per event sent
         # snapshots of new subscriptions, sent in the order subscribed by one worker, so a
         # large subscription neither blocks the reader nor lets live updates overtake it
-        self._snapshots: asyncio.Queue[tuple[Channel, list[tuple[str, str, object]]]] = asyncio.Queue()
+        self._snapshots: asyncio.Queue[tuple[Channel, list[tuple[str, str, object, Sub]]]] = asyncio.Queue()
 
     # ------------------------------------------------------------------ io
     async def send(self, msg: dict[str, object]) -> None:
@@ -184,7 +184,7 @@ class DxLinkConnection:
                 c.subs.pop(key, None)
         # the current value of each added subscription goes out at once, in the order added
         # (a Quote added before a Candle arrives before the candle history)
-        jobs: list[tuple[str, str, object]] = []
+        jobs: list[tuple[str, str, object, Sub]] = []
         for item in _list(m.get("add")):
             if not isinstance(item, dict):
                 continue
@@ -196,8 +196,8 @@ class DxLinkConnection:
             if is_opt:
                 interval = max(interval, OPTION_INTERVAL)
             interval = max(interval, SLOW_INTERVAL.get(et, 0.0))
-            c.subs[(et, sym)] = Sub(interval=interval, pending=True)
-            jobs.append((et, sym, item.get("fromTime")))
+            sub = c.subs[(et, sym)] = Sub(interval=interval, pending=True)
+            jobs.append((et, sym, item.get("fromTime"), sub))
         c.order = list(c.subs)
         if jobs:
             self._snapshots.put_nowait((c, jobs))
@@ -207,10 +207,12 @@ class DxLinkConnection:
         while True:
             c, jobs = await self._snapshots.get()
             snapshot: list[tuple[str, list[str]]] = []
-            for i, (et, sym, ft) in enumerate(jobs):
-                sub = c.subs.get((et, sym))
-                if sub is None or not sub.pending or self.channels.get(c.number) is not c:
-                    continue  # removed (or its channel closed) before its snapshot went out
+            sent: list[Sub] = []
+            for i, (et, sym, ft, sub) in enumerate(jobs):
+                # a subscription removed, or removed and added again (a later job, with its own
+                # fromTime, sends that one), or whose channel closed before its snapshot went out
+                if c.subs.get((et, sym)) is not sub or self.channels.get(c.number) is not c:
+                    continue
                 if et == "Candle":
                     if isinstance(ft, int | float):
                         rows = feed.candle_history(sym, int(ft))
@@ -222,6 +224,7 @@ class DxLinkConnection:
                     rows = [row] if row is not None else []
                 sub.version = feed.version(et, sym)
                 sub.last_sent = time.monotonic()
+                sent.append(sub)
                 frags = [self._encode(c, et, r) for r in rows]
                 if snapshot and snapshot[-1][0] == et:
                     snapshot[-1][1].extend(frags)
@@ -234,10 +237,8 @@ class DxLinkConnection:
                 await self._feed_config(c, new_types)
             for et, frags in snapshot:
                 await self._send_frags(c, et, frags)
-            for et, sym, _ft in jobs:
-                sub = c.subs.get((et, sym))
-                if sub is not None:
-                    sub.pending = False
+            for sub in sent:  # only these: a subscription added since waits for its own snapshot
+                sub.pending = False
 
     # ------------------------------------------------------------------ sending
     def _encode(self, c: Channel, et: str, row: Row) -> str:
@@ -325,7 +326,8 @@ class DxLinkConnection:
                     await self._send_rate(rate * dt)
                 else:
                     await self._send_changes(now)
-            except ConnectionResetError:
+            except ConnectionResetError as e:  # the client went away: this connection is over
+                log.debug("DXLink: sender stops, the connection was reset: %r", e)
                 return
 
     async def _send_changes(self, now: float) -> None:

@@ -18,7 +18,7 @@ import itertools
 import math
 from typing import TYPE_CHECKING
 
-from ttai_tui.exchange.book.ledger import Ledger, fmt_qty
+from ttai_tui.exchange.book.ledger import Ledger, fmt_price, fmt_qty
 from ttai_tui.exchange.book.tradables import (
     MARK_TO_MARKET_TYPES,
     Quote,
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 REFILL_S = 1.0  # seconds until the displayed size at the far side refreshes after a partial fill
 MIN_NOTIONAL = 5.0  # dollars; the API's minimum for fractional/notional equity orders
-NOTIONAL_DECIMALS = {"Equity": 5, "Cryptocurrency": 8}
 ACTIONS = ("Buy to Open", "Sell to Open", "Buy to Close", "Sell to Close", "Buy", "Sell")
 ORDER_TYPES = ("Limit", "Market", "Stop", "Stop Limit", "Notional Market")
 TIFS = ("Day", "GTC", "GTD", "IOC", "Ext", "GTC Ext")
@@ -96,9 +95,6 @@ class OrderDesk:
     _ids: itertools.count[int]
     _fill_ids: itertools.count[int]
 
-    def mark(self, symbol: str) -> float:  # provided by PaperAccount
-        raise NotImplementedError
-
     def values(self, positions: dict[str, Position] | None = None,
                cash: float | None = None) -> dict[str, float]:
         raise NotImplementedError
@@ -149,6 +145,9 @@ class OrderDesk:
                     raise OrderError("quantity must be positive", code="invalid_quantity")
                 if not t.fractional and not qty.is_integer():
                     raise OrderError(f"{t.symbol} trades in whole units", code="invalid_quantity")
+                if not math.isclose(round(qty, t.quantity_decimals), qty, rel_tol=0, abs_tol=1e-12):
+                    raise OrderError(f"{t.symbol} quantities have at most {t.quantity_decimals} decimals",
+                                     code="invalid_quantity")
             if any(lg["symbol"] == t.symbol for lg in legs):
                 raise OrderError("each leg's symbol must be distinct", code="invalid_legs")
             if action.endswith("to Close") and not contingent and qty is not None:
@@ -183,7 +182,8 @@ class OrderDesk:
             if body.get("price") is None:
                 raise OrderError("limit orders need a price", code="invalid_price")
             price = abs(_num(body.get("price"), "price"))
-            if effect not in ("Credit", "Debit"):
+            # a zero price (an even roll) has no effect: the SDK sends none for it
+            if effect not in ("Credit", "Debit") and not (price == 0 and effect == "None"):
                 raise OrderError("price-effect must be Credit or Debit", code="invalid_price_effect")
             if single:
                 buy = _is_buy(legs[0])
@@ -216,6 +216,8 @@ class OrderDesk:
             if value < MIN_NOTIONAL:
                 raise OrderError(f"The minimum notional value is ${MIN_NOTIONAL:.2f}",
                                  code="notional_too_small", preflight=True)
+            if str(legs[0]["action"]).endswith("to Close") and not contingent:
+                self._check_notional_close(first, str(legs[0]["action"]), value)
             size = 1.0
         elif all(q.is_integer() for q in qtys):
             size = float(math.gcd(*(int(q) for q in qtys)))
@@ -229,6 +231,17 @@ class OrderDesk:
                       source=str(body.get("source", "")),
                       external_identifier=_ext_id(body.get("external-identifier")))
         return order
+
+    def _check_notional_close(self, t: Tradable, action: str, value: float) -> None:
+        """A closing notional order must be covered by the position at the price it fills at
+        (a $50,000 Sell to Close of 0.25 BTC used to sell 0.53 BTC and leave a short)."""
+        p = self.positions.get(t.symbol)
+        q = self.tradables.quote(t)
+        want_long = action.startswith("Sell")
+        px = (q.bid if want_long else q.ask) if q is not None else 0.0
+        if p is None or (p.quantity > 0) != want_long or value > abs(p.quantity) * px * t.multiplier + 0.005:
+            raise OrderError(f"no matching position to close for {t.symbol}: ${value:,.2f} is more than "
+                             f"the position is worth", code="no_matching_position", preflight=True)
 
     def preflight(self, order: Order) -> list[OrderError]:
         """The checks the real API runs before routing (reported as ``errors`` by a dry run)."""
@@ -254,14 +267,8 @@ class OrderDesk:
             qs.append(q)
         return qs
 
-    def natural(self, order: Order) -> float:
-        """Net price per unit of size if filled now against the book: + credit, - debit."""
-        qs = self._quotes(order)
-        if qs is None:
-            return 0.0
-        return round(self._natural(order, qs), 6)
-
     def _natural(self, o: Order, qs: list[Quote]) -> float:
+        """Net price per unit of size if filled now against the book: + credit, - debit."""
         return sum(self._ratio(o, leg) * (-q.ask if _is_buy(leg) else q.bid)
                    for leg, q in zip(o.legs, qs, strict=True))
 
@@ -296,7 +303,7 @@ class OrderDesk:
                 clearing += q * 0.0008
                 regulatory += q * 0.000166 if sell else 0.0
             elif k == "Future":
-                commission += q * (0.85 if t.multiplier <= 5 else 1.25)
+                commission += q * (0.85 if t.micro else 1.25)
                 clearing += q * 0.30
                 regulatory += q * 1.40
             elif k == "Future Option":
@@ -364,7 +371,7 @@ class OrderDesk:
         px = qs[0].ask if _is_buy(o.legs[0]) else qs[0].bid
         if px <= 0 or o.value is None:
             return 0.0
-        d = NOTIONAL_DECIMALS.get(t.instrument_type, 5)
+        d = t.quantity_decimals
         return math.floor(o.value / (px * t.multiplier) * 10**d) / 10**d
 
     def buying_power_effect(self, order: Order) -> dict[str, object]:
@@ -446,10 +453,10 @@ class OrderDesk:
             legs.append(out)
         d["legs"] = legs
         if o.price is not None:
-            d["price"] = f"{o.price:.4f}".rstrip("0").rstrip(".") if o.price else "0.0"
+            d["price"] = fmt_price(o.price)
             d["price-effect"] = o.effect
         if o.stop_trigger is not None:
-            d["stop-trigger"] = f"{o.stop_trigger:g}"
+            d["stop-trigger"] = fmt_price(o.stop_trigger)
         if o.value is not None:
             d["value"] = f"{o.value:.2f}"
             d["value-effect"] = o.value_effect
@@ -495,19 +502,21 @@ class OrderDesk:
                 order.updated_at = self.market.t
         return changed
 
-    def cancel(self, order_id: int) -> Order | None:
+    def cancel(self, order_id: int) -> list[Order]:
+        """Cancel a working order; returns the orders whose state changed (none if it was not
+        working): it, and the contingent orders of a complex order whose trigger it was."""
         o = self.orders.get(order_id)
-        if o is None:
-            return None
-        if o.working:
-            o.status = "Cancelled"
-            o.contingent = False
-            o.updated_at = self.market.t
-        return o
+        if o is None or not o.working:
+            return []
+        o.status = "Cancelled"
+        o.contingent = False
+        o.updated_at = self.market.t
+        return [o, *self._complex_after_end(o)]
 
-    def replace(self, old: Order, body: dict[str, object], patch: bool) -> list[Order]:
-        """Cancel-replace: ``old`` is cancelled and a new order (new id) takes its place with the
-        new price/type/time in force; the legs stay. PATCH merges onto the old order's fields."""
+    def replacement(self, old: Order, body: dict[str, object], patch: bool) -> Order:
+        """The order that would replace ``old`` (validated, not placed): the new price/type/time
+        in force for the quantity still to fill; the legs stay. ``patch`` merges ``body`` onto
+        the old order's fields (PATCH, and the replacement's dry run)."""
         if not old.working or old.complex_id is not None:
             raise OrderError(f"Order {old.id} is {old.status} and cannot be changed",
                              code="cannot_update_order", status=422)
@@ -517,14 +526,22 @@ class OrderDesk:
             **({"stop-trigger": old.stop_trigger} if old.stop_trigger is not None else {}),
             **({"gtc-date": str(old.gtc_date)} if old.gtc_date else {}),
             **({"value": old.value, "value-effect": old.value_effect} if old.value is not None else {}),
+            **({"external-identifier": old.external_identifier} if old.external_identifier else {}),
         } if patch else {}
         merged.update({k: v for k, v in body.items() if k != "legs"})
         rem = old.remaining_units
         merged["legs"] = [{"instrument-type": lg["instrument-type"], "symbol": lg["symbol"], "action": lg["action"],
                            "quantity": None if lg["quantity"] is None else self._ratio(old, lg) * rem}
                           for lg in old.legs]
-        new = self.parse_order(merged)
+        return self.parse_order(merged)
+
+    def replace(self, old: Order, body: dict[str, object], patch: bool) -> list[Order]:
+        """Cancel-replace: ``old`` is cancelled and ``replacement`` (new id) takes its place."""
+        new = self.replacement(old, body, patch)
         errs = self.preflight(new)
+        bp_err = self.check_buying_power(self.buying_power_effect(new))  # checked like a new order
+        if bp_err is not None:
+            errs.append(bp_err)
         if errs:
             raise errs[0]
         old.status = "Cancelled"
@@ -558,6 +575,7 @@ class OrderDesk:
                 o.contingent = False
                 o.updated_at = now
                 changed.append(o)
+                changed += self._complex_after_end(o)
         return changed
 
     def check_fills(self) -> list[Order]:
@@ -599,6 +617,9 @@ class OrderDesk:
             px = nat if fresh else limit
         if o.order_type == "Notional Market":
             units = self._notional_qty(o, qs)
+            if str(o.legs[0]["action"]).endswith("to Close"):  # never more than is held
+                p = self.positions.get(str(o.legs[0]["symbol"]))
+                units = min(units, abs(p.quantity) if p is not None else 0.0)
             if units <= 0:
                 return []
             o.size = units
@@ -620,7 +641,8 @@ class OrderDesk:
 
     def _execute(self, o: Order, qs: list[Quote], px: float, units: float, now: float) -> list[Order]:
         prices = self._leg_prices(o, qs, px, "far")
-        parts = self.fee_parts(o, units)
+        # charged in cents, as the transaction shows them (net value = value - the fees shown)
+        parts = {k: round(v, 2) for k, v in self.fee_parts(o, units).items()}
         fees = sum(parts.values())
         cash = 0.0
         for i, (leg, lp) in enumerate(zip(o.legs, prices, strict=True)):
@@ -633,13 +655,12 @@ class OrderDesk:
                               multiplier=t.multiplier, cash=c, fees=parts if i == 0 else {},
                               leg_count=len(o.legs))
             o.fills.append({"fill-id": f"F{next(self._fill_ids)}", "quantity": fmt_qty(q),
-                            "fill-price": f"{lp:.4f}", "filled-at": iso(now), "destination-venue": "TTAI_SIM",
+                            "fill-price": fmt_price(lp), "filled-at": iso(now), "destination-venue": "TTAI_SIM",
                             "_symbol": leg["symbol"]})
         self.cash += cash - fees
         for k in [k for k, p in self.positions.items() if p.quantity == 0]:
             self.closed_now.append(self.positions.pop(k))
         o.filled_units += units
-        o.fill_price = px
         o.updated_at = now
         changed = [o]
         if o.remaining_units <= 1e-9:
@@ -648,6 +669,9 @@ class OrderDesk:
         return changed
 
     def _complex_after_fill(self, o: Order) -> list[Order]:  # provided by ComplexDesk
+        return []
+
+    def _complex_after_end(self, o: Order) -> list[Order]:  # provided by ComplexDesk
         return []
 
     # ------------------------------------------------------------ day roll

@@ -10,8 +10,9 @@ from ttai_tui.exchange.options import OptionId
 
 class OrderError(Exception):
     """An order the exchange rejects. ``code`` is the API's error code; ``preflight`` errors
-    (buying power, price increment, market closed) answer 422 ``preflight_check_failure`` like
-    the real API, the others 400 ``validation_error``."""
+    (buying power, price increment, market closed) answer 422 ``preflight_check_failure`` with
+    the code in ``errors`` like the real API, the others ``status`` (400 unless given) with the
+    code itself as the error's code (``rest.Rest.handle``)."""
 
     def __init__(self, message: str, code: str = "order_rejected", preflight: bool = False,
                  status: int | None = None) -> None:
@@ -61,7 +62,6 @@ class Order:
     received_at: float = 0.0
     updated_at: float = 0.0
     fills: list[dict[str, object]] = field(default_factory=list)
-    fill_price: float | None = None  # signed net price of the last fill per unit
     stop_trigger: float | None = None
     value: float | None = None  # notional orders: dollars, unsigned
     value_effect: str = "None"

@@ -121,6 +121,25 @@ class ComplexDesk(OrderDesk):
         self._complex_settle(c)
         return changed
 
+    def _complex_after_end(self, o: Order) -> list[Order]:
+        """``o`` stopped working without filling (cancelled or expired). If it was the trigger,
+        its contingent orders can never go live: they are cancelled with it (left Contingent they
+        were listed as working for ever)."""
+        c = self.complex.get(o.complex_id) if o.complex_id is not None else None
+        if c is None:
+            return []
+        changed: list[Order] = []
+        if c.trigger_id == o.id:
+            for oid in c.order_ids:
+                child = self.orders[oid]
+                if child.status == "Contingent":
+                    child.status = "Cancelled"
+                    child.contingent = False
+                    child.updated_at = self.market.t
+                    changed.append(child)
+        self._complex_settle(c)
+        return changed
+
     def _complex_settle(self, c: ComplexOrder) -> None:
         members = [self.orders[i] for i in [*(c.order_ids), *([c.trigger_id] if c.trigger_id else [])]
                    if i in self.orders]
@@ -129,12 +148,9 @@ class ComplexDesk(OrderDesk):
 
     def cancel_complex(self, cid: int) -> tuple[ComplexOrder, list[Order]]:
         c = self.complex[cid]
-        changed = []
+        changed: list[Order] = []
         for oid in [*([c.trigger_id] if c.trigger_id else []), *c.order_ids]:
-            o = self.orders.get(oid)
-            if o is not None and o.working:
-                self.cancel(oid)
-                changed.append(o)
+            changed += self.cancel(oid)
         if not changed:
             raise OrderError(f"complex order {cid} has nothing left to cancel",
                              code="cannot_update_order", status=422)

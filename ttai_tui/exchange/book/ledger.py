@@ -21,6 +21,12 @@ def _px(p: float) -> str:
     return s[:-2] if s.endswith("00") else s
 
 
+def fmt_price(p: float) -> str:
+    """A price as exactly as its tick needs (1/64 of a point, $0.00001 for a coin), not cut at 4
+    decimals or 6 significant digits."""
+    return f"{p:.8f}".rstrip("0").rstrip(".") or "0"
+
+
 def fmt_qty(q: float) -> str:
     return str(int(q)) if float(q).is_integer() else f"{q:.8f}".rstrip("0").rstrip(".")
 
@@ -68,7 +74,7 @@ class Ledger:
         return self._add(
             t, "Trade", action, f"{verb} {fmt_qty(quantity)} {symbol} @ {_px(price)}",
             cash, total, {"symbol": symbol, "instrument-type": instrument_type, "underlying-symbol": underlying,
-                          "action": action, "quantity": fmt_qty(quantity), "price": f"{price:.4f}",
+                          "action": action, "quantity": fmt_qty(quantity), "price": fmt_price(price),
                           "order-id": order_id, "leg-count": leg_count, "exchange": "TTAI", **fee_keys},
         )
 

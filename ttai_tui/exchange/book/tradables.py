@@ -35,6 +35,7 @@ class Tradable:
     multiplier: float  # value of a 1.00 price move per unit of quantity
     price_tick: float = 0.01  # minimum price increment of a single-leg order
     fractional: bool = False  # quantities may be fractional (crypto; equities by notional)
+    quantity_decimals: int = 0  # fractional instruments: the decimals a quantity may have
     oid: OptionId | None = None  # equity options: strike, expiry, call/put
     product_code: str | None = None  # futures and futures options: the product (ES, CL, ...)
     underlying_type: str = "Equity"  # the order's underlying-instrument-type
@@ -44,6 +45,7 @@ class Tradable:
     underlying_symbol: str | None = None  # priced underlying (the future for a futures option)
     #: price-dependent increment of a single-leg order (futures options: by premium), else price_tick
     tick_rule: Callable[[float], float] | None = None
+    micro: bool = False  # a micro futures contract (the lower per-contract commission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,7 @@ class Tradables:
         if st is None or st.spec.is_index:
             return None
         return Tradable(symbol, "Equity", symbol, 1.0, price_tick=0.01 if st.mid >= 1 else 0.0001,
-                        fractional=True)
+                        fractional=True, quantity_decimals=5)
 
     def _option(self, symbol: str) -> Tradable | None:
         oid = parse_option(symbol)

@@ -159,7 +159,8 @@ class Instruments:
             return None
         p = c.product
         return Tradable(c.symbol, "Future", p.root, p.multiplier, price_tick=p.tick,
-                        product_code=p.code, underlying_type="Future", expiration=c.last_trade)
+                        product_code=p.code, underlying_type="Future", expiration=c.last_trade,
+                        micro=p.small)
 
     def tradable_future_option(self, symbol: str) -> Tradable | None:
         """A listed futures option by its tastytrade symbol (``./ESZ6 EW4Z6 261224C6100``)."""
@@ -178,9 +179,9 @@ class Instruments:
         """A crypto pair (``BTC/USD``): fractional quantities, priced in its pair's tick."""
         if symbol not in CRYPTO_BY_SYMBOL:
             return None
-        _decimals, tick = CRYPTO_PRECISION.get(symbol, (8, 0.01))
+        decimals, tick = CRYPTO_PRECISION.get(symbol, (8, 0.01))
         return Tradable(symbol, "Cryptocurrency", symbol, 1.0, price_tick=tick, fractional=True,
-                        underlying_type="Cryptocurrency")
+                        quantity_decimals=decimals, underlying_type="Cryptocurrency")
 
     def book_quote(self, t: Tradable) -> Quote | None:
         """The current book of a registered future, futures option or crypto pair."""

@@ -45,13 +45,11 @@ def _page(r: web.Request, xs: list[dict[str, object]], per_default: int = 50) ->
 
 def push(s: ExchangeServer, changed: list[Order]) -> None:
     seen: set[int] = set()
-    for o in changed:
+    for o in changed:  # an order filled at once is listed twice (placed, then filled): once each
         if o.id not in seen:
             seen.add(o.id)
             s.after_order_change(o)
-    for o in changed:
-        if o.status == "Filled":
-            s.stats.orders_filled += 1
+            s.stats.orders_filled += o.status == "Filled"
 
 
 async def dispatch(s: ExchangeServer, r: web.Request, rest: list[str]) -> web.Response:
@@ -67,10 +65,13 @@ async def dispatch(s: ExchangeServer, r: web.Request, rest: list[str]) -> web.Re
         return items([a.order_json(o) for o in a.orders.values()
                       if o.working or ny_date(o.updated_at) == today])
     if m == "GET" and rest == ["orders"]:
-        xs = sorted(a.orders.values(), key=lambda o: -o.id)
+        xs = sorted(a.orders.values(), key=lambda o: o.id, reverse=r.query.get("sort", "Desc") != "Asc")
         st = set(r.query.getall("status[]", []))
         und = r.query.get("underlying-symbol")
-        xs = [o for o in xs if (not st or o.status in st) and (not und or o.underlying == und)]
+        start, end = r.query.get("start-date"), r.query.get("end-date")  # YYYY-MM-DD, New York
+        xs = [o for o in xs if (not st or o.status in st) and (not und or o.underlying == und)
+              and (not start or str(ny_date(o.received_at)) >= start)
+              and (not end or str(ny_date(o.received_at)) <= end)]
         return _page(r, [a.order_json(o) for o in xs])
     if len(rest) in (2, 3) and rest[1].isdigit():
         o = a.orders.get(int(rest[1]))
@@ -85,8 +86,7 @@ async def dispatch(s: ExchangeServer, r: web.Request, rest: list[str]) -> web.Re
         if m == "DELETE":
             if not o.working:
                 return err(422, "cannot_update_order", f"Order {o.id} is {o.status} and cannot be cancelled")
-            a.cancel(o.id)
-            push(s, [o])
+            push(s, a.cancel(o.id))
             return ok(a.order_json(o))
         if m in ("PUT", "PATCH"):
             return _replace(s, o, await _body(r), patch=m == "PATCH", dry=False)
@@ -127,15 +127,7 @@ def _respond(s: ExchangeServer, order: Order, dry: bool) -> web.Response:
 def _replace(s: ExchangeServer, o: Order, body: dict[str, object], patch: bool, dry: bool) -> web.Response:
     a = s.account
     if dry:
-        if not o.working:
-            raise OrderError(f"Order {o.id} is {o.status} and cannot be changed", code="cannot_update_order",
-                             status=422)
-        merged = {"order-type": o.order_type, "time-in-force": o.tif,
-                  **({"price": o.price, "price-effect": o.effect} if o.price is not None else {}),
-                  **({"stop-trigger": o.stop_trigger} if o.stop_trigger is not None else {}),
-                  **{k: v for k, v in body.items() if k != "legs"},
-                  "legs": [{k: v for k, v in lg.items() if not k.startswith("_")} for lg in o.legs]}
-        return _respond(s, a.parse_order(merged), dry=True)
+        return _respond(s, a.replacement(o, body, patch=True), dry=True)
     changed = a.replace(o, body, patch)
     new = a.orders[o.replaced_by] if o.replaced_by is not None else o
     push(s, changed)
@@ -159,7 +151,7 @@ async def complex_orders(s: ExchangeServer, r: web.Request, rest: list[str]) -> 
         if errors:
             raise errors[0]
         c, changed = a.place_complex(kind, trigger, children)
-        s.stats.orders_placed += 1 + len(children)
+        s.stats.orders_placed += (trigger is not None) + len(children)
         push(s, changed)
         return ok({"complex-order": a.complex_json(c), "buying-power-effect": bpj, "fee-calculation": fees,
                    "warnings": []}, status=201)
