@@ -199,6 +199,7 @@ class TtaiApp(TradingMixin, App[int]):
         if self._deferred_tabs_built:
             return
         self._deferred_tabs_built = True
+        heap.end_hold()  # start-up is over (see ui/heap.py)
         import importlib
 
         for name in DEFERRED_MODULES:
@@ -526,8 +527,11 @@ def run_app(settings: Settings, target: Target) -> int:
     from ttai_tui.ui import span_writer
 
     span_writer.install()  # partial screen updates send only the changed columns (ssh bytes)
-    app = make_app(settings, target)
-    app.run()
+    try:
+        app = make_app(settings, target)
+        app.run()
+    finally:
+        heap.end_hold()
     code = int(app.return_code or 0)
     if code == 1:  # Textual's code for an unhandled exception (it printed the traceback)
         from ttai_tui.logsetup import current_log_file
