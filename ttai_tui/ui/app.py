@@ -275,6 +275,8 @@ class TtaiApp(TradingMixin, App[int]):
             self.post_message(AuthFailed(event.message))
         elif isinstance(event, ev.AccountUpdated):
             self.post_message(AccountDataChanged())
+        elif isinstance(event, ev.DataFlowing):
+            self.post_message(BrokerEvent("data", "first data"))
         elif isinstance(event, ev.Connected):
             self.post_message(BrokerEvent("connected", "reconnected" if event.attempt else "connected"))
         elif isinstance(event, ev.Reconnecting):
@@ -302,6 +304,9 @@ class TtaiApp(TradingMixin, App[int]):
 
     @guarded("broker event")
     def on_broker_event(self, msg: BrokerEvent) -> None:
+        if msg.kind == "data":  # a connection's first prices: on screen now, not at the next tick
+            self.flush_now()
+            return
         if msg.kind in ("fill", "error", "stream-failed") or (msg.kind == "connected" and msg.detail == "reconnected"):
             self.notify(msg.detail, severity=msg.severity, timeout=5)
         if msg.kind == "connected":
