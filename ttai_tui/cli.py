@@ -268,6 +268,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "serve":
         return _serve(args, settings)
     if command is None:
+        from ttai_tui.ui import heap
+
+        heap.hold_collector()  # until the first prices are drawn (ui/heap.py); run_app ends it
         if target.mode == "demo" and not target.url:
             from ttai_tui.demo import prespawn
 

@@ -223,3 +223,33 @@ async def test_new_server_token_refused_once_then_immediate_retry(
     assert time.monotonic() - t0 < 2.0
     after_401 = [e for e in seen if isinstance(e, ev.Reconnecting) and "401" in e.reason]
     assert after_401 and after_401[0].delay <= 0.05  # renewed token: no backoff wait
+
+
+async def test_first_data_of_each_connection_is_announced_once_after_it_is_applied(
+    make_broker: Any, exchange: Any
+) -> None:
+    """The UI draws a connection's first prices when this event arrives (not at its next tick),
+    so the data must already be in MarketState when it is emitted, once per connection."""
+    b = make_broker()
+    flowing: list[tuple[ev.DataFlowing, float]] = []  # (event, SPY/QQQ's newest update then)
+
+    def newest() -> float:
+        return max(b.state.updated(s) or 0.0 for s in ("SPY", "QQQ"))
+
+    def listen(e: ev.BrokerEvent) -> None:
+        if isinstance(e, ev.DataFlowing):
+            flowing.append((e, newest()))
+
+    b.add_listener(listen)
+    b.subscriptions.declare("test", WANTS)
+    await b.start(account=False)
+    await wait_for(lambda: {"SPY", "QQQ"} <= set(b.state.quotes))
+    await wait_for(lambda: b.state.events > 50)  # many batches later...
+    assert len(flowing) == 1  # ...still announced only once
+    first, applied = flowing[0]
+    assert first.attempt == 0 and applied > 0  # the data was in MarketState when announced
+    exchange.faults.drop_every = 0.5
+    await wait_for(lambda: b.status.reconnects >= 1, 3.0)
+    exchange.faults.drop_every = None
+    await wait_for(lambda: len(flowing) >= 2, 3.0)
+    assert flowing[1][0].attempt > 0 and flowing[1][1] > applied

@@ -71,6 +71,44 @@ async def test_app_settles_the_heap_after_start_and_releases_it_on_exit(app_fact
     assert gc.get_freeze_count() == 0
 
 
+def test_the_start_up_hold_switches_the_collector_off_until_it_ends():
+    heap.hold_collector()
+    assert not gc.isenabled()
+    heap.end_hold()
+    assert gc.isenabled()
+
+
+def test_ending_a_hold_never_enables_a_collector_someone_else_switched_off():
+    gc.disable()
+    try:
+        heap.hold_collector()  # already off: nothing to hold
+        heap.end_hold()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_the_app_ends_the_start_up_hold_once_the_first_prices_are_drawn(app_factory, monkeypatch):
+    monkeypatch.setattr(app_module, "DEFERRED_AFTER_CONNECT_S", 0.05)
+    heap.hold_collector()  # as `ttai` does before the UI's imports
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.bridge.state.mark("SPY") is not None, what="a SPY price")
+        await wait_for(pilot, gc.isenabled, what="the collector back on")
+        assert not heap.held()
+
+
+def test_run_app_ends_the_hold_even_when_the_app_cannot_start(monkeypatch):
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app_module, "make_app", broken)
+    heap.hold_collector()
+    with pytest.raises(RuntimeError):
+        app_module.run_app(app_module.Settings(), app_module.Target("demo"))
+    assert gc.isenabled()
+
+
 def _rss_bytes() -> int:
     import os
 

@@ -62,6 +62,20 @@ def test_the_patched_textual_class_is_the_one_it_was_written_for():
     assert span_writer.chops_update_digest() == span_writer.CHOPS_UPDATE_SHA256
 
 
+def test_the_digest_is_of_the_class_source_as_inspect_reads_it():
+    """The start-up digest finds the class by its line; it must hash exactly the text
+    `inspect.getsource` gives (decorators included), so the fence means what it says."""
+    import hashlib
+    import inspect
+
+    from textual._compositor import ChopsUpdate
+
+    from ttai_tui.ui import span_writer
+
+    expected = hashlib.sha256(inspect.getsource(ChopsUpdate).encode()).hexdigest()
+    assert span_writer.chops_update_digest() == expected
+
+
 def test_installed_only_by_run_app_and_only_on_the_exact_version():
     import subprocess
     import sys

@@ -3,11 +3,14 @@ move, switch lists, open, and persistence across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 from pathlib import Path
 
 from ttai_tui.core.formatting import MISSING
+from ttai_tui.ui import app as app_module
 from ttai_tui.ui.screens.add_symbol import AddSymbolScreen
 from ttai_tui.ui.watchlist_store import FILE_NAME
 
@@ -34,6 +37,33 @@ async def test_prices_stream_and_ticks_flash(app_factory):
         # the watchlist declared exactly its symbols through the broker
         wants = app.bridge.broker.subscriptions._owners["ui-watchlist"]
         assert {s for _, s in wants} == set(wl.symbols)
+
+
+async def test_first_prices_are_drawn_when_they_arrive_not_at_the_next_refresh(app_factory, monkeypatch):
+    """Start-up: the stream's first data goes on screen at once. The refresh timer is paused
+    here from the start, and the deferred tabs and the account's watchlists (both redraw) wait,
+    so nothing else can draw a price."""
+    monkeypatch.setattr(app_module, "DEFERRED_AFTER_CONNECT_S", 600.0)
+    monkeypatch.setattr(app_module, "DEFERRED_TABS_S", 600.0)
+    app = app_factory()
+    real_set_interval = app.set_interval
+
+    def paused_flush(*args, **kwargs):
+        timer = real_set_interval(*args, **kwargs)
+        if kwargs.get("name") == "ui-flush":
+            timer.pause()
+        return timer
+
+    app.set_interval = paused_flush
+    app.load_account_watchlists = lambda: None
+    async with app.run_test(size=(160, 48)) as pilot:
+        wl = app.dashboard.watchlist
+        deadline = time.monotonic() + 8.0
+        while all(wl.table.shown("SPY", c) in (None, MISSING) for c in ("last", "bid")):
+            assert time.monotonic() < deadline, "no SPY price drawn"
+            await pilot.pause()
+            await asyncio.sleep(0.03)
+        assert app.bridge.state.mark("SPY") is not None
 
 
 async def test_sort_cycles_and_orders_rows(app_factory):

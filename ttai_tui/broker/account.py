@@ -257,13 +257,14 @@ class AccountService:
         """Futures, futures options and crypto positions carry tastytrade symbols (/MESZ6,
         ./ESZ6 EW4Z6 261224C6100, BTC/USD); DXLink wants streamer symbols, which only the
         instrument routes know. Looked up once per symbol (cached), in at most three calls."""
-        from tastytrade.instruments import FutureOption
-
         kinds = {"Future", "Future Option", "Cryptocurrency"}
         todo = [p for p in positions if p.instrument_type in kinds and p.symbol not in self._streamers]
         try:
             fops = [p.symbol for p in todo if p.instrument_type == "Future Option"]
             if fops:  # the SDK gets futures options one at a time
+                # imported here: the SDK's instrument models (~25 ms) are not needed otherwise
+                from tastytrade.instruments import FutureOption
+
                 got = await asyncio.gather(*(self.sessions.call(
                     FutureOption.get, sym, what=f"futures option {sym}") for sym in fops))
                 for fo in got:

@@ -21,6 +21,15 @@ class Connected:
 
 
 @dataclass(slots=True, frozen=True)
+class DataFlowing:
+    """The first market data of a connection is in MarketState (once per connection): a view
+    can draw it now instead of at its next refresh tick."""
+
+    attempt: int  # as in the Connected event of the same connection
+    at: float
+
+
+@dataclass(slots=True, frozen=True)
 class Connecting:
     """Start-up could not reach the server yet; the next attempt is at ``next_try``."""
 
@@ -112,6 +121,7 @@ class AlertFired:
 
 BrokerEvent = (
     Connected
+    | DataFlowing
     | Connecting
     | Reconnecting
     | StreamFailed

@@ -372,6 +372,8 @@ class StreamSupervisor:
                 raise StreamStalled(f"no data for {quiet:.1f}s")
 
     def _note_batch(self) -> None:
+        if not self._delivered:  # the connection's first data: say so (the UI draws it at once)
+            self.emit(ev.DataFlowing(self.status.attempt, self.clock.now()))
         now = time.monotonic()
         last = self._last_batch
         if last is not None:

@@ -199,6 +199,7 @@ class TtaiApp(TradingMixin, App[int]):
         if self._deferred_tabs_built:
             return
         self._deferred_tabs_built = True
+        heap.end_hold()  # start-up is over (see ui/heap.py)
         import importlib
 
         for name in DEFERRED_MODULES:
@@ -274,6 +275,8 @@ class TtaiApp(TradingMixin, App[int]):
             self.post_message(AuthFailed(event.message))
         elif isinstance(event, ev.AccountUpdated):
             self.post_message(AccountDataChanged())
+        elif isinstance(event, ev.DataFlowing):
+            self.post_message(BrokerEvent("data", "first data"))
         elif isinstance(event, ev.Connected):
             self.post_message(BrokerEvent("connected", "reconnected" if event.attempt else "connected"))
         elif isinstance(event, ev.Reconnecting):
@@ -301,6 +304,9 @@ class TtaiApp(TradingMixin, App[int]):
 
     @guarded("broker event")
     def on_broker_event(self, msg: BrokerEvent) -> None:
+        if msg.kind == "data":  # a connection's first prices: on screen now, not at the next tick
+            self.flush_now()
+            return
         if msg.kind in ("fill", "error", "stream-failed") or (msg.kind == "connected" and msg.detail == "reconnected"):
             self.notify(msg.detail, severity=msg.severity, timeout=5)
         if msg.kind == "connected":
@@ -526,8 +532,11 @@ def run_app(settings: Settings, target: Target) -> int:
     from ttai_tui.ui import span_writer
 
     span_writer.install()  # partial screen updates send only the changed columns (ssh bytes)
-    app = make_app(settings, target)
-    app.run()
+    try:
+        app = make_app(settings, target)
+        app.run()
+    finally:
+        heap.end_hold()
     code = int(app.return_code or 0)
     if code == 1:  # Textual's code for an unhandled exception (it printed the traceback)
         from ttai_tui.logsetup import current_log_file

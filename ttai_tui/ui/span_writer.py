@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import linecache
 import logging
+import re
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -46,8 +48,23 @@ TEXTUAL_RENDERER = ChopsUpdate.render_segments  # Textual's own, restored by uni
 
 
 def chops_update_digest() -> str:
-    """SHA-256 of the source of Textual's `ChopsUpdate` (fields read here + the replaced method)."""
-    return hashlib.sha256(inspect.getsource(ChopsUpdate).encode()).hexdigest()
+    """SHA-256 of the source of Textual's `ChopsUpdate` (fields read here + the replaced method).
+
+    The text is what ``inspect.getsource(ChopsUpdate)`` returns (the class with its decorators),
+    found from the ``class`` line instead: for a class, getsource parses the whole of
+    ``textual/_compositor.py`` to locate it, ~15 ms of every start-up. "" if it is not found.
+    """
+    path = inspect.getsourcefile(ChopsUpdate)
+    lines = linecache.getlines(path) if path else []
+    start = next((i for i, line in enumerate(lines) if _CLASS_LINE.match(line)), None)
+    if start is None:
+        return ""
+    while start > 0 and lines[start - 1].lstrip().startswith("@"):
+        start -= 1
+    return hashlib.sha256("".join(inspect.getblock(lines[start:])).encode()).hexdigest()
+
+
+_CLASS_LINE = re.compile(r"class ChopsUpdate\b")
 
 
 _State = tuple[str, str, str]  # SGR codes: attributes, foreground, background ("" = default)
