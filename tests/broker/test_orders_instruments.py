@@ -185,3 +185,17 @@ async def test_lost_answer_is_matched_by_external_identifier(
     assert ours.external_identifier == sent[0]
     placed = await b.sessions.call(b.orders._account().get_order, int(info.id), what="t")
     assert placed.external_identifier == sent[0]  # echoed on the wire too
+
+
+async def test_micro_future_option_is_found_by_its_unspaced_symbol(make_broker: Any) -> None:
+    """A 5-character future code fills its padded field, so /MES options read
+    './MESZ6EX1Z6 261204C5990' (no space after the future): the exchange looked only for three
+    space-separated parts and answered 'not found', so no /MES option ticket could open."""
+    b = make_broker()
+    await b.start()
+    chain = await b.get_chain("/MES")
+    row = chain.expirations[0].strikes[len(chain.expirations[0].strikes) // 2]
+    assert row.call.startswith("./MES") and len(row.call.split()) == 2
+    req = await b.orders.resolve(OrderRequest((make_leg("BTO", 1, row.call),)))
+    ins = req.legs[0].instrument
+    assert ins is not None and ins.symbol == row.call and ins.strike == row.strike
