@@ -187,6 +187,26 @@ async def test_lost_answer_is_matched_by_external_identifier(
     assert placed.external_identifier == sent[0]  # echoed on the wire too
 
 
+async def test_future_option_multiplier_is_notional_value_over_display_factor(make_broker: Any) -> None:
+    """The API states a futures option's dollars per point as notional-value / display-factor
+    (ES: "0.5" / "0.01"; its "multiplier" field is "1.0"). Read as notional-value alone, an ES
+    option's multiplier was 0.5: the review's total, max loss and the notional cap a hundredth
+    of the real money."""
+    from tastytrade.instruments import FutureOption
+
+    b = make_broker()
+    await b.start()
+    for product, dollars in (("/ES", 50.0), ("/MES", 5.0)):
+        chain = await b.get_chain(product)
+        row = chain.expirations[0].strikes[len(chain.expirations[0].strikes) // 2]
+        wire = await b.sessions.call(FutureOption.get, row.call, what="fop")
+        assert (float(wire.multiplier), float(wire.display_factor)) == (1.0, 0.01)  # the real API's shape
+        assert float(wire.notional_value) == pytest.approx(dollars / 100)
+        req = await b.orders.resolve(OrderRequest((make_leg("BTO", 2, row.call),), "Limit", "Day", 5.0, "Debit"))
+        assert req.legs[0].multiplier == dollars
+        assert req.notional() == pytest.approx(5.0 * 2 * dollars)  # what the cap and the review count
+
+
 async def test_micro_future_option_is_found_by_its_unspaced_symbol(make_broker: Any) -> None:
     """A 5-character future code fills its padded field, so /MES options read
     './MESZ6EX1Z6 261204C5990' (no space after the future): the exchange looked only for three
