@@ -219,3 +219,39 @@ async def test_micro_future_option_is_found_by_its_unspaced_symbol(make_broker: 
     req = await b.orders.resolve(OrderRequest((make_leg("BTO", 1, row.call),)))
     ins = req.legs[0].instrument
     assert ins is not None and ins.symbol == row.call and ins.strike == row.strike
+
+
+async def test_one_64th_prices_keep_their_decimals_to_the_exchange(make_broker: Any, exchange: Any) -> None:
+    """/ZN trades in 1/64ths (110.515625): prices were rounded to 4 decimals when stepped, typed
+    and sent, so every odd 64th became off-tick (110.5156) and was refused, by ttai or the
+    exchange. Stepped, reviewed and placed, the price reaches the exchange exactly."""
+    import math
+
+    from ttai_tui.core.orders import price_words, step_price
+
+    b = make_broker(account_poll_s=3600.0)
+    await b.start()
+    desk = b.orders
+    req = await desk.resolve(OrderRequest((make_leg("BUY", 1, "/ZN"),), "Limit", "Day", None, "Debit"))
+    ins = req.legs[0].instrument
+    assert ins is not None and ins.ticks == ((0.015625, None),)
+    q = await _quote(b, ins.streamer_symbol)
+    even = math.floor(q.bid * 32) / 32 - 10 / 32  # a resting bid on an even 64th ...
+    price = step_price(req, even, 1)  # ... one tick up: an odd 64th
+    assert price == even + 1 / 64 and round(price * 64) % 2 == 1
+    order = OrderRequest(req.legs, "Limit", "Day", price, "Debit")
+    validate(order)
+    review = await desk.dry_run(order)
+    assert review.sendable, review.errors
+    assert price_words(price, "Debit") in dict(review_rows(review))["Order"]
+    info = await desk.execute(desk.confirm(desk.pending(review), "y"))
+    assert info.price == price and info.status in ("Received", "Routed", "Live")
+    assert exchange.account.orders[int(info.id)].price == price
+    await desk.execute(desk.confirm(desk.pending_cancel(info.id), "y"))
+    # a stop's trigger too (the exchange echoed it with 6 significant digits: 110.109)
+    stop = OrderRequest(req.legs, "Stop", "Day", None, None, stop_trigger=price + 40 / 64)
+    review = await desk.dry_run(stop)
+    assert review.sendable, review.errors
+    info = await desk.execute(desk.confirm(desk.pending(review), "y"))
+    assert info.stop_trigger == price + 40 / 64
+    await desk.execute(desk.confirm(desk.pending_cancel(info.id), "y"))

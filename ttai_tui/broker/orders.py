@@ -29,12 +29,14 @@ from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, HttpStatusError
 from ttai_tui.core.orders import (
     NOTIONAL,
+    PRICE_DECIMALS,
     LegState,
     Limits,
     OrderInfo,
     OrderInvalid,
     OrderRequest,
     Review,
+    price_words,
     validate,
 )
 from ttai_tui.core.symbols import printable
@@ -166,7 +168,7 @@ def to_sdk_order(req: OrderRequest, external_id: str | None = None) -> Any:
         common["external_identifier"] = external_id
     signed = Decimal(0)
     if req.price is not None:
-        p = Decimal(f"{req.price:.4f}").normalize()
+        p = _decimal_price(req.price)
         signed = -p if req.price_effect == "Debit" else p
     if req.order_type == "Limit":
         return LimitOrder(price=signed, **common)
@@ -176,8 +178,13 @@ def to_sdk_order(req: OrderRequest, external_id: str | None = None) -> Any:
         value = Decimal(f"{req.value or 0:.2f}")
         return NotionalOrder(value=-value if req.legs[0].is_buy else value, **common)
     if req.order_type == "Stop":
-        return StopOrder(stop_trigger=Decimal(f"{req.stop_trigger:.4f}"), **common)
-    return StopLimitOrder(price=signed, stop_trigger=Decimal(f"{req.stop_trigger:.4f}"), **common)
+        return StopOrder(stop_trigger=_decimal_price(req.stop_trigger or 0.0), **common)
+    return StopLimitOrder(price=signed, stop_trigger=_decimal_price(req.stop_trigger or 0.0), **common)
+
+
+def _decimal_price(price: float) -> Decimal:
+    """The price as sent: all the decimals a tick can need (/ZN 110.515625, not 110.5156)."""
+    return Decimal(f"{price:.{PRICE_DECIMALS}f}").normalize()
 
 
 def _f(v: Any) -> float | None:
@@ -549,7 +556,7 @@ class OrderDesk:
 def _price_log(req: OrderRequest) -> str:
     if req.price is None:
         return "market"
-    return f"{req.price:.2f} {req.price_effect}"
+    return price_words(req.price, req.price_effect)
 
 
 def policy_from_settings(settings: Any, mode: str) -> TradingPolicy:

@@ -40,6 +40,8 @@ WORKING = frozenset({"Received", "Routed", "In Flight", "Live", "Contingent", "C
                      "Replace Requested"})
 TERMINAL = frozenset({"Filled", "Cancelled", "Expired", "Rejected", "Removed", "Partially Removed"})
 PENNY_ROOTS = frozenset({"SPY", "QQQ", "IWM"})  # penny-pilot names: 0.01 at every price
+#: decimals a price keeps: 1/64 ticks (/ZN 110.515625) need 6, small crypto pairs' ticks more
+PRICE_DECIMALS = 8
 
 _STREAMER_RE = re.compile(r"^\.([A-Z]{1,6})(\d{6})([CP])(\d+(?:\.\d+)?)\Z")
 _OCC_RE = re.compile(r"^([A-Z]{1,6})\s*(\d{6})([CP])(\d{8})\Z")
@@ -362,7 +364,7 @@ class OrderRequest:
         return px * float(self.size) * self.multiplier
 
     def with_price(self, price: float) -> OrderRequest:
-        return replace(self, price=round(price, 4))
+        return replace(self, price=round(price, PRICE_DECIMALS))
 
 
 def price_words(price: float | None, effect: str | None) -> str:
@@ -405,11 +407,11 @@ def order_tick(req: OrderRequest, price: float) -> float:
 def step_price(req: OrderRequest, price: float, steps: int) -> float:
     """Move ``price`` by ``steps`` ticks, snapped to the tick grid, never below one tick."""
     tick = order_tick(req, price)
-    snapped = round(round(price / tick) * tick, 4)
-    moved = round(snapped + steps * tick, 4)
+    snapped = round(round(price / tick) * tick, PRICE_DECIMALS)
+    moved = round(snapped + steps * tick, PRICE_DECIMALS)
     tick2 = order_tick(req, moved)
     if tick2 != tick:
-        moved = round(round(moved / tick2) * tick2, 4)
+        moved = round(round(moved / tick2) * tick2, PRICE_DECIMALS)
     return max(tick2, moved)
 
 
@@ -566,7 +568,7 @@ def natural_and_mid(req: OrderRequest, quotes: dict[str, tuple[float | None, flo
         else:
             nat += ratio * bid
             mid += ratio * (bid + ask) / 2
-    return round(nat, 4), round(mid, 4)
+    return round(nat, PRICE_DECIMALS), round(mid, PRICE_DECIMALS)
 
 
 # ---- what the server says -----------------------------------------------------------------
@@ -695,9 +697,9 @@ def order_summary(req: OrderRequest) -> str:
     elif req.order_type == "Market":
         head = "Market"
     elif req.order_type == "Stop":
-        head = f"Stop at {req.stop_trigger:.2f}" if req.stop_trigger is not None else "Stop"
+        head = f"Stop at {price_words(req.stop_trigger, None)}" if req.stop_trigger is not None else "Stop"
     elif req.order_type == "Stop Limit":
-        stop = f"{req.stop_trigger:.2f}" if req.stop_trigger is not None else "—"
+        stop = price_words(req.stop_trigger, None) if req.stop_trigger is not None else "—"
         head = f"Stop {stop}, limit {price_words(req.price, req.price_effect)}"
     else:
         head = f"Limit {price_words(req.price, req.price_effect)}"

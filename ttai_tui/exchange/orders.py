@@ -43,6 +43,11 @@ TIFS = ("Day", "GTC", "GTD", "IOC", "Ext", "GTC Ext")
 SESSION_TYPES = frozenset({"Equity", "Equity Option"})  # trade only while the session is open
 
 
+def _price_text(price: float) -> str:
+    """A price as held, to 8 decimals (/ZN 110.515625; ':g' cut a BTC stop 94985.25 to 94985.2)."""
+    return f"{price:.8f}".rstrip("0").rstrip(".")
+
+
 def _num(x: object, what: str) -> float:
     try:
         v = float(str(x))
@@ -446,10 +451,10 @@ class OrderDesk:
             legs.append(out)
         d["legs"] = legs
         if o.price is not None:
-            d["price"] = f"{o.price:.4f}".rstrip("0").rstrip(".") if o.price else "0.0"
+            d["price"] = _price_text(o.price) if o.price else "0.0"
             d["price-effect"] = o.effect
         if o.stop_trigger is not None:
-            d["stop-trigger"] = f"{o.stop_trigger:g}"
+            d["stop-trigger"] = _price_text(o.stop_trigger)
         if o.value is not None:
             d["value"] = f"{o.value:.2f}"
             d["value-effect"] = o.value_effect

@@ -20,6 +20,7 @@ from ttai_tui.core.orders import (
     EQUITY_OPTION,
     FUTURE_OPTION,
     NOTIONAL,
+    PRICE_DECIMALS,
     OrderInfo,
     OrderInvalid,
     OrderLeg,
@@ -214,7 +215,7 @@ def _price(text: str) -> float:
         raise OrderInvalid(f"price {text!r} is not a number") from None
     if v != v or v in (float("inf"), float("-inf")):
         raise OrderInvalid(f"price {text!r} is not a number")
-    return round(v, 4)
+    return round(v, PRICE_DECIMALS)
 
 
 MARKET_WAIT_S = 4.0

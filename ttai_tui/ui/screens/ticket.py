@@ -33,6 +33,7 @@ from ttai_tui.core.orders import (
     FUTURE_OPTION,
     LOOKED_UP,
     ORDER_TYPES,
+    PRICE_DECIMALS,
     TIFS,
     OrderInfo,
     OrderInvalid,
@@ -498,7 +499,7 @@ class TicketScreen(ModalScreen[None]):
                 v = float(text)
                 if not v > 0 or v != v or v == float("inf"):
                     raise ValueError
-                self.price = round(v, 4)
+                self.price = round(v, PRICE_DECIMALS)
                 self.manual_price = True
                 if self.effect is None:
                     self.effect = "Debit"
@@ -688,4 +689,4 @@ def _gcd(legs: list[OrderLeg]) -> int | Decimal:
 def _net_words(net: float | None) -> str:
     if net is None:
         return "—"
-    return f"{abs(net):.2f} {'credit' if net > 0 else 'debit'}"
+    return price_words(abs(net), "Credit" if net > 0 else "Debit")
