@@ -84,10 +84,12 @@ class ReviewReady(Message):
 
 @dataclass
 class LegsResolved(Message):
-    """The server's contract terms for the ticket's futures / futures-option / crypto legs."""
+    """The server's contract terms for the ticket's futures / futures-option / crypto legs:
+    ``legs[i]`` is what ``asked[i]`` (a leg's symbol when the lookup started) resolved to."""
 
     legs: list[OrderLeg] | None
     error: str | None = None
+    asked: list[str] | None = None
 
 
 @dataclass
@@ -233,15 +235,20 @@ class TicketScreen(ModalScreen[None]):
             log.info("ticket: contract lookup failed: %s", e)
             self.post_message(LegsResolved(None, str(e) or type(e).__name__))
             return
-        self.post_message(LegsResolved(list(resolved.legs)))
+        self.post_message(LegsResolved(list(resolved.legs), asked=[leg.symbol for leg in req.legs]))
 
     def on_legs_resolved(self, msg: LegsResolved) -> None:
         self.resolving = False
         if msg.legs is None:
             self._say(f"{msg.error}", "bold red")
             return
-        self.legs = [replace(new, action=old.action, quantity=old.quantity)
-                     for old, new in zip(self.legs, msg.legs, strict=True)]
+        # matched by symbol: a leg may have been dropped (x) or added (a) while the server answered
+        found = dict(zip(msg.asked or [], msg.legs, strict=True))
+        self.legs = [replace(found[old.symbol], action=old.action, quantity=old.quantity)
+                     if old.symbol in found else old for old in self.legs]
+        if any(leg.instrument_type in LOOKED_UP and leg.instrument is None for leg in self.legs):
+            self._resolve_legs()  # a leg added meanwhile
+            return
         notes = [leg.instrument.resolved_note for leg in self.legs
                  if leg.instrument is not None and leg.instrument.resolved_note]
         self.message = ("; ".join(notes), "cyan") if notes else None
