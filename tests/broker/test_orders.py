@@ -164,6 +164,40 @@ async def test_lost_connection_after_send_asks_server_and_never_resends(
     assert info.status == "Live" and info.id in desk.orders
 
 
+async def test_replace_whose_answer_is_lost_reports_the_replacing_order(
+    make_broker: Any, exchange: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replace is a cancel-replace. When its answer is lost, ttai asked for the old order and
+    reported it 'Cancelled' while the replacement worked at the new price: the user saw nothing
+    working and could send the order again. It reports the order that replaced it."""
+    from tastytrade import Account
+
+    b = make_broker()
+    await b.start()
+    b.subscriptions.declare("t", {("Quote", "KO")})
+    await wait_for(lambda: "KO" in b.state.quotes)
+    low = round(b.state.quotes["KO"].bid * 0.5, 2)
+    req = OrderRequest((make_leg("BTO", 1, "KO"),), "Limit", "Day", low, "Debit")
+    desk = b.orders
+    info = await desk.execute(desk.confirm(desk.pending(await desk.dry_run(req)), "y"))
+    review = await desk.dry_run(req.with_price(low + 0.01), replaces=info.id)
+    real = Account.replace_order
+    sends: list[int] = []
+
+    async def answer_lost(self: Any, session: Any, old_order_id: int, new_order: Any) -> Any:
+        sends.append(old_order_id)
+        await real(self, session, old_order_id, new_order)  # the server replaces it ...
+        raise ConnectionResetError("connection reset by peer")  # ... the answer is lost
+
+    monkeypatch.setattr(Account, "replace_order", answer_lost)
+    replaced = await desk.execute(desk.confirm(desk.pending(review), "y"))
+    assert sends == [int(info.id)]  # sent exactly once
+    assert replaced.id != info.id and replaced.working
+    assert replaced.price == pytest.approx(low + 0.01)
+    working = [o for o in await desk.refresh() if o.working]
+    assert [o.id for o in working] == [replaced.id]
+
+
 async def test_lost_connection_before_server_means_not_placed(
     make_broker: Any, exchange: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

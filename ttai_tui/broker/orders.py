@@ -430,7 +430,7 @@ class OrderDesk:
                 info = to_order_info(placed)
             except OrderOutcomeUnknown as e:
                 log.warning("replace of order %s: %s; asking the server (not re-sending)", order_id, e)
-                info = await self._fetch(acct, str(order_id))
+                info = await self._replacement(acct, str(order_id))
             log.info("order %s replaced (account %s): %s %s -> %s", p.order_id, p.account,
                      req.order_type, _price_log(req), info.status)
             self._record(info)
@@ -483,6 +483,18 @@ class OrderDesk:
     async def _fetch(self, acct: Any, order_id: str) -> OrderInfo:
         placed = await self.sessions.call(acct.get_order, int(order_id), what=f"order {order_id}")
         return to_order_info(placed)
+
+    async def _replacement(self, acct: Any, order_id: str) -> OrderInfo:
+        """After a lost connection on a replace: the order that replaced ``order_id`` when the
+        server made one (a replace is a cancel-replace: the old order reads Cancelled while the
+        new one works), else ``order_id`` as it is now. Reads only; nothing is re-sent."""
+        placed = await self.sessions.call(acct.get_order, int(order_id), what=f"order {order_id}")
+        new_id = getattr(placed, "replacing_order_id", None)
+        if new_id is None:
+            return to_order_info(placed)
+        info = await self._fetch(acct, str(new_id))
+        log.info("order %s was replaced by order %s after a lost connection: %s", order_id, info.id, info.status)
+        return info
 
     async def _resolve(self, acct: Any, record: SendRecord) -> OrderInfo:
         """After a lost connection: ask the server which order it has; never send again."""
