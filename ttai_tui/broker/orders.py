@@ -231,6 +231,7 @@ def to_order_info(o: Any) -> OrderInfo:
         complex_order_tag=o.complex_order_tag,
         cancellable=bool(o.cancellable),
         editable=bool(o.editable),
+        gtd_date=o.gtc_date,
     )
 
 

@@ -610,6 +610,7 @@ class OrderInfo:
     complex_order_tag: str | None = None
     cancellable: bool = False
     editable: bool = False
+    gtd_date: date | None = None  # a GTD order's last day (the API's gtc-date)
 
     @property
     def working(self) -> bool:
@@ -630,7 +631,7 @@ class OrderInfo:
                   for leg in self.legs),
             self.order_type, self.tif if self.tif in TIFS else "Day", self.price,
             self.price_effect if self.price_effect in ("Debit", "Credit") else None,
-            self.stop_trigger,
+            self.stop_trigger, self.gtd_date if self.tif == "GTD" else None,
         )
 
 

@@ -348,7 +348,7 @@ def _order_change(settings: Any, target: Any, args: Any, words: list[str]) -> in
             base = current.request()
             effect = "Debit" if args.debit else "Credit" if args.credit else base.price_effect
             req = OrderRequest(base.legs, "Limit" if base.order_type == "Market" else base.order_type,
-                               base.tif, _price(args.limit), effect, base.stop_trigger)
+                               base.tif, _price(args.limit), effect, base.stop_trigger, base.gtd_date)
             req = await desk.resolve(req)  # futures / crypto legs: their contract terms
             review = await desk.dry_run(req, replaces=order_id, mark=await _market_for(broker, req))
             if not args.json:

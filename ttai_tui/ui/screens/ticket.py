@@ -168,6 +168,7 @@ class TicketScreen(ModalScreen[None]):
         if replaces is not None:  # same legs; price (and type/TIF) change
             self.order_type = replaces.order_type if replaces.order_type in ORDER_TYPES else "Limit"
             self.tif = replaces.tif if replaces.tif in TIFS else "Day"
+            self.gtd = replaces.gtd_date
             self.price, self.effect = replaces.price, replaces.price_effect
             self.stop = replaces.stop_trigger
             self.manual_price = True
