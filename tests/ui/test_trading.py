@@ -280,3 +280,35 @@ async def test_orders_view_replaces_a_gtd_order_keeping_its_date(app_factory: An
         await wait_for(pilot, lambda: any(o.status == "Live" and o.gtc_date == gtd
                                           for k, o in exchange.account.orders.items() if k != oid),
                        what="replaced, same date")
+
+
+async def test_send_with_unknown_outcome_is_never_called_not_sent(app_factory: Any, exchange: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The order reached the server, its answer was lost and the server could not be asked
+    since: the ticket said 'NOT SENT / NOT WORKING' while the order worked, inviting a second
+    send. It says the outcome is unknown and to check the orders view."""
+    from tastytrade import Account
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = await _ticket_from_chain(pilot, app, "h")
+        text = f"{round(ticket.request().price * 0.5, 1):.2f}"  # far below the market: it rests
+        await pilot.press("p", *text, "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
+        real = Account.place_order
+
+        async def answer_lost(self: Any, session: Any, order: Any, dry_run: bool = True) -> Any:
+            await real(self, session, order, dry_run=dry_run)  # the server takes it ...
+            raise ConnectionResetError("connection reset by peer")  # ... the answer is lost
+
+        async def unreachable(self: Any, session: Any, **kwargs: Any) -> Any:
+            raise ConnectionResetError("connection reset by peer")
+
+        monkeypatch.setattr(Account, "place_order", answer_lost)
+        monkeypatch.setattr(Account, "get_live_orders", unreachable)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: ticket.message is not None and "UNKNOWN" in ticket.message[0],
+                       timeout=60, what="outcome unknown")
+        assert exchange.stats.orders_placed == 1  # it is working on the server ...
+        assert "NOT SENT" not in ticket.message[0] and "orders view" in ticket.message[0]  # ... and not denied
+        assert isinstance(app.screen, TicketScreen)  # nothing shows it as working either

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.core.clock import ny_date
 from ttai_tui.core.models import Expiration, OptionChain
 from ttai_tui.core.orders import (
@@ -96,6 +97,8 @@ class LegsResolved(Message):
 class SendDone(Message):
     order: OrderInfo | None
     error: str | None = None
+    #: the send may have reached the server (lost connection, internal error): not "not sent"
+    unknown: bool = False
 
 
 class TicketScreen(ModalScreen[None]):
@@ -657,16 +660,27 @@ class TicketScreen(ModalScreen[None]):
         self.run_worker(self._send(desk, confirmation), group="ticket-send", exclusive=True, exit_on_error=False)
 
     async def _send(self, desk: Any, confirmation: Any) -> None:
+        from ttai_tui.broker.orders import NotConfirmed, OrderRejected
+
         try:
             info = await desk.execute(confirmation)
-        except Exception as e:  # rejected / unknown: say so; never shown as working
-            log.info("send failed: %s", e)
+        except (OrderRejected, NotConfirmed) as e:  # refused: nothing is working
+            log.info("send refused: %s", e)
             self.post_message(SendDone(None, str(e) or type(e).__name__))
+            return
+        except Exception as e:  # lost connection or a ttai bug: it may have reached the server
+            log.warning("send outcome unknown: %s", e, exc_info=not isinstance(e, BrokerFailure))
+            self.post_message(SendDone(None, str(e) or type(e).__name__, unknown=True))
             return
         self.post_message(SendDone(info))
 
     def on_send_done(self, msg: SendDone) -> None:
         self.busy = False
+        if msg.order is None and msg.unknown:  # never "not sent": sending again could double it
+            self._say(f"OUTCOME UNKNOWN: the order may be working: {msg.error}; check the orders "
+                      "view (o) before sending again", "bold red")
+            self.app.notify(str(msg.error), title="Order outcome unknown", severity="error", timeout=12)
+            return
         if msg.order is None:
             self._say(f"NOT SENT / NOT WORKING: {msg.error}", "bold red")
             self.app.notify(str(msg.error), title="Order not placed", severity="error", timeout=8)
