@@ -184,10 +184,11 @@ def parse_request(words: list[str], args: Any) -> OrderRequest:
     tif = {"day": "Day", "gtc": "GTC"}[args.tif]
     notional = getattr(args, "notional", None)
     if notional is not None:
-        if len(words) not in (2, 3) or args.market or args.limit is not None or args.debit or args.credit:
-            raise OrderInvalid("--notional DOLLARS takes one leg, ACTION SYMBOL (e.g. BUY BTC/USD), "
-                               "and no --market, --limit, --debit or --credit")
-        leg = make_leg(words[0], 0, words[-1])
+        # a quantity too (BUY 0.5 BTC/USD) would be dropped in favour of the dollars: refused
+        if len(words) != 2 or args.market or args.limit is not None or args.debit or args.credit:
+            raise OrderInvalid("--notional DOLLARS takes one leg, ACTION SYMBOL (e.g. BUY BTC/USD) with no "
+                               "quantity (the dollars decide it), and no --market, --limit, --debit or --credit")
+        leg = make_leg(words[0], 0, words[1])
         return OrderRequest((leg,), NOTIONAL, tif, value=_price(notional))
     if not words or len(words) % 3:
         raise OrderInvalid("each leg is ACTION QTY SYMBOL, e.g. BTO 1 .SPY261218C600, STC 100 AAPL, "
