@@ -31,14 +31,17 @@ from ttai_tui.core.orders import (
     price_words,
     review_rows,
 )
-from ttai_tui.headless.commands import _retry_for  # one-shot: give up after [network] retry_s
+from ttai_tui.headless.commands import (
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USER,
+    _broker,  # with --demo it starts the demo exchange
+    _err,
+    _retry_for,  # one-shot: give up after [network] retry_s
+)
 from ttai_tui.headless.commands import _run as _run_command
 
-EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 3, 4, 5
-
-
-def _err(msg: str) -> None:
-    print(f"ttai: {msg}", file=sys.stderr, flush=True)
+EXIT_REFUSED = 4  # refused or not confirmed: nothing was sent (the others are commands')
 
 
 def _r(v: float | None) -> float | None:
@@ -143,13 +146,6 @@ def _run(fn: Callable[[], Coroutine[object, object, int]]) -> int:
         (OrderOutcomeUnknown, EXIT_UNREACHABLE),
         (OrderInvalid, EXIT_USER),
     ))
-
-
-def _broker(settings: Any, target: Any) -> Any:
-    """The same broker as every headless command: with --demo it starts the demo exchange."""
-    from ttai_tui.headless.commands import _broker as headless_broker
-
-    return headless_broker(settings, target)
 
 
 # ---- ttai orders --------------------------------------------------------------------------------
