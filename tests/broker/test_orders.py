@@ -198,6 +198,33 @@ async def test_replace_whose_answer_is_lost_reports_the_replacing_order(
     assert [o.id for o in working] == [replaced.id]
 
 
+async def test_market_order_is_capped_at_the_market_price(make_broker: Any) -> None:
+    """A market order has no price of its own, so it passed every notional cap (1,000 NVDA at
+    market against a $25,000 cap). It is capped at the price it is reviewed at, and without a
+    quote it cannot be sent."""
+    b = make_broker()
+    await b.start()
+    desk = b.orders
+    desk.policy = TradingPolicy(limits=Limits(max_quantity=10_000, max_notional=25_000.0))
+    b.subscriptions.declare("t", {("Quote", "NVDA")})
+    await wait_for(lambda: "NVDA" in b.state.quotes)
+    ask = b.state.quotes["NVDA"].ask
+    big = OrderRequest((make_leg("BTO", 1000, "NVDA"),), "Market", "Day")
+    with pytest.raises(OrderInvalid, match=r"above the configured cap .*max_notional"):
+        await desk.dry_run(big, mark=-ask)
+    small = OrderRequest((make_leg("BTO", 10, "NVDA"),), "Market", "Day")
+    review = await desk.dry_run(small, mark=-ask)
+    assert review.sendable and review.market == -ask
+    with pytest.raises(NotConfirmed, match="max_notional"):  # the gate checks it again
+        from dataclasses import replace
+
+        desk.confirm(desk.pending(replace(review, request=big)), "y")
+    blind = await desk.dry_run(small)  # no quote to check the cap against
+    assert not blind.sendable and "no quote" in blind.errors[0]
+    with pytest.raises(NotConfirmed):
+        desk.confirm(desk.pending(blind), "y")
+
+
 async def test_lost_connection_before_server_means_not_placed(
     make_broker: Any, exchange: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

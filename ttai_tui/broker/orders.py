@@ -36,6 +36,7 @@ from ttai_tui.core.orders import (
     OrderInvalid,
     OrderRequest,
     Review,
+    notional_cap,
     price_words,
     validate,
 )
@@ -130,7 +131,7 @@ def confirm(pending: Pending, answer: str, policy: TradingPolicy) -> Confirmatio
         if review.errors:
             raise NotConfirmed("the server reported errors for this order: nothing was sent")
         try:
-            validate(review.request, policy.limits)
+            validate(review.request, policy.limits, market=review.market)
         except OrderInvalid as e:
             raise NotConfirmed(f"{e}: nothing was sent") from None
     elif pending.order_id is None:
@@ -349,9 +350,12 @@ class OrderDesk:
 
     async def dry_run(self, req: OrderRequest, *, replaces: str | None = None,
                       mark: float | None = None) -> Review:
-        """Resolve contracts, validate, then ask the server what the order would do. Sends nothing."""
+        """Resolve contracts, validate, then ask the server what the order would do. Sends nothing.
+        ``mark``: the order's price per unit from the quotes (+ credit / - debit): the risk
+        figures start from it, and a market order's notional is capped at it."""
         req = await self.resolve(req)
-        validate(req, self.policy.limits)
+        market = mark if req.order_type == "Market" else None
+        validate(req, self.policy.limits, market=market)
         acct = self._account()
         sdk_order = to_sdk_order(req)
         from tastytrade.utils import TastytradeError
@@ -376,7 +380,13 @@ class OrderDesk:
                 log.exception("risk figures failed for %s", [leg.symbol for leg in req.legs])
         if replaces is not None:
             review = replace(review, replaces=replaces)
-        return review
+        cap, key = notional_cap(req, self.policy.limits)
+        if req.order_type == "Market" and market is None and cap and not review.errors:
+            # the cap cannot be checked: not sendable (confirm refuses a review with errors)
+            review = replace(review, errors=(f"no quote for {req.legs[0].name.strip()} yet to check the "
+                                             f"notional cap ([trading] {key}) against: wait for a quote "
+                                             "or use a limit order",))
+        return replace(review, market=market)
 
     def pending(self, review: Review) -> Pending:
         kind = "replace" if review.replaces else "place"

@@ -438,8 +438,11 @@ class Limits:
     max_futures_notional: float = 0.0
 
 
-def validate(req: OrderRequest, limits: Limits = Limits(), today: date | None = None) -> None:
-    """Raise OrderInvalid naming the first problem; nothing is sent when this raises."""
+def validate(req: OrderRequest, limits: Limits = Limits(), today: date | None = None,
+             market: float | None = None) -> None:
+    """Raise OrderInvalid naming the first problem; nothing is sent when this raises.
+    ``market``: a market order's price per unit (either sign) when it was reviewed, so the
+    notional caps hold for it too."""
     if not req.legs:
         raise OrderInvalid("the order has no legs")
     if len(req.legs) > 4:
@@ -512,11 +515,19 @@ def validate(req: OrderRequest, limits: Limits = Limits(), today: date | None = 
         raise OrderInvalid(f"quantity above the configured cap of {limits.max_quantity} per leg "
                            "([trading] max_quantity)")
     notional = req.notional()
-    cap, key = ((limits.max_futures_notional, "max_futures_notional") if req.is_future
-                else (limits.max_notional, "max_notional"))
+    if notional is None and market is not None and req.order_type == "Market":
+        notional = abs(market) * float(req.size) * req.multiplier
+    cap, key = notional_cap(req, limits)
     if cap and notional is not None and notional > cap:
         raise OrderInvalid(f"notional {notional:,.2f} is above the configured cap of "
                            f"{cap:,.2f} ([trading] {key})")
+
+
+def notional_cap(req: OrderRequest, limits: Limits) -> tuple[float, str]:
+    """The notional cap that applies to ``req`` (0: none) and its config key."""
+    if req.is_future:
+        return limits.max_futures_notional, "max_futures_notional"
+    return limits.max_notional, "max_notional"
 
 
 def _check_quantity(i: int, leg: OrderLeg, order_type: str) -> None:
@@ -663,6 +674,7 @@ class Review:
     account: str = ""
     replaces: str | None = None  # order id this review would replace
     extras: dict[str, str] = field(default_factory=dict)
+    market: float | None = None  # a market order: its price per unit when reviewed (the caps')
 
     @property
     def sendable(self) -> bool:
