@@ -164,6 +164,67 @@ async def test_lost_connection_after_send_asks_server_and_never_resends(
     assert info.status == "Live" and info.id in desk.orders
 
 
+async def test_replace_whose_answer_is_lost_reports_the_replacing_order(
+    make_broker: Any, exchange: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replace is a cancel-replace. When its answer is lost, ttai asked for the old order and
+    reported it 'Cancelled' while the replacement worked at the new price: the user saw nothing
+    working and could send the order again. It reports the order that replaced it."""
+    from tastytrade import Account
+
+    b = make_broker()
+    await b.start()
+    b.subscriptions.declare("t", {("Quote", "KO")})
+    await wait_for(lambda: "KO" in b.state.quotes)
+    low = round(b.state.quotes["KO"].bid * 0.5, 2)
+    req = OrderRequest((make_leg("BTO", 1, "KO"),), "Limit", "Day", low, "Debit")
+    desk = b.orders
+    info = await desk.execute(desk.confirm(desk.pending(await desk.dry_run(req)), "y"))
+    review = await desk.dry_run(req.with_price(low + 0.01), replaces=info.id)
+    real = Account.replace_order
+    sends: list[int] = []
+
+    async def answer_lost(self: Any, session: Any, old_order_id: int, new_order: Any) -> Any:
+        sends.append(old_order_id)
+        await real(self, session, old_order_id, new_order)  # the server replaces it ...
+        raise ConnectionResetError("connection reset by peer")  # ... the answer is lost
+
+    monkeypatch.setattr(Account, "replace_order", answer_lost)
+    replaced = await desk.execute(desk.confirm(desk.pending(review), "y"))
+    assert sends == [int(info.id)]  # sent exactly once
+    assert replaced.id != info.id and replaced.working
+    assert replaced.price == pytest.approx(low + 0.01)
+    working = [o for o in await desk.refresh() if o.working]
+    assert [o.id for o in working] == [replaced.id]
+
+
+async def test_market_order_is_capped_at_the_market_price(make_broker: Any) -> None:
+    """A market order has no price of its own, so it passed every notional cap (1,000 NVDA at
+    market against a $25,000 cap). It is capped at the price it is reviewed at, and without a
+    quote it cannot be sent."""
+    b = make_broker()
+    await b.start()
+    desk = b.orders
+    desk.policy = TradingPolicy(limits=Limits(max_quantity=10_000, max_notional=25_000.0))
+    b.subscriptions.declare("t", {("Quote", "NVDA")})
+    await wait_for(lambda: "NVDA" in b.state.quotes)
+    ask = b.state.quotes["NVDA"].ask
+    big = OrderRequest((make_leg("BTO", 1000, "NVDA"),), "Market", "Day")
+    with pytest.raises(OrderInvalid, match=r"above the configured cap .*max_notional"):
+        await desk.dry_run(big, mark=-ask)
+    small = OrderRequest((make_leg("BTO", 10, "NVDA"),), "Market", "Day")
+    review = await desk.dry_run(small, mark=-ask)
+    assert review.sendable and review.market == -ask
+    with pytest.raises(NotConfirmed, match="max_notional"):  # the gate checks it again
+        from dataclasses import replace
+
+        desk.confirm(desk.pending(replace(review, request=big)), "y")
+    blind = await desk.dry_run(small)  # no quote to check the cap against
+    assert not blind.sendable and "no quote" in blind.errors[0]
+    with pytest.raises(NotConfirmed):
+        desk.confirm(desk.pending(blind), "y")
+
+
 async def test_lost_connection_before_server_means_not_placed(
     make_broker: Any, exchange: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -185,3 +185,73 @@ async def test_lost_answer_is_matched_by_external_identifier(
     assert ours.external_identifier == sent[0]
     placed = await b.sessions.call(b.orders._account().get_order, int(info.id), what="t")
     assert placed.external_identifier == sent[0]  # echoed on the wire too
+
+
+async def test_future_option_multiplier_is_notional_value_over_display_factor(make_broker: Any) -> None:
+    """The API states a futures option's dollars per point as notional-value / display-factor
+    (ES: "0.5" / "0.01"; its "multiplier" field is "1.0"). Read as notional-value alone, an ES
+    option's multiplier was 0.5: the review's total, max loss and the notional cap a hundredth
+    of the real money."""
+    from tastytrade.instruments import FutureOption
+
+    b = make_broker()
+    await b.start()
+    for product, dollars in (("/ES", 50.0), ("/MES", 5.0)):
+        chain = await b.get_chain(product)
+        row = chain.expirations[0].strikes[len(chain.expirations[0].strikes) // 2]
+        wire = await b.sessions.call(FutureOption.get, row.call, what="fop")
+        assert (float(wire.multiplier), float(wire.display_factor)) == (1.0, 0.01)  # the real API's shape
+        assert float(wire.notional_value) == pytest.approx(dollars / 100)
+        req = await b.orders.resolve(OrderRequest((make_leg("BTO", 2, row.call),), "Limit", "Day", 5.0, "Debit"))
+        assert req.legs[0].multiplier == dollars
+        assert req.notional() == pytest.approx(5.0 * 2 * dollars)  # what the cap and the review count
+
+
+async def test_micro_future_option_is_found_by_its_unspaced_symbol(make_broker: Any) -> None:
+    """A 5-character future code fills its padded field, so /MES options read
+    './MESZ6EX1Z6 261204C5990' (no space after the future): the exchange looked only for three
+    space-separated parts and answered 'not found', so no /MES option ticket could open."""
+    b = make_broker()
+    await b.start()
+    chain = await b.get_chain("/MES")
+    row = chain.expirations[0].strikes[len(chain.expirations[0].strikes) // 2]
+    assert row.call.startswith("./MES") and len(row.call.split()) == 2
+    req = await b.orders.resolve(OrderRequest((make_leg("BTO", 1, row.call),)))
+    ins = req.legs[0].instrument
+    assert ins is not None and ins.symbol == row.call and ins.strike == row.strike
+
+
+async def test_one_64th_prices_keep_their_decimals_to_the_exchange(make_broker: Any, exchange: Any) -> None:
+    """/ZN trades in 1/64ths (110.515625): prices were rounded to 4 decimals when stepped, typed
+    and sent, so every odd 64th became off-tick (110.5156) and was refused, by ttai or the
+    exchange. Stepped, reviewed and placed, the price reaches the exchange exactly."""
+    import math
+
+    from ttai_tui.core.orders import price_words, step_price
+
+    b = make_broker(account_poll_s=3600.0)
+    await b.start()
+    desk = b.orders
+    req = await desk.resolve(OrderRequest((make_leg("BUY", 1, "/ZN"),), "Limit", "Day", None, "Debit"))
+    ins = req.legs[0].instrument
+    assert ins is not None and ins.ticks == ((0.015625, None),)
+    q = await _quote(b, ins.streamer_symbol)
+    even = math.floor(q.bid * 32) / 32 - 10 / 32  # a resting bid on an even 64th ...
+    price = step_price(req, even, 1)  # ... one tick up: an odd 64th
+    assert price == even + 1 / 64 and round(price * 64) % 2 == 1
+    order = OrderRequest(req.legs, "Limit", "Day", price, "Debit")
+    validate(order)
+    review = await desk.dry_run(order)
+    assert review.sendable, review.errors
+    assert price_words(price, "Debit") in dict(review_rows(review))["Order"]
+    info = await desk.execute(desk.confirm(desk.pending(review), "y"))
+    assert info.price == price and info.status in ("Received", "Routed", "Live")
+    assert exchange.account.orders[int(info.id)].price == price
+    await desk.execute(desk.confirm(desk.pending_cancel(info.id), "y"))
+    # a stop's trigger too (the exchange echoed it with 6 significant digits: 110.109)
+    stop = OrderRequest(req.legs, "Stop", "Day", None, None, stop_trigger=price + 40 / 64)
+    review = await desk.dry_run(stop)
+    assert review.sendable, review.errors
+    info = await desk.execute(desk.confirm(desk.pending(review), "y"))
+    assert info.stop_trigger == price + 40 / 64
+    await desk.execute(desk.confirm(desk.pending_cancel(info.id), "y"))

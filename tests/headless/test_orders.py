@@ -83,6 +83,8 @@ async def test_bad_input_is_named_and_nothing_is_sent(exchange: Any, tmp_path: P
         (["BTO", "1", "KO", "--limit", "1.00"], "--debit or --credit"),
         (["BTO", "1", "KO"], "--limit PRICE"),
         (["BTO", "1", "KO", "--limit", "1.005", "--debit"], "tick"),
+        # a quantity with --notional was dropped: 0.5 BTC asked, $100 bought
+        (["BUY", "0.5", "BTC/USD", "--notional", "100"], "with no quantity"),
     ):
         rc, out, err = await ttai(tmp_path, "--exchange", url, "order", *args, "--yes")
         assert rc == 1, (args, err)

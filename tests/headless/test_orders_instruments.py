@@ -63,16 +63,24 @@ async def test_future_option_leg_from_the_chain(exchange: Any, tmp_path: Path) -
 
 async def test_crypto_fraction_market_order_fills(exchange: Any, tmp_path: Path) -> None:
     held = exchange.account.positions["BTC/USD"].quantity if "BTC/USD" in exchange.account.positions else 0.0
+    # 0.5 BTC (~$47,000) at market is above the default max_notional ($25,000): a market order
+    # is capped at the market's price (it used to pass every notional cap and fill)
+    placed_before = exchange.stats.orders_placed
     rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "order", "BUY", "0.5", "BTC/USD",
+                              "--market", "--yes")
+    assert rc == 1 and "max_notional" in err and exchange.stats.orders_placed == placed_before, err
+    rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "order", "BUY", "0.2", "BTC/USD",
                               "--market", "--yes", "--json")
     assert rc == 0, err
     placed = json.loads(out)
     assert placed["status"] in ("Filled", "Live", "Received")
-    assert placed["review"]["legs"][0] == {**placed["review"]["legs"][0], "quantity": 0.5,
+    assert placed["review"]["legs"][0] == {**placed["review"]["legs"][0], "quantity": 0.2,
                                            "action": "Buy to Open", "instrument_type": "Cryptocurrency"}
     o = exchange.account.orders[int(placed["id"])]
     assert o.status == "Filled"
-    assert exchange.account.positions["BTC/USD"].quantity == held + 0.5
+    assert abs(exchange.account.positions["BTC/USD"].quantity - (held + 0.2)) < 1e-9
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "config" / "config.toml").write_text("[trading]\nmax_notional = 0\n")  # caps off
     rc, out, err = await ttai(tmp_path, "--exchange", exchange.url, "order", "SELL", "50", "BTC/USD",
                               "--market", "--dry-run")
     assert rc != 0 and "no matching position" in err + out  # more than is held: the server says so

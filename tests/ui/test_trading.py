@@ -247,3 +247,68 @@ async def test_add_a_leg_from_the_chain_while_the_ticket_is_open(app_factory: An
         q1 = app.bridge.state.quotes[first.streamer_symbol]
         q2 = app.bridge.state.quotes[legs[1].streamer_symbol]
         assert nat == pytest.approx(-(q1.ask + q2.ask), abs=1e-6)
+
+
+async def test_orders_view_replaces_a_gtd_order_keeping_its_date(app_factory: Any, exchange: Any) -> None:
+    """The orders view's replace (`e`) rebuilt the order without its GTD date, so the ticket
+    refused it ('a GTD order needs a date'): a GTD order's price could not be changed."""
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = await _ticket_from_chain(pilot, app, "h")
+        text = f"{round(ticket.request().price * 0.5, 1):.2f}"  # far below the market: it rests
+        await pilot.press("p", *text, "enter", "f", "f")  # Day -> GTC -> GTD (30 days out)
+        req = ticket.request()
+        assert req.tif == "GTD" and req.gtd_date is not None
+        gtd = req.gtd_date
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: exchange.stats.orders_placed == 1, what="placed")
+        oid = next(iter(exchange.account.orders))
+        await pilot.press("o")
+        view = app.dashboard.orders
+        await wait_for(pilot, lambda: view.table.has_row(str(oid)), what="order row")
+        view.table.select_key(str(oid))
+        await pilot.press("e")
+        rt = await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen, what="replace")
+        assert rt.request().tif == "GTD" and rt.request().gtd_date == gtd
+        await pilot.press("up", "enter")
+        review = await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen,
+                                what="replace review")
+        assert review.review.sendable and dict(review.lines)["Order"].endswith(f"GTD {gtd}")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(o.status == "Live" and o.gtc_date == gtd
+                                          for k, o in exchange.account.orders.items() if k != oid),
+                       what="replaced, same date")
+
+
+async def test_send_with_unknown_outcome_is_never_called_not_sent(app_factory: Any, exchange: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The order reached the server, its answer was lost and the server could not be asked
+    since: the ticket said 'NOT SENT / NOT WORKING' while the order worked, inviting a second
+    send. It says the outcome is unknown and to check the orders view."""
+    from tastytrade import Account
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = await _ticket_from_chain(pilot, app, "h")
+        text = f"{round(ticket.request().price * 0.5, 1):.2f}"  # far below the market: it rests
+        await pilot.press("p", *text, "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen), what="review")
+        real = Account.place_order
+
+        async def answer_lost(self: Any, session: Any, order: Any, dry_run: bool = True) -> Any:
+            await real(self, session, order, dry_run=dry_run)  # the server takes it ...
+            raise ConnectionResetError("connection reset by peer")  # ... the answer is lost
+
+        async def unreachable(self: Any, session: Any, **kwargs: Any) -> Any:
+            raise ConnectionResetError("connection reset by peer")
+
+        monkeypatch.setattr(Account, "place_order", answer_lost)
+        monkeypatch.setattr(Account, "get_live_orders", unreachable)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: ticket.message is not None and "UNKNOWN" in ticket.message[0],
+                       timeout=60, what="outcome unknown")
+        assert exchange.stats.orders_placed == 1  # it is working on the server ...
+        assert "NOT SENT" not in ticket.message[0] and "orders view" in ticket.message[0]  # ... and not denied
+        assert isinstance(app.screen, TicketScreen)  # nothing shows it as working either

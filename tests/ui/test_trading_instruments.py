@@ -131,3 +131,43 @@ async def test_key_hints_fit_80_columns(app_factory: Any, exchange: Any) -> None
         text = hints.plain
         assert len(text) <= 80 and "? More" in text and "q Quit" in text
         assert "e Exp" in text  # the focused pane's keys come before the pane switches
+
+
+async def test_leg_dropped_while_the_contract_is_looked_up(app_factory: Any, exchange: Any,
+                                                           monkeypatch: Any) -> None:
+    """A roll ticket's legs are looked up on the server; `x` pressed before the answer came
+    made the answer's legs and the ticket's differ in number, and pairing them (zip strict)
+    raised inside the message handler: the whole app stopped."""
+    import asyncio
+
+    from ttai_tui.core.orders import make_leg
+
+    front, nxt = exchange.instruments.contracts("MES")[:2]
+    app = app_factory(ui_settings(watchlists={"Default": ["SPY"]}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        def desk() -> Any:
+            try:
+                return app.bridge.order_desk()
+            except Exception:
+                return None
+
+        d = await wait_for(pilot, desk, what="order desk")
+        gate = asyncio.Event()
+        real = d.resolve
+
+        async def held(req: Any) -> Any:
+            await gate.wait()  # the server's answer arrives after the user's key
+            return await real(req)
+
+        monkeypatch.setattr(d, "resolve", held)
+        legs = [make_leg("SELL", 1, front.symbol), make_leg("BUY", 1, nxt.symbol)]
+        app.push_screen(TicketScreen(legs, title="Roll"))
+        ticket = await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen, what="ticket")
+        assert ticket.resolving
+        await pilot.press("x")  # drop the second leg while the lookup is out
+        assert [leg.symbol for leg in ticket.legs] == [front.symbol]
+        gate.set()
+        await wait_for(pilot, lambda: not ticket.resolving, what="lookup answered")
+        (leg,) = ticket.request().legs
+        assert leg.symbol == front.symbol and leg.action == "Sell" and leg.instrument is not None
+        assert leg.instrument.multiplier == 5.0 and app.is_running

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ttai_tui.broker.errors import UnknownSymbolError
+from ttai_tui.broker.errors import BrokerFailure, UnknownSymbolError
 from ttai_tui.core.orders import (
     CRYPTO,
     FUTURE,
@@ -25,6 +25,9 @@ from ttai_tui.core.orders import (
     OrderLeg,
     OrderRequest,
 )
+
+if TYPE_CHECKING:
+    from tastytrade.instruments import FutureOption
 
 
 def _ticks(items: Any, fallback: Any) -> tuple[tuple[float, float | None], ...]:
@@ -62,6 +65,17 @@ async def _future(sessions: Any, symbol: str) -> Instrument:
     return future_instrument(fut, symbol)
 
 
+def fop_multiplier(fo: FutureOption) -> float:
+    """Dollars per 1.00 of a futures option's premium: notional-value / display-factor. The
+    API's ``multiplier`` field is 1.0 on futures options (ES: notional-value 0.5, display-factor
+    0.01, so 50; MNQ: 0.02 / 0.01 = 2); read alone, notional-value is a hundredth of it."""
+    factor = float(fo.display_factor)
+    if factor <= 0:
+        raise BrokerFailure(f"futures option {str(fo.symbol).strip()}: the server sent no "
+                                 f"usable display-factor ({fo.display_factor})")
+    return round(float(fo.notional_value) / factor, 8)
+
+
 async def _future_option(sessions: Any, symbol: str) -> Instrument:
     from tastytrade.instruments import Future, FutureOption
 
@@ -72,7 +86,7 @@ async def _future_option(sessions: Any, symbol: str) -> Instrument:
     fut = await sessions.call(Future.get, fo.underlying_symbol, what=f"future {fo.underlying_symbol}")
     return Instrument(
         symbol=str(fo.symbol), instrument_type=FUTURE_OPTION, streamer_symbol=str(fo.streamer_symbol),
-        underlying=str(fo.underlying_symbol), multiplier=float(fo.notional_value) * float(fo.multiplier),
+        underlying=str(fo.underlying_symbol), multiplier=fop_multiplier(fo),
         ticks=_ticks(fut.option_tick_sizes, None), expiration=fo.expiration_date,
         closing_only=bool(fo.is_closing_only), description=f"{fo.underlying_symbol} option",
         price_symbol=str(fut.streamer_symbol or fut.symbol), option_type=str(fo.option_type.value),

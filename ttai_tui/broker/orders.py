@@ -29,12 +29,15 @@ from ttai_tui.broker import events as ev
 from ttai_tui.broker.errors import BrokerFailure, HttpStatusError
 from ttai_tui.core.orders import (
     NOTIONAL,
+    PRICE_DECIMALS,
     LegState,
     Limits,
     OrderInfo,
     OrderInvalid,
     OrderRequest,
     Review,
+    notional_cap,
+    price_words,
     validate,
 )
 from ttai_tui.core.symbols import printable
@@ -128,7 +131,7 @@ def confirm(pending: Pending, answer: str, policy: TradingPolicy) -> Confirmatio
         if review.errors:
             raise NotConfirmed("the server reported errors for this order: nothing was sent")
         try:
-            validate(review.request, policy.limits)
+            validate(review.request, policy.limits, market=review.market)
         except OrderInvalid as e:
             raise NotConfirmed(f"{e}: nothing was sent") from None
     elif pending.order_id is None:
@@ -166,7 +169,7 @@ def to_sdk_order(req: OrderRequest, external_id: str | None = None) -> Any:
         common["external_identifier"] = external_id
     signed = Decimal(0)
     if req.price is not None:
-        p = Decimal(f"{req.price:.4f}").normalize()
+        p = _decimal_price(req.price)
         signed = -p if req.price_effect == "Debit" else p
     if req.order_type == "Limit":
         return LimitOrder(price=signed, **common)
@@ -176,8 +179,13 @@ def to_sdk_order(req: OrderRequest, external_id: str | None = None) -> Any:
         value = Decimal(f"{req.value or 0:.2f}")
         return NotionalOrder(value=-value if req.legs[0].is_buy else value, **common)
     if req.order_type == "Stop":
-        return StopOrder(stop_trigger=Decimal(f"{req.stop_trigger:.4f}"), **common)
-    return StopLimitOrder(price=signed, stop_trigger=Decimal(f"{req.stop_trigger:.4f}"), **common)
+        return StopOrder(stop_trigger=_decimal_price(req.stop_trigger or 0.0), **common)
+    return StopLimitOrder(price=signed, stop_trigger=_decimal_price(req.stop_trigger or 0.0), **common)
+
+
+def _decimal_price(price: float) -> Decimal:
+    """The price as sent: all the decimals a tick can need (/ZN 110.515625, not 110.5156)."""
+    return Decimal(f"{price:.{PRICE_DECIMALS}f}").normalize()
 
 
 def _f(v: Any) -> float | None:
@@ -224,6 +232,7 @@ def to_order_info(o: Any) -> OrderInfo:
         complex_order_tag=o.complex_order_tag,
         cancellable=bool(o.cancellable),
         editable=bool(o.editable),
+        gtd_date=o.gtc_date,
     )
 
 
@@ -341,9 +350,12 @@ class OrderDesk:
 
     async def dry_run(self, req: OrderRequest, *, replaces: str | None = None,
                       mark: float | None = None) -> Review:
-        """Resolve contracts, validate, then ask the server what the order would do. Sends nothing."""
+        """Resolve contracts, validate, then ask the server what the order would do. Sends nothing.
+        ``mark``: the order's price per unit from the quotes (+ credit / - debit): the risk
+        figures start from it, and a market order's notional is capped at it."""
         req = await self.resolve(req)
-        validate(req, self.policy.limits)
+        market = mark if req.order_type == "Market" else None
+        validate(req, self.policy.limits, market=market)
         acct = self._account()
         sdk_order = to_sdk_order(req)
         from tastytrade.utils import TastytradeError
@@ -368,7 +380,13 @@ class OrderDesk:
                 log.exception("risk figures failed for %s", [leg.symbol for leg in req.legs])
         if replaces is not None:
             review = replace(review, replaces=replaces)
-        return review
+        cap, key = notional_cap(req, self.policy.limits)
+        if req.order_type == "Market" and market is None and cap and not review.errors:
+            # the cap cannot be checked: not sendable (confirm refuses a review with errors)
+            review = replace(review, errors=(f"no quote for {req.legs[0].name.strip()} yet to check the "
+                                             f"notional cap ([trading] {key}) against: wait for a quote "
+                                             "or use a limit order",))
+        return replace(review, market=market)
 
     def pending(self, review: Review) -> Pending:
         kind = "replace" if review.replaces else "place"
@@ -423,7 +441,7 @@ class OrderDesk:
                 info = to_order_info(placed)
             except OrderOutcomeUnknown as e:
                 log.warning("replace of order %s: %s; asking the server (not re-sending)", order_id, e)
-                info = await self._fetch(acct, str(order_id))
+                info = await self._replacement(acct, str(order_id))
             log.info("order %s replaced (account %s): %s %s -> %s", p.order_id, p.account,
                      req.order_type, _price_log(req), info.status)
             self._record(info)
@@ -476,6 +494,18 @@ class OrderDesk:
     async def _fetch(self, acct: Any, order_id: str) -> OrderInfo:
         placed = await self.sessions.call(acct.get_order, int(order_id), what=f"order {order_id}")
         return to_order_info(placed)
+
+    async def _replacement(self, acct: Any, order_id: str) -> OrderInfo:
+        """After a lost connection on a replace: the order that replaced ``order_id`` when the
+        server made one (a replace is a cancel-replace: the old order reads Cancelled while the
+        new one works), else ``order_id`` as it is now. Reads only; nothing is re-sent."""
+        placed = await self.sessions.call(acct.get_order, int(order_id), what=f"order {order_id}")
+        new_id = getattr(placed, "replacing_order_id", None)
+        if new_id is None:
+            return to_order_info(placed)
+        info = await self._fetch(acct, str(new_id))
+        log.info("order %s was replaced by order %s after a lost connection: %s", order_id, info.id, info.status)
+        return info
 
     async def _resolve(self, acct: Any, record: SendRecord) -> OrderInfo:
         """After a lost connection: ask the server which order it has; never send again."""
@@ -549,7 +579,7 @@ class OrderDesk:
 def _price_log(req: OrderRequest) -> str:
     if req.price is None:
         return "market"
-    return f"{req.price:.2f} {req.price_effect}"
+    return price_words(req.price, req.price_effect)
 
 
 def policy_from_settings(settings: Any, mode: str) -> TradingPolicy:

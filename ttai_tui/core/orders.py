@@ -40,6 +40,8 @@ WORKING = frozenset({"Received", "Routed", "In Flight", "Live", "Contingent", "C
                      "Replace Requested"})
 TERMINAL = frozenset({"Filled", "Cancelled", "Expired", "Rejected", "Removed", "Partially Removed"})
 PENNY_ROOTS = frozenset({"SPY", "QQQ", "IWM"})  # penny-pilot names: 0.01 at every price
+#: decimals a price keeps: 1/64 ticks (/ZN 110.515625) need 6, small crypto pairs' ticks more
+PRICE_DECIMALS = 8
 
 _STREAMER_RE = re.compile(r"^\.([A-Z]{1,6})(\d{6})([CP])(\d+(?:\.\d+)?)\Z")
 _OCC_RE = re.compile(r"^([A-Z]{1,6})\s*(\d{6})([CP])(\d{8})\Z")
@@ -362,7 +364,7 @@ class OrderRequest:
         return px * float(self.size) * self.multiplier
 
     def with_price(self, price: float) -> OrderRequest:
-        return replace(self, price=round(price, 4))
+        return replace(self, price=round(price, PRICE_DECIMALS))
 
 
 def price_words(price: float | None, effect: str | None) -> str:
@@ -405,11 +407,11 @@ def order_tick(req: OrderRequest, price: float) -> float:
 def step_price(req: OrderRequest, price: float, steps: int) -> float:
     """Move ``price`` by ``steps`` ticks, snapped to the tick grid, never below one tick."""
     tick = order_tick(req, price)
-    snapped = round(round(price / tick) * tick, 4)
-    moved = round(snapped + steps * tick, 4)
+    snapped = round(round(price / tick) * tick, PRICE_DECIMALS)
+    moved = round(snapped + steps * tick, PRICE_DECIMALS)
     tick2 = order_tick(req, moved)
     if tick2 != tick:
-        moved = round(round(moved / tick2) * tick2, 4)
+        moved = round(round(moved / tick2) * tick2, PRICE_DECIMALS)
     return max(tick2, moved)
 
 
@@ -436,8 +438,11 @@ class Limits:
     max_futures_notional: float = 0.0
 
 
-def validate(req: OrderRequest, limits: Limits = Limits(), today: date | None = None) -> None:
-    """Raise OrderInvalid naming the first problem; nothing is sent when this raises."""
+def validate(req: OrderRequest, limits: Limits = Limits(), today: date | None = None,
+             market: float | None = None) -> None:
+    """Raise OrderInvalid naming the first problem; nothing is sent when this raises.
+    ``market``: a market order's price per unit (either sign) when it was reviewed, so the
+    notional caps hold for it too."""
     if not req.legs:
         raise OrderInvalid("the order has no legs")
     if len(req.legs) > 4:
@@ -510,11 +515,19 @@ def validate(req: OrderRequest, limits: Limits = Limits(), today: date | None = 
         raise OrderInvalid(f"quantity above the configured cap of {limits.max_quantity} per leg "
                            "([trading] max_quantity)")
     notional = req.notional()
-    cap, key = ((limits.max_futures_notional, "max_futures_notional") if req.is_future
-                else (limits.max_notional, "max_notional"))
+    if notional is None and market is not None and req.order_type == "Market":
+        notional = abs(market) * float(req.size) * req.multiplier
+    cap, key = notional_cap(req, limits)
     if cap and notional is not None and notional > cap:
         raise OrderInvalid(f"notional {notional:,.2f} is above the configured cap of "
                            f"{cap:,.2f} ([trading] {key})")
+
+
+def notional_cap(req: OrderRequest, limits: Limits) -> tuple[float, str]:
+    """The notional cap that applies to ``req`` (0: none) and its config key."""
+    if req.is_future:
+        return limits.max_futures_notional, "max_futures_notional"
+    return limits.max_notional, "max_notional"
 
 
 def _check_quantity(i: int, leg: OrderLeg, order_type: str) -> None:
@@ -566,7 +579,7 @@ def natural_and_mid(req: OrderRequest, quotes: dict[str, tuple[float | None, flo
         else:
             nat += ratio * bid
             mid += ratio * (bid + ask) / 2
-    return round(nat, 4), round(mid, 4)
+    return round(nat, PRICE_DECIMALS), round(mid, PRICE_DECIMALS)
 
 
 # ---- what the server says -----------------------------------------------------------------
@@ -608,6 +621,7 @@ class OrderInfo:
     complex_order_tag: str | None = None
     cancellable: bool = False
     editable: bool = False
+    gtd_date: date | None = None  # a GTD order's last day (the API's gtc-date)
 
     @property
     def working(self) -> bool:
@@ -628,7 +642,7 @@ class OrderInfo:
                   for leg in self.legs),
             self.order_type, self.tif if self.tif in TIFS else "Day", self.price,
             self.price_effect if self.price_effect in ("Debit", "Credit") else None,
-            self.stop_trigger,
+            self.stop_trigger, self.gtd_date if self.tif == "GTD" else None,
         )
 
 
@@ -660,6 +674,7 @@ class Review:
     account: str = ""
     replaces: str | None = None  # order id this review would replace
     extras: dict[str, str] = field(default_factory=dict)
+    market: float | None = None  # a market order: its price per unit when reviewed (the caps')
 
     @property
     def sendable(self) -> bool:
@@ -695,9 +710,9 @@ def order_summary(req: OrderRequest) -> str:
     elif req.order_type == "Market":
         head = "Market"
     elif req.order_type == "Stop":
-        head = f"Stop at {req.stop_trigger:.2f}" if req.stop_trigger is not None else "Stop"
+        head = f"Stop at {price_words(req.stop_trigger, None)}" if req.stop_trigger is not None else "Stop"
     elif req.order_type == "Stop Limit":
-        stop = f"{req.stop_trigger:.2f}" if req.stop_trigger is not None else "—"
+        stop = price_words(req.stop_trigger, None) if req.stop_trigger is not None else "—"
         head = f"Stop {stop}, limit {price_words(req.price, req.price_effect)}"
     else:
         head = f"Limit {price_words(req.price, req.price_effect)}"

@@ -20,6 +20,7 @@ from ttai_tui.core.orders import (
     EQUITY_OPTION,
     FUTURE_OPTION,
     NOTIONAL,
+    PRICE_DECIMALS,
     OrderInfo,
     OrderInvalid,
     OrderLeg,
@@ -30,14 +31,17 @@ from ttai_tui.core.orders import (
     price_words,
     review_rows,
 )
-from ttai_tui.headless.commands import _retry_for  # one-shot: give up after [network] retry_s
+from ttai_tui.headless.commands import (
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USER,
+    _broker,  # with --demo it starts the demo exchange
+    _err,
+    _retry_for,  # one-shot: give up after [network] retry_s
+)
 from ttai_tui.headless.commands import _run as _run_command
 
-EXIT_OK, EXIT_USER, EXIT_CREDENTIALS, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 3, 4, 5
-
-
-def _err(msg: str) -> None:
-    print(f"ttai: {msg}", file=sys.stderr, flush=True)
+EXIT_REFUSED = 4  # refused or not confirmed: nothing was sent (the others are commands')
 
 
 def _r(v: float | None) -> float | None:
@@ -144,13 +148,6 @@ def _run(fn: Callable[[], Coroutine[object, object, int]]) -> int:
     ))
 
 
-def _broker(settings: Any, target: Any) -> Any:
-    """The same broker as every headless command: with --demo it starts the demo exchange."""
-    from ttai_tui.headless.commands import _broker as headless_broker
-
-    return headless_broker(settings, target)
-
-
 # ---- ttai orders --------------------------------------------------------------------------------
 
 
@@ -183,10 +180,11 @@ def parse_request(words: list[str], args: Any) -> OrderRequest:
     tif = {"day": "Day", "gtc": "GTC"}[args.tif]
     notional = getattr(args, "notional", None)
     if notional is not None:
-        if len(words) not in (2, 3) or args.market or args.limit is not None or args.debit or args.credit:
-            raise OrderInvalid("--notional DOLLARS takes one leg, ACTION SYMBOL (e.g. BUY BTC/USD), "
-                               "and no --market, --limit, --debit or --credit")
-        leg = make_leg(words[0], 0, words[-1])
+        # a quantity too (BUY 0.5 BTC/USD) would be dropped in favour of the dollars: refused
+        if len(words) != 2 or args.market or args.limit is not None or args.debit or args.credit:
+            raise OrderInvalid("--notional DOLLARS takes one leg, ACTION SYMBOL (e.g. BUY BTC/USD) with no "
+                               "quantity (the dollars decide it), and no --market, --limit, --debit or --credit")
+        leg = make_leg(words[0], 0, words[1])
         return OrderRequest((leg,), NOTIONAL, tif, value=_price(notional))
     if not words or len(words) % 3:
         raise OrderInvalid("each leg is ACTION QTY SYMBOL, e.g. BTO 1 .SPY261218C600, STC 100 AAPL, "
@@ -214,7 +212,7 @@ def _price(text: str) -> float:
         raise OrderInvalid(f"price {text!r} is not a number") from None
     if v != v or v in (float("inf"), float("-inf")):
         raise OrderInvalid(f"price {text!r} is not a number")
-    return round(v, 4)
+    return round(v, PRICE_DECIMALS)
 
 
 MARKET_WAIT_S = 4.0
@@ -347,7 +345,7 @@ def _order_change(settings: Any, target: Any, args: Any, words: list[str]) -> in
             base = current.request()
             effect = "Debit" if args.debit else "Credit" if args.credit else base.price_effect
             req = OrderRequest(base.legs, "Limit" if base.order_type == "Market" else base.order_type,
-                               base.tif, _price(args.limit), effect, base.stop_trigger)
+                               base.tif, _price(args.limit), effect, base.stop_trigger, base.gtd_date)
             req = await desk.resolve(req)  # futures / crypto legs: their contract terms
             review = await desk.dry_run(req, replaces=order_id, mark=await _market_for(broker, req))
             if not args.json:

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 _SETTLE = {"ES": "CME", "MES": "CME", "NQ": "CME", "MNQ": "CME", "RTY": "CME", "M2K": "CME"}
 
 
+FOP_DISPLAY_FACTOR = 0.01  # a futures option's display-factor, as the real API sends for ES and MNQ
+
+
 def _num(x: float) -> str:
     return f"{x:.10f}".rstrip("0").rstrip(".") or "0"
 
@@ -104,6 +107,14 @@ def _fop_fields(ins: Instruments, e: fop.FopExpiration) -> dict[str, object]:
             "expires-at": at}
 
 
+def _fop_value(multiplier: float) -> dict[str, str]:
+    """A futures option's dollars per 1.00 of premium as the real API states it: notional-value
+    over display-factor (ES: "0.5" / "0.01" = 50, MNQ: "0.02" / "0.01" = 2; its "multiplier"
+    field is "1.0"), not as one field a client could read alone."""
+    return {"notional-value": _num(round(multiplier * FOP_DISPLAY_FACTOR, 10)),
+            "display-factor": _num(FOP_DISPLAY_FACTOR)}
+
+
 def fop_json(ins: Instruments, fid: fop.FopId) -> dict[str, object]:
     e = fid.exp
     p = e.product
@@ -112,8 +123,8 @@ def fop_json(ins: Instruments, fid: fop.FopId) -> dict[str, object]:
         "strike-price": fop.strike_text(fid.strike), "streamer-symbol": fid.streamer,
         "option-type": "C" if fid.call else "P", "is-vanilla": True,
         "is-primary-deliverable": True, "is-confirmed": True, "future-price-ratio": "1",
-        "multiplier": "1", "underlying-count": "1", "notional-value": _num(p.multiplier),
-        "display-factor": "1", "strike-factor": "1", "maturity-date": str(e.date),
+        "multiplier": "1", "underlying-count": "1", **_fop_value(p.multiplier),
+        "strike-factor": "1", "maturity-date": str(e.date),
         "is-exercisable-weekly": e.kind == "Weekly", "is-closing-only": False, "active": True,
         "last-trade-time": "0", "exchange-symbol": fid.symbol[2:].replace(" ", ""),
         "security-exchange": p.streamer_exchange[1:], "sx-id": "0",
@@ -140,7 +151,7 @@ def nested_json(ins: Instruments, code: str) -> dict[str, object]:
                     "put-streamer-symbol": e.streamer(False, k)} for k in e.strikes]
         subchains.setdefault(e.underlying.symbol, []).append({
             "root-symbol": p.root, "underlying-symbol": e.underlying.symbol,
-            "notional-value": _num(p.multiplier), "strike-factor": "1", "display-factor": "1",
+            **_fop_value(p.multiplier), "strike-factor": "1",
             "days-to-expiration": f["days-to-expiration"], "option-root-symbol": e.root,
             "option-contract-symbol": e.option_code, "asset": p.code,
             "expiration-date": str(e.date), "expires-at": f["expires-at"],

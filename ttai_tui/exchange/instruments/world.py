@@ -124,6 +124,8 @@ class Instruments:
         # tastytrade symbol: "./ESZ6 EW4X6 261127C6000"
         body = symbol[2:]
         parts = body.split()
+        if len(parts) == 2 and len(parts[0]) > 5:  # ./MESZ6EX1Z6 ...: a 5-character future, no space
+            parts = [parts[0][:5], parts[0][5:], parts[1]]
         if len(parts) != 3:
             return None
         fut, ocode, rest = parts

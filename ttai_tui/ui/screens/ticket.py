@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ttai_tui.broker.errors import BrokerFailure
 from ttai_tui.core.clock import ny_date
 from ttai_tui.core.models import Expiration, OptionChain
 from ttai_tui.core.orders import (
@@ -33,6 +34,7 @@ from ttai_tui.core.orders import (
     FUTURE_OPTION,
     LOOKED_UP,
     ORDER_TYPES,
+    PRICE_DECIMALS,
     TIFS,
     OrderInfo,
     OrderInvalid,
@@ -83,16 +85,20 @@ class ReviewReady(Message):
 
 @dataclass
 class LegsResolved(Message):
-    """The server's contract terms for the ticket's futures / futures-option / crypto legs."""
+    """The server's contract terms for the ticket's futures / futures-option / crypto legs:
+    ``legs[i]`` is what ``asked[i]`` (a leg's symbol when the lookup started) resolved to."""
 
     legs: list[OrderLeg] | None
     error: str | None = None
+    asked: list[str] | None = None
 
 
 @dataclass
 class SendDone(Message):
     order: OrderInfo | None
     error: str | None = None
+    #: the send may have reached the server (lost connection, internal error): not "not sent"
+    unknown: bool = False
 
 
 class TicketScreen(ModalScreen[None]):
@@ -165,6 +171,7 @@ class TicketScreen(ModalScreen[None]):
         if replaces is not None:  # same legs; price (and type/TIF) change
             self.order_type = replaces.order_type if replaces.order_type in ORDER_TYPES else "Limit"
             self.tif = replaces.tif if replaces.tif in TIFS else "Day"
+            self.gtd = replaces.gtd_date
             self.price, self.effect = replaces.price, replaces.price_effect
             self.stop = replaces.stop_trigger
             self.manual_price = True
@@ -232,15 +239,20 @@ class TicketScreen(ModalScreen[None]):
             log.info("ticket: contract lookup failed: %s", e)
             self.post_message(LegsResolved(None, str(e) or type(e).__name__))
             return
-        self.post_message(LegsResolved(list(resolved.legs)))
+        self.post_message(LegsResolved(list(resolved.legs), asked=[leg.symbol for leg in req.legs]))
 
     def on_legs_resolved(self, msg: LegsResolved) -> None:
         self.resolving = False
         if msg.legs is None:
             self._say(f"{msg.error}", "bold red")
             return
-        self.legs = [replace(new, action=old.action, quantity=old.quantity)
-                     for old, new in zip(self.legs, msg.legs, strict=True)]
+        # matched by symbol: a leg may have been dropped (x) or added (a) while the server answered
+        found = dict(zip(msg.asked or [], msg.legs, strict=True))
+        self.legs = [replace(found[old.symbol], action=old.action, quantity=old.quantity)
+                     if old.symbol in found else old for old in self.legs]
+        if any(leg.instrument_type in LOOKED_UP and leg.instrument is None for leg in self.legs):
+            self._resolve_legs()  # a leg added meanwhile
+            return
         notes = [leg.instrument.resolved_note for leg in self.legs
                  if leg.instrument is not None and leg.instrument.resolved_note]
         self.message = ("; ".join(notes), "cyan") if notes else None
@@ -498,7 +510,7 @@ class TicketScreen(ModalScreen[None]):
                 v = float(text)
                 if not v > 0 or v != v or v == float("inf"):
                     raise ValueError
-                self.price = round(v, 4)
+                self.price = round(v, PRICE_DECIMALS)
                 self.manual_price = True
                 if self.effect is None:
                     self.effect = "Debit"
@@ -648,16 +660,27 @@ class TicketScreen(ModalScreen[None]):
         self.run_worker(self._send(desk, confirmation), group="ticket-send", exclusive=True, exit_on_error=False)
 
     async def _send(self, desk: Any, confirmation: Any) -> None:
+        from ttai_tui.broker.orders import NotConfirmed, OrderRejected
+
         try:
             info = await desk.execute(confirmation)
-        except Exception as e:  # rejected / unknown: say so; never shown as working
-            log.info("send failed: %s", e)
+        except (OrderRejected, NotConfirmed) as e:  # refused: nothing is working
+            log.info("send refused: %s", e)
             self.post_message(SendDone(None, str(e) or type(e).__name__))
+            return
+        except Exception as e:  # lost connection or a ttai bug: it may have reached the server
+            log.warning("send outcome unknown: %s", e, exc_info=not isinstance(e, BrokerFailure))
+            self.post_message(SendDone(None, str(e) or type(e).__name__, unknown=True))
             return
         self.post_message(SendDone(info))
 
     def on_send_done(self, msg: SendDone) -> None:
         self.busy = False
+        if msg.order is None and msg.unknown:  # never "not sent": sending again could double it
+            self._say(f"OUTCOME UNKNOWN: the order may be working: {msg.error}; check the orders "
+                      "view (o) before sending again", "bold red")
+            self.app.notify(str(msg.error), title="Order outcome unknown", severity="error", timeout=12)
+            return
         if msg.order is None:
             self._say(f"NOT SENT / NOT WORKING: {msg.error}", "bold red")
             self.app.notify(str(msg.error), title="Order not placed", severity="error", timeout=8)
@@ -688,4 +711,4 @@ def _gcd(legs: list[OrderLeg]) -> int | Decimal:
 def _net_words(net: float | None) -> str:
     if net is None:
         return "—"
-    return f"{abs(net):.2f} {'credit' if net > 0 else 'debit'}"
+    return price_words(abs(net), "Credit" if net > 0 else "Debit")
