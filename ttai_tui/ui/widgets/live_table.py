@@ -14,6 +14,7 @@ flush timer (`expire`) rather than through per-cell timers.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,6 +59,16 @@ def _fit(text: str, width: int, justify: str) -> str:
     if justify == "center":
         return text.center(width)
     return text.rjust(width)
+
+
+_uncommitted: weakref.WeakSet[LiveTable] = weakref.WeakSet()  # tables holding queued regions
+
+
+def commit_pending() -> None:
+    """Hand every table's queued cell regions to Textual now (the flush calls this before it
+    paints the frame; otherwise each table commits through its own `call_next`)."""
+    while _uncommitted:
+        _uncommitted.pop()._commit_refresh()
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -406,6 +417,7 @@ class LiveTable(ScrollView, can_focus=True):
         spans = sorted((col_x[c], col_x[c] + cols_by_key[c].width + 2) for c in cols)
         if not self._pending:
             self.call_next(self._commit_refresh)
+            _uncommitted.add(self)
         start, end = spans[0]
         for x1, x2 in spans[1:]:
             if x1 > end:
@@ -438,6 +450,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._view = None
 
     def _commit_refresh(self) -> None:
+        _uncommitted.discard(self)
         pending, self._pending = self._pending, []
         if pending:
             self.refresh(*pending)
