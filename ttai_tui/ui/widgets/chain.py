@@ -162,6 +162,7 @@ class ChainView(Vertical):
         self._subscribed: set[str] = set()
         self._mark_prev: dict[str, float | None] = {}
         self._inputs: dict[str, tuple[object, ...]] = {}  # option -> side_inputs last shown
+        self._info_inputs: tuple[object, ...] | None = None  # what the info line was built from
         self.flash_enabled = True
         self.side = "C"  # the side cursor: "C" calls, "P" puts
 
@@ -372,18 +373,24 @@ class ChainView(Vertical):
         today = ny_date(self.bridge.clock.now())
         return expected_move(price, self.atm_iv(), days_to(self.expiration, today))
 
-    def _update_info(self) -> None:
+    def _update_info(self, force: bool = True) -> None:
+        """The info line; unless ``force``d (a rebuild, once a second for the date) it is built
+        only when its streamed inputs changed (the flush calls it on every frame)."""
         if self.symbol is None or self.chain is None:
             return
         state = self.bridge.state
         price = state.price(self.symbol)
+        ch, pct = state.change(self.symbol), state.change_pct(self.symbol)
+        iv = self.atm_iv()
+        inputs = (self.symbol, self.expiration, price, ch, pct, iv)
+        if not force and inputs == self._info_inputs:
+            return
+        self._info_inputs = inputs
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"{self.symbol} ", "bold")
         t.append(fmt_price(price), "bold")
-        ch, pct = state.change(self.symbol), state.change_pct(self.symbol)
         style = "dim" if ch is None else "green" if ch > 0 else "red" if ch < 0 else ""
         t.append(f" {fmt_change(ch)} ({fmt_pct(pct)})", style)
-        iv = self.atm_iv()
         t.append("  ATM IV ", "grey62")
         t.append(fmt_ratio_pct(iv))
         em = self.expected_move()
@@ -481,7 +488,7 @@ class ChainView(Vertical):
         table.expire(now)
         self._subscribe_visible()
         if dirty or tick_second:
-            self._update_info()
+            self._update_info(force=tick_second)
         if tick_second:
             self._update_age(now)
 
