@@ -48,3 +48,11 @@ async def test_a_flushed_price_is_on_screen_when_the_flush_timer_returns(app_fac
         assert table.shown("SPY", "bid") == "1,111.11"
         written = "".join(TEXTUAL_RENDERER(f, app.console) for f in frames if f is not None)
         assert "1,111.11" in written
+
+
+def test_the_flush_timer_after_the_screens_are_gone_does_nothing(app_factory):
+    """At quit the timer can fire once more after the last screen is popped: no exception (an
+    exception in a timer stops the app with an internal error)."""
+    app = app_factory()
+    assert not app.screen_stack
+    app._flush_and_paint()

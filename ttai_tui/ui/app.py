@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.command import Provider
 from textual.css.query import NoMatches
@@ -374,7 +374,11 @@ class TtaiApp(TradingMixin, App[int]):
         """The timer: flush, then paint the frame at once instead of hops of the event loop
         later (ui/prompt_frame.py)."""
         self.flush_market()
-        paint_now(self.screen)
+        try:
+            screen = self.screen
+        except ScreenStackError:  # shutting down: the screens are gone, nothing to paint
+            return
+        paint_now(screen)
 
     def flush_now(self) -> None:
         self._last_second = -1
