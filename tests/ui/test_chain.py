@@ -115,3 +115,22 @@ async def test_narrow_terminal_shows_columns_that_fit_and_toggle_shows_the_rest(
         assert chain.mode == "full"
         assert {"c_gamma", "c_vega", "p_oi", "p_volume"} <= set(chain.table.column_keys)
         await wait_for(pilot, lambda: chain.table.shown(fmt_strike(chain.window[0].strike), "p_oi") not in (None, MISSING))
+
+
+async def test_the_info_line_follows_the_underlying_and_the_atm_iv(app_factory):
+    """The info line is rebuilt only when its inputs change: each input still reaches it."""
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        chain = await _open(pilot, app)
+        state = app.bridge.state
+        app.flush_now()
+        state.trades["SPY"].price = 1234.5  # the underlying's last trade (what the line shows)
+        state.pending.add("SPY")
+        app.flush_market()  # within the same second: not a forced rebuild
+        assert chain._info_plain.startswith("SPY 1,234.50 ")
+        row = next(r for r in chain.window if r.strike == chain._atm_strike)
+        for sym in (row.call_streamer, row.put_streamer):
+            state.record_greeks(sym).volatility = 0.5
+            state.pending.add(sym)
+        app.flush_market()
+        assert "ATM IV 50.0%" in chain._info_plain

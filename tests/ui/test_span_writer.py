@@ -150,3 +150,22 @@ def test_styles_are_written_as_changes_and_look_the_same():
     assert ours.endswith("\x1b[0m")  # the terminal is left in the default style
     # a background-only change sends only the background
     assert "\x1b[48;2;58;58;58m 24.24 " in ours
+
+
+def test_a_cut_piece_is_what_textual_would_cut():
+    """The writer cuts a changed span out of a piece itself (no Strip per cut): every cut of a
+    multi-style line, and of one with wide characters (which Textual's crop pads), matches
+    `Strip.crop` cell for cell."""
+    from ttai_tui.ui.span_writer import _crop
+
+    blue = Style(color="blue", bold=True)
+    plain = Strip([Segment(" SPY    ", RED), Segment("  600.03 ", None), Segment("-0.63% ", blue)])
+    wide = Strip([Segment("ab", RED), Segment("株価x", blue), Segment("yz")])
+    for strip in (plain, wide):
+        n = strip.cell_length
+        for start in range(n + 1):
+            for end in range(start, n + 1):
+                ours = [(s.text, s.style) for s in _crop(strip, start, end) if s.text]
+                textual_cut = [(s.text, s.style) for s in strip.crop(start, end) if s.text]
+                assert "".join(t for t, _ in ours) == "".join(t for t, _ in textual_cut), (start, end)
+                assert [st for t, st in ours for _ in t] == [st for t, st in textual_cut for _ in t], (start, end)

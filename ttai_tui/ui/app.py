@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.command import Provider
 from textual.css.query import NoMatches
@@ -40,9 +40,11 @@ from ttai_tui.ui.messages import (
     OpenSymbol,
     OrdersChanged,
 )
+from ttai_tui.ui.prompt_frame import paint_now
 from ttai_tui.ui.screens.dashboard import DashboardScreen
 from ttai_tui.ui.trading import TradingMixin
 from ttai_tui.ui.watchlist_store import FILE_NAME, WatchlistStore
+from ttai_tui.ui.widgets.live_table import commit_pending
 from ttai_tui.ui.widgets.status_bar import StatusInfo
 
 log = logging.getLogger("ttai_tui.ui")
@@ -112,7 +114,7 @@ class TtaiApp(TradingMixin, App[int]):
         if self.store.load_error:
             self.call_after_refresh(self._offer_watchlist_backup)
         hz = max(1.0, min(60.0, float(self.settings.ui.refresh_hz)))
-        self._flush_timer = self.set_interval(1.0 / hz, self.flush_market, name="ui-flush")
+        self._flush_timer = self.set_interval(1.0 / hz, self._flush_and_paint, name="ui-flush")
         self.call_after_refresh(self.start_broker)
         self.set_timer(DEFERRED_TABS_S, self.build_deferred_tabs, name="deferred-tabs")
         if self.settings.keys:
@@ -374,6 +376,16 @@ class TtaiApp(TradingMixin, App[int]):
 
     # -- the flush -------------------------------------------------------------------------------
 
+    def _flush_and_paint(self) -> None:
+        """The timer: flush, then paint the frame at once instead of hops of the event loop
+        later (ui/prompt_frame.py)."""
+        self.flush_market()
+        try:
+            screen = self.screen
+        except ScreenStackError:  # shutting down: the screens are gone, nothing to paint
+            return
+        paint_now(screen)
+
     def flush_now(self) -> None:
         self._last_second = -1
         self.flush_market()
@@ -412,6 +424,7 @@ class TtaiApp(TradingMixin, App[int]):
             if tick:
                 view("status", self._render_status)
                 view("balances", lambda: dash.balances.show(self.bridge.balance(), now, self._live_day_pnl(now)))
+            commit_pending()
         self.flush_ms.append((time.perf_counter() - t0) * 1000.0)
 
     def _flush_view(self, name: str, flush: Callable[[], None]) -> None:

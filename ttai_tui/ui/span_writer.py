@@ -31,10 +31,13 @@ import inspect
 import linecache
 import logging
 import re
+from collections.abc import Iterable
 
+from rich.cells import cell_len
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
+from rich.segment import Segment
 from rich.style import Style
 from textual import __version__ as textual_version
 from textual._compositor import ChopsUpdate
@@ -103,6 +106,29 @@ def _transition(old: _State, new: _State) -> str:
     return f"\x1b[{';'.join(codes)}m"
 
 
+def _crop(strip: Strip, start: int, end: int) -> Iterable[Segment]:
+    """The segments of cells [start, end) of a strip, without building
+    Strips: `Strip.crop` makes a new Strip (seven caches) per call, and most changed spans cut
+    a piece. Text whose cell width is not its length (wide characters) goes through
+    `Strip.crop`, which knows how to cut one in half."""
+    out: list[Segment] = []
+    pos = 0
+    for seg in strip:
+        text = seg.text
+        n = cell_len(text)
+        if n != len(text):
+            return strip.crop(start, end)
+        nxt = pos + n
+        if nxt > start:
+            if pos >= end:
+                break
+            if pos < start or nxt > end:
+                text = text[max(0, start - pos) : end - pos]
+            out.append(Segment(text, seg.style, seg.control))
+        pos = nxt
+    return out
+
+
 def write_changed_spans(update: ChopsUpdate, console: Console) -> str:
     out: list[str] = []
     system = console._color_system or ColorSystem.TRUECOLOR
@@ -113,10 +139,9 @@ def write_changed_spans(update: ChopsUpdate, console: Console) -> str:
             lo, hi = max(left, span_start), min(right, span_end)
             if strip is None or lo >= hi:
                 continue  # this widget's piece of the line did not change
-            if (lo, hi) != (left, right):
-                strip = strip.crop(lo - left, hi - left)
+            segments = strip if (lo, hi) == (left, right) else _crop(strip, lo - left, hi - left)
             out.append(Control.move_to(lo, y).segment.text)
-            for text, style, _control in strip:
+            for text, style, _control in segments:
                 if not text:
                     continue
                 if style is not None and style.link:  # hyperlinks: Textual's own rendering

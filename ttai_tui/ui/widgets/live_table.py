@@ -14,6 +14,7 @@ flush timer (`expire`) rather than through per-cell timers.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,6 +59,16 @@ def _fit(text: str, width: int, justify: str) -> str:
     if justify == "center":
         return text.center(width)
     return text.rjust(width)
+
+
+_uncommitted: weakref.WeakSet[LiveTable] = weakref.WeakSet()  # tables holding queued regions
+
+
+def commit_pending() -> None:
+    """Hand every table's queued cell regions to Textual now (the flush calls this before it
+    paints the frame; otherwise each table commits through its own `call_next`)."""
+    while _uncommitted:
+        _uncommitted.pop()._commit_refresh()
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -113,6 +124,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._final: dict[str, Strip] = {}  # cropped to the viewport, for the current geometry
         self._geometry: tuple[int, int] = (-1, -1)
         self._base: Style | None = None  # `rich_style` walks the DOM: computed once per restyle
+        self._components: dict[str, Style] = {}  # component class -> its style, same reason
         self._pending: list[Region] = []  # cell regions to repaint, flushed in one call
         self._view: tuple[int, int, int, int] | None = None
         self._header: Strip | None = None
@@ -406,6 +418,7 @@ class LiveTable(ScrollView, can_focus=True):
         spans = sorted((col_x[c], col_x[c] + cols_by_key[c].width + 2) for c in cols)
         if not self._pending:
             self.call_next(self._commit_refresh)
+            _uncommitted.add(self)
         start, end = spans[0]
         for x1, x2 in spans[1:]:
             if x1 > end:
@@ -438,6 +451,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._view = None
 
     def _commit_refresh(self) -> None:
+        _uncommitted.discard(self)
         pending, self._pending = self._pending, []
         if pending:
             self.refresh(*pending)
@@ -447,6 +461,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._final.clear()
         self._base = None
+        self._components.clear()
         self._header = None
 
     @property
@@ -454,6 +469,14 @@ class LiveTable(ScrollView, can_focus=True):
         if self._base is None:
             self._base = self.rich_style
         return self._base
+
+    def _component_style(self, name: str) -> Style:
+        """A component class's style, cached until the next restyle (the cursor row is
+        rebuilt on most frames while quotes stream, and Textual resolves it from the DOM)."""
+        style = self._components.get(name)
+        if style is None:
+            style = self._components[name] = self.get_component_rich_style(name)
+        return style
 
     def _header_strip(self) -> Strip:
         if self._header is None:
@@ -500,7 +523,7 @@ class LiveTable(ScrollView, can_focus=True):
         """The cursor row with the cursor style on ``cursor_columns`` only (the rest dimmed
         with the blur style, so the row still reads as selected)."""
         base = self._base_style
-        blur = self.get_component_rich_style("live-table--cursor-blur")
+        blur = self._component_style("live-table--cursor-blur")
         segs = []
         for c in self._col_list:
             text, style = self._shown.get((key, c.key), (MISSING, "dim"))
@@ -523,7 +546,7 @@ class LiveTable(ScrollView, can_focus=True):
         key = self._order[i]
         if i == self.cursor_row:
             cursor = "live-table--cursor" if self.has_focus else "live-table--cursor-blur"
-            over = self.get_component_rich_style(cursor)
+            over = self._component_style(cursor)
             if self.cursor_columns:
                 strip = self._cell_cursor_strip(key, over)
             else:

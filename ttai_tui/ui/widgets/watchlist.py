@@ -85,6 +85,22 @@ def row_values(state: MarketState, sym: str, stale: bool) -> tuple[dict[str, tup
     return cells, raw
 
 
+def row_inputs(state: MarketState, sym: str, stale: bool) -> tuple[object, ...]:
+    """Every value `row_values` formats a row from: equal inputs, equal cells. The flush compares
+    these instead of formatting the row again (most streamed quotes change only sizes)."""
+    q = state.quotes.get(sym)
+    t = state.trades.get(sym)
+    s = state.summaries.get(sym)
+    m = state.metrics.get(sym)
+    return (
+        stale,
+        None if q is None else (q.bid, q.ask),
+        None if t is None else (t.price, t.day_volume),
+        None if s is None else s.prev_close,
+        None if m is None else m.iv_rank,
+    )
+
+
 @dataclass(slots=True)
 class Deleted:
     list_name: str
@@ -126,6 +142,7 @@ class WatchlistPane(SubtitleLine, Vertical):
         self._raw: dict[str, dict[str, float | None]] = {}
         self._last_px: dict[str, float | None] = {}
         self._stale: dict[str, bool] = {}
+        self._inputs: dict[str, tuple[object, ...]] = {}  # symbol -> row_inputs last shown
         self._resort = False
         self._last_sort_at = 0.0
         self.flash_enabled = True
@@ -164,6 +181,7 @@ class WatchlistPane(SubtitleLine, Vertical):
         self._raw.clear()
         self._last_px.clear()
         self._stale.clear()
+        self._inputs.clear()
         now = self.now()
         for i, sym in enumerate(self.symbols):
             stale = self._is_stale(state, sym, now)
@@ -230,11 +248,16 @@ class WatchlistPane(SubtitleLine, Vertical):
         todo = [s for s in self.symbols if s in dirty]
         if tick_second:  # staleness can change without any event: re-check all once a second
             todo = list(dict.fromkeys(todo + self.symbols))
+        inputs = self._inputs
         for sym in todo:
             stale = self._is_stale(state, sym, now)
-            cells, raw = row_values(state, sym, stale)
             if not table.has_row(sym):
                 continue
+            seen = row_inputs(state, sym, stale)
+            if inputs.get(sym) == seen:
+                continue  # streamed, but nothing this row shows changed
+            inputs[sym] = seen
+            cells, raw = row_values(state, sym, stale)
             table.set_row(sym, cells)
             prev = self._last_px.get(sym)
             px = raw["last"]
