@@ -64,6 +64,7 @@ HOW = {
     "keypress_to_screen_p99_ms": ("bench_ui", "p99 from a `down`/`up` handed to the driver to the first frame with the moved cursor, every 0.25 s (same setup)"),
     "ui_cpu_percent_of_core": ("bench_ui", "CPU seconds of the app process (SDK, broker, UI) ÷ wall seconds over the window (same setup)"),
     "ui_events_applied_per_s": ("bench_ui", "events the app applied per second in that window: 10,000 when it keeps up (below that, the latencies and CPU above describe an app that fell behind)"),
+    "ui_heap_settle_ms": ("bench_ui", "how long the app's full heap settle (unfreeze, collect, freeze; ui/heap.py) held the event loop, after start-up and then every 5 minutes; the window above starts after the first one"),
     "terminal_bytes_per_s": ("bench_terminal", "bytes `ttai --demo` writes to a 120×40 pty in 30 s with SPY's chain open"),
     "full_repaint_bytes_per_s": ("bench_terminal", "the same, measured over 10 s with the whole screen repainted after every UI flush (`bench/_full_repaint.py`)"),
     "terminal_vs_full_repaint": ("bench_terminal", "the two byte rates above, same run"),

@@ -97,6 +97,8 @@ class TtaiApp(TradingMixin, App[int]):
         self._auth_modal_open = False
         self._bridge_stopped = False
         self._deferred_tabs_built = False
+        self.warmed_up = False  # the post-start warm-up (deferred imports, first heap settle) is done
+        self.heap_settle_ms: float | None = None  # how long the last heap settle stopped the loop
         self._view_errors: dict[str, str] = {}  # view -> the error it is failing with now
         self.set_keymap(dict(settings.keys))
         theme = settings.ui.theme
@@ -229,9 +231,11 @@ class TtaiApp(TradingMixin, App[int]):
         await asyncio.to_thread(calendars.calendar, "NYSE")
         log.debug("warm-up imports took %.0f ms", (time.perf_counter() - t0) * 1000.0)
         self._settle_heap()
+        self.warmed_up = True
 
     def _settle_heap(self) -> None:
-        log.debug("heap settled in %.0f ms", heap.settle())
+        self.heap_settle_ms = heap.settle()
+        log.debug("heap settled in %.0f ms", self.heap_settle_ms)
 
     @work(group="account-watchlists", exclusive=True, exit_on_error=False, description="Account watchlists")
     async def load_account_watchlists(self) -> None:
