@@ -399,3 +399,24 @@ async def test_fills_stream_on_the_account_streamer(frozen, sess, acct):
         assert last.status == OrderStatus.FILLED
         pos = await asyncio.wait_for(anext(alerts.listen(CurrentPosition)), 5)
         assert pos.quantity == 150
+
+
+async def test_a_long_option_below_the_mark_uses_its_cost_and_fees(frozen, sess, acct):
+    """Buying power never counts a long option's marked value, so a call bought under its mark
+    uses what it costs at the limit plus fees (it used to use the mark's value: more than the
+    money that leaves the account). The real API prices a resting limit at its limit."""
+    book = frozen.book
+    spot = frozen.market.states["SPY"].mid
+    exp, ks = next((e, ks) for e, ks in book.chain("SPY") if e.dte(book.today()) >= 20)
+    oid = OptionId("SPY", exp.date, True, min(ks, key=lambda k: abs(k - spot)))
+    q = book.quote(oid)
+    limit = round(q.bid - 0.20, 2)  # resting: 0.20 under the bid, further under the mark
+    opt = await Option.get(sess, oid.occ)
+    order = LimitOrder(time_in_force=OrderTimeInForce.DAY, legs=[opt.build_leg(2, OrderAction.BUY_TO_OPEN)],
+                       price=-Decimal(f"{limit:.2f}"))
+    dry = await acct.place_order(sess, order, dry_run=True)
+    assert not dry.errors
+    fees = -dry.fee_calculation.total_fees
+    assert fees > 0
+    cost = Decimal(f"{limit:.2f}") * 200 + fees
+    assert dry.buying_power_effect.change_in_buying_power == pytest.approx(-cost, abs=Decimal("0.01"))

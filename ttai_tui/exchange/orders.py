@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ttai_tui.exchange.book.ledger import Ledger, fmt_price, fmt_qty
 from ttai_tui.exchange.book.tradables import (
     MARK_TO_MARKET_TYPES,
+    OPTION_TYPES,
     Quote,
     Tradable,
     Tradables,
@@ -377,13 +378,18 @@ class OrderDesk:
     def buying_power_effect(self, order: Order) -> dict[str, object]:
         """The order's effect if it filled entirely now: at the far side if it is marketable (or a
         market order), else at its limit. A price better than the market is not counted as a gain, so a buy
-        limit below the market never shows a buying-power credit."""
+        limit below the market never shows a buying-power credit. Options are left out of that rule:
+        buying power never counts an option's marked value (a long option uses its cost, a short
+        one gives its premium against its requirement), so an option leg has no such gain to hold
+        back; counting one made a call bought at 11.17 under an 11.225 mark use $1,123.63
+        instead of its $1,117 cost plus $1.13 of fees."""
         before = self.values()
         qs = self._quotes(order)
         units = self._order_units(order, qs)
         fees = sum(self.fee_parts(order, units if order.order_type != "Notional Market" else None).values())
         pos = {k: dataclasses.replace(v) for k, v in self.positions.items()}
         cash = self.cash - fees
+        gain = 0.0
         if qs is not None and units > 0:
             nat = self._natural(order, qs)
             if order.price is not None and order.order_type != "Stop Limit":
@@ -394,11 +400,13 @@ class OrderDesk:
             else:
                 net = nat
             prices = self._leg_prices(order, qs, net, "mid")
-            for leg, px in zip(order.legs, prices, strict=True):
+            for leg, px, q_leg in zip(order.legs, prices, qs, strict=True):
                 q = units if order.order_type == "Notional Market" else self._ratio(order, leg) * units
-                cash += self._apply_leg(pos, _tradable(leg), str(leg["action"]), q, px)
+                t = _tradable(leg)
+                cash += self._apply_leg(pos, t, str(leg["action"]), q, px)
+                if t.instrument_type not in OPTION_TYPES:  # value gained by trading away from the mark
+                    gain += (q_leg.mid - px) * q * t.multiplier * (1.0 if _is_buy(leg) else -1.0)
         after = self.values({k: v for k, v in pos.items() if v.quantity != 0}, cash)
-        gain = after["nl"] - before["nl"] + fees  # value gained by trading away from the marks
         bp_after = after["bp"] - max(gain, 0.0)
         change = bp_after - before["bp"]
         dreq = after["req"] - before["req"]
