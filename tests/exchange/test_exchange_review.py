@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import aiohttp
 import pytest
-from tastytrade import Account, Session
 from tastytrade.instruments import Cryptocurrency, Equity, Future, Option
 from tastytrade.order import (
     LimitOrder,
@@ -31,40 +29,11 @@ from tastytrade.order import (
 from tastytrade.utils import TastytradeError
 from tastytrade.watchlists import PrivateWatchlist
 
-from ttai_tui.broker.endpoint import make_session
+from tests.exchange.frozen_book import set_book
 from ttai_tui.exchange.alerts import AlertConnection
-from ttai_tui.exchange.clock import NY, session_bounds
+from ttai_tui.exchange.clock import session_bounds
 from ttai_tui.exchange.dxlink import DxLinkConnection
 from ttai_tui.exchange.options import OptionId
-from ttai_tui.exchange.server import ExchangeServer
-
-WED_11 = dt.datetime(2026, 6, 3, 11, 0, tzinfo=NY).timestamp()
-
-
-@pytest.fixture
-async def frozen() -> AsyncIterator[ExchangeServer]:
-    async with ExchangeServer(seed=1, market_hours=True, clock=lambda: WED_11) as ex:
-        yield ex
-
-
-@pytest.fixture
-async def sess(frozen: ExchangeServer) -> AsyncIterator[Session]:
-    s = make_session("secret", "refresh", base_url=frozen.url, timeout=10)
-    async with s:
-        yield s
-
-
-@pytest.fixture
-async def acct(sess: Session) -> Account:
-    return await Account.get(sess, "5WT00001")
-
-
-def set_book(ex: ExchangeServer, sym: str, bid: float, ask: float, size: int | None = None) -> None:
-    st = ex.market.states[sym]
-    st.bid, st.ask = bid, ask
-    if size is not None:
-        st.bid_size = st.ask_size = size
-    st.quote_seq += 1
 
 
 def _buy(eq: Equity, price: str, tif: OrderTimeInForce = OrderTimeInForce.DAY) -> LimitOrder:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import aiohttp
 import pytest
-from tastytrade import Account, Session
+from tastytrade import Account
 from tastytrade.account import Transaction
 from tastytrade.instruments import Equity, Option
 from tastytrade.order import (
@@ -36,40 +35,14 @@ from tastytrade.order import (
 )
 from tastytrade.utils import TastytradeError
 
+from tests.exchange.frozen_book import set_book
 from ttai_tui.broker.endpoint import make_alert_streamer, make_session
 from ttai_tui.exchange.clock import NY, session_bounds
 from ttai_tui.exchange.options import OptionId
 from ttai_tui.exchange.orders import REFILL_S
 from ttai_tui.exchange.server import ExchangeServer
 
-WED_11 = dt.datetime(2026, 6, 3, 11, 0, tzinfo=NY).timestamp()
 SAT_12 = dt.datetime(2026, 6, 6, 12, 0, tzinfo=NY).timestamp()
-
-
-@pytest.fixture
-async def frozen() -> AsyncIterator[ExchangeServer]:
-    async with ExchangeServer(seed=1, market_hours=True, clock=lambda: WED_11) as ex:
-        yield ex
-
-
-@pytest.fixture
-async def sess(frozen: ExchangeServer) -> AsyncIterator[Session]:
-    s = make_session("secret", "refresh", base_url=frozen.url, timeout=10)
-    async with s:
-        yield s
-
-
-@pytest.fixture
-async def acct(sess: Session) -> Account:
-    return await Account.get(sess, "5WT00001")
-
-
-def set_book(ex: ExchangeServer, sym: str, bid: float, ask: float, size: int | None = None) -> None:
-    st = ex.market.states[sym]
-    st.bid, st.ask = bid, ask
-    if size is not None:
-        st.bid_size = st.ask_size = size
-    st.quote_seq += 1
 
 
 def step(ex: ExchangeServer, seconds: float = 0.0) -> list[object]:
