@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import logging
 from functools import cache
 
 from textual import __version__ as textual_version
 from textual.screen import Screen
 from textual.widget import Widget
 
-log = logging.getLogger(__name__)
+from ttai_tui.ui.textual_fence import fence_open
 
 WRITTEN_FOR = "8.2.8"
 SOURCES_SHA256 = "91ab57179d6970bce37482c53c45892a998766dcd7b6fbad4cf5e925ae27a989"
@@ -50,13 +49,7 @@ def sources_digest() -> str:
 @cache
 def enabled(version: str = textual_version) -> bool:
     """Whether `paint_now` may call Textual's screen update (else the timer paints, as before)."""
-    if version != WRITTEN_FOR:
-        log.info("prompt frames off: written for Textual %s, running %s", WRITTEN_FOR, version)
-        return False
-    if sources_digest() != SOURCES_SHA256:
-        log.warning("prompt frames off: Textual's screen update code is not the one read")
-        return False
-    return True
+    return fence_open("prompt frames", WRITTEN_FOR, version, sources_digest, SOURCES_SHA256)
 
 
 def paint_now(screen: Screen[object]) -> bool:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import linecache
-import logging
 import re
 from collections.abc import Iterable
 
@@ -43,7 +42,7 @@ from textual import __version__ as textual_version
 from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
-log = logging.getLogger(__name__)
+from ttai_tui.ui.textual_fence import fence_open
 
 WRITTEN_FOR = "8.2.8"
 CHOPS_UPDATE_SHA256 = "7c7d3e0bf714e8362f3df2b077749e62960178fa84ad516b0c947d2447b5d5fc"
@@ -161,11 +160,7 @@ def write_changed_spans(update: ChopsUpdate, console: Console) -> str:
 def install(version: str = textual_version) -> bool:
     """Use `write_changed_spans` for partial updates. False, and Textual's renderer stays, unless
     Textual is exactly `WRITTEN_FOR` with the `ChopsUpdate` it was written against."""
-    if version != WRITTEN_FOR:
-        log.info("span writer off: written for Textual %s, running %s", WRITTEN_FOR, version)
-        return False
-    if chops_update_digest() != CHOPS_UPDATE_SHA256:
-        log.warning("span writer off: Textual's ChopsUpdate source changed; using its renderer")
+    if not fence_open("span writer", WRITTEN_FOR, version, chops_update_digest, CHOPS_UPDATE_SHA256):
         return False
     setattr(ChopsUpdate, "render_segments", write_changed_spans)  # noqa: B010 - the fenced patch
     return True
