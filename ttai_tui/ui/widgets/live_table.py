@@ -53,6 +53,8 @@ def _style(spec: str) -> Style:
 
 def _fit(text: str, width: int, justify: str) -> str:
     if len(text) > width:
+        if justify == "right" and "," in text and len(text) - text.count(",") <= width:
+            return text.replace(",", "").rjust(width)  # 21438.25, not 21,438.…: every digit shown
         return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
     if justify == "left":
         return text.ljust(width)

@@ -37,7 +37,7 @@ STALE_SECONDS = 30.0
 RESOLVE_RETRY_S = 5.0  # entries like /ES wait for the broker: ask again this often until it answers
 
 COLUMNS = [
-    Col("symbol", "Symbol", 6, "left"),
+    Col("symbol", "Symbol", 7, "left"),  # /MESZ26, BTC/USD
     Col("last", "Last", 8),
     Col("change", "Chg", 7),
     Col("pct", "%Chg", 7),
