@@ -353,12 +353,15 @@ class OrderRequest:
         """Futures are margined, not paid for: their notional value is exposure, not cash."""
         return any(leg.instrument_type == FUTURE for leg in self.legs)
 
-    def notional(self) -> float | None:
-        """Price x size x multiplier: the money the order moves at its price (None: market);
-        a notional order's value."""
+    def notional(self, market: float | None = None) -> float | None:
+        """Price x size x multiplier: the money the order moves at its price; a market order's at
+        ``market`` (its price per unit, either sign, when reviewed), else None; a notional
+        order's value."""
         if self.order_type == NOTIONAL:
             return self.value
         px = self.price if self.price is not None else self.stop_trigger
+        if px is None and market is not None and self.order_type == "Market":
+            px = abs(market)
         if px is None:
             return None
         return px * float(self.size) * self.multiplier
@@ -514,9 +517,7 @@ def validate(req: OrderRequest, limits: Limits = Limits(), today: date | None = 
     if limits.max_quantity and any(leg.units > limits.max_quantity for leg in req.legs):
         raise OrderInvalid(f"quantity above the configured cap of {limits.max_quantity} per leg "
                            "([trading] max_quantity)")
-    notional = req.notional()
-    if notional is None and market is not None and req.order_type == "Market":
-        notional = abs(market) * float(req.size) * req.multiplier
+    notional = req.notional(market)
     cap, key = notional_cap(req, limits)
     if cap and notional is not None and notional > cap:
         raise OrderInvalid(f"notional {notional:,.2f} is above the configured cap of "
