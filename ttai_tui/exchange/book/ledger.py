@@ -28,7 +28,7 @@ def fmt_price(p: float) -> str:
 
 
 def fmt_qty(q: float) -> str:
-    return str(int(q)) if float(q).is_integer() else f"{q:.8f}".rstrip("0").rstrip(".")
+    return str(int(q)) if float(q).is_integer() else fmt_price(q)
 
 
 class Ledger:
