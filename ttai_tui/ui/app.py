@@ -97,7 +97,6 @@ class TtaiApp(TradingMixin, App[int]):
         self._auth_modal_open = False
         self._bridge_stopped = False
         self._deferred_tabs_built = False
-        self.warmed_up = False  # the post-start warm-up (deferred imports, first heap settle) is done
         self.heap_settle_ms: float | None = None  # how long the last heap settle stopped the loop
         self._view_errors: dict[str, str] = {}  # view -> the error it is failing with now
         self.set_keymap(dict(settings.keys))
@@ -230,8 +229,12 @@ class TtaiApp(TradingMixin, App[int]):
 
         await asyncio.to_thread(calendars.calendar, "NYSE")
         log.debug("warm-up imports took %.0f ms", (time.perf_counter() - t0) * 1000.0)
-        self._settle_heap()
-        self.warmed_up = True
+        self._settle_heap()  # the warm-up's last step (`warmed_up`)
+
+    @property
+    def warmed_up(self) -> bool:
+        """The post-start warm-up (deferred imports, then the first heap settle) is done."""
+        return self.heap_settle_ms is not None
 
     def _settle_heap(self) -> None:
         self.heap_settle_ms = heap.settle()
