@@ -500,7 +500,7 @@ class OrderDesk:
         server made one (a replace is a cancel-replace: the old order reads Cancelled while the
         new one works), else ``order_id`` as it is now. Reads only; nothing is re-sent."""
         placed = await self.sessions.call(acct.get_order, int(order_id), what=f"order {order_id}")
-        new_id = getattr(placed, "replacing_order_id", None)
+        new_id = placed.replacing_order_id
         if new_id is None:
             return to_order_info(placed)
         info = await self._fetch(acct, str(new_id))
