@@ -389,7 +389,8 @@ class TtaiApp(TradingMixin, App[int]):
         self.flush_market()
         try:
             screen = self.screen
-        except ScreenStackError:  # shutting down: the screens are gone, nothing to paint
+        except ScreenStackError as e:  # shutting down: the screens are gone, nothing to paint
+            log.debug("flush timer after the last screen closed: nothing painted (%s)", e)
             return
         paint_now(screen)
 
